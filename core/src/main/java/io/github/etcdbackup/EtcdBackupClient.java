@@ -1,0 +1,252 @@
+package io.github.etcdbackup;
+
+import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.VerifiedDownload;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ModelOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+
+/**
+ * Backs up etcd units and checks their health through one {@link EtcdTransport}.
+ *
+ * <pre>{@code
+ * try (EtcdBackupClient client = EtcdBackupClient.builder()
+ *         .transport(JujuCliTransport.create())
+ *         .build()) {
+ *     LocalSnapshot backup = client.backup("etcd/0", Path.of("backups"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: one client may serve many threads. Every operation ends by a deadline: the client's
+ * {@link Builder#timeout(Duration) timeout} (default {@value #DEFAULT_TIMEOUT_MINUTES} minutes) or the request's own.
+ * The client owns its transport: {@link #close()} closes it.
+ */
+public final class EtcdBackupClient implements AutoCloseable {
+    /** The default per-operation deadline, in minutes. */
+    public static final long DEFAULT_TIMEOUT_MINUTES = 15;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdBackupClient.class);
+    private static final String TRANSPORTS = "etcd-backup-juju-cli-transport"
+            + " (io.github.etcdbackup.transport.jujucli.JujuCliTransport.create() or .builder())"
+            + " or etcd-backup-ssh-transport (io.github.etcdbackup.transport.ssh.SshTransport.builder())";
+
+    private final EtcdTransport transport;
+    private final Duration timeout;
+    private final ProgressListener listener;
+    private final VerifiedDownload downloader;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EtcdBackupClient(Builder builder) {
+        this.transport = builder.transport;
+        this.timeout = builder.timeout;
+        this.listener = builder.listener;
+        this.downloader = new VerifiedDownload(transport.name());
+    }
+
+    /** A new builder; {@link Builder#transport(EtcdTransport)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A client with default settings over {@code transport}. */
+    public static EtcdBackupClient create(EtcdTransport transport) {
+        return builder().transport(transport).build();
+    }
+
+    /** The per-operation deadline used when a request does not carry its own. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The transport's name, e.g. {@code juju-cli}. */
+    public String transportName() {
+        return transport.name();
+    }
+
+    /** Snapshots the v3 key space of {@code unit} into the charm's default target directory. */
+    public Snapshot snapshot(String unit) {
+        return snapshot(SnapshotRequest.builder().unit(unit).build());
+    }
+
+    /**
+     * Takes a snapshot on a unit.
+     *
+     * @throws ActionFailedException     if the unit reported a failure
+     * @throws OperationTimeoutException if it did not finish in time
+     */
+    public Snapshot snapshot(SnapshotRequest request) {
+        Objects.requireNonNull(request, "request");
+        Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
+        return run("snapshot " + request.unit(), op -> takeSnapshot(request, deadline));
+    }
+
+    private Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        Instant start = Instant.now();
+        long startNanos = System.nanoTime();
+        Snapshot reported = transport.takeSnapshot(request, deadline);
+        return reported.withTiming(start, Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    /**
+     * Streams a snapshot archive into {@code dir}, hashing as it goes, and names it only once its SHA-256 matches.
+     * A {@code .part} file left by an interrupted download is resumed.
+     *
+     * @throws ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
+     * @throws FileConflictException     if {@code dir} already holds another file of that name
+     */
+    public LocalSnapshot download(Snapshot snapshot, Path dir) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(dir, "dir");
+        Deadline deadline = Deadline.after(timeout);
+        return run("download " + snapshot.archiveName(), op -> fetch(op, snapshot, dir, deadline));
+    }
+
+    private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline) {
+        Path file = dir.resolve(snapshot.archiveName());
+        OptionalLong estimate = snapshot.approximateSizeBytes() > 0
+                ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
+        return downloader.run(snapshot, dir,
+                (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
+                deadline,
+                bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())));
+    }
+
+    /**
+     * Snapshots the unit's v3 key space and downloads the verified archive into {@code dir}. The deadline covers
+     * both steps.
+     */
+    public LocalSnapshot backup(String unit, Path dir) {
+        SnapshotRequest request = SnapshotRequest.builder().unit(unit).build();
+        Objects.requireNonNull(dir, "dir");
+        Deadline deadline = Deadline.after(timeout);
+        return run("backup " + unit, op -> {
+            Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
+            return step(op, "download", () -> fetch(op, snapshot, dir, deadline));
+        });
+    }
+
+    /** Runs etcdctl's health check on a unit and judges every member line. */
+    public HealthReport health(String unit) {
+        InputValidation.unitOrLeader(unit);
+        Deadline deadline = Deadline.after(timeout);
+        return run("health " + unit, op -> HealthReport.parse(unit, transport.healthOutput(unit, deadline)));
+    }
+
+    /** {@link #health(String)} on each unit in turn, in the order given. */
+    public List<HealthReport> health(List<String> units) {
+        units.forEach(InputValidation::unitOrLeader);
+        List<HealthReport> reports = new ArrayList<>(units.size());
+        for (String unit : units) {
+            reports.add(health(unit));
+        }
+        return List.copyOf(reports);
+    }
+
+    /**
+     * The model's status.
+     *
+     * @throws UnsupportedByTransportException if the transport does not talk to Juju (the SSH transport)
+     */
+    public ModelStatus status() {
+        ModelOperations model = transport.model().orElseThrow(() -> new UnsupportedByTransportException("status",
+                transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
+        Deadline deadline = Deadline.after(timeout);
+        return run("status", op -> model.status(deadline));
+    }
+
+    /** Closes the transport. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            transport.close();
+        }
+    }
+
+    private <T> T run(String operation, Function<String, T> body) {
+        if (closed.get()) {
+            throw new IllegalStateException("This EtcdBackupClient is closed");
+        }
+        long start = System.nanoTime();
+        emit(new BackupEvent.Started(operation, Instant.now()));
+        try {
+            T result = body.apply(operation);
+            emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
+            return result;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(operation, e, Instant.now()));
+            throw e;
+        }
+    }
+
+    private <T> T step(String operation, String step, java.util.function.Supplier<T> body) {
+        long start = System.nanoTime();
+        emit(new BackupEvent.StepStarted(operation, step, Instant.now()));
+        T result = body.get();
+        emit(new BackupEvent.StepCompleted(operation, step, Duration.ofNanos(System.nanoTime() - start),
+                Instant.now()));
+        return result;
+    }
+
+    private void emit(BackupEvent event) {
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException e) {
+            LOG.warn("Progress listener threw on {}; ignored", event, e);
+        }
+    }
+
+    /** Builder for {@link EtcdBackupClient}. */
+    public static final class Builder {
+        private EtcdTransport transport;
+        private Duration timeout = Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES);
+        private ProgressListener listener = ProgressListener.noop();
+
+        private Builder() {
+        }
+
+        /** The transport to reach the units through (required). The client closes it. */
+        public Builder transport(EtcdTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /** The per-operation deadline; finite and positive. Default {@value #DEFAULT_TIMEOUT_MINUTES} minutes. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = SnapshotRequest.requirePositive(Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /** Receives progress events; default none. */
+        public Builder listener(ProgressListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @throws IllegalStateException if no transport was given
+         */
+        public EtcdBackupClient build() {
+            if (transport == null) {
+                throw new IllegalStateException("No transport configured. Add one of " + TRANSPORTS
+                        + " to your dependencies and pass it to EtcdBackupClient.builder().transport(...)");
+            }
+            return new EtcdBackupClient(this);
+        }
+
+        private static final long DEFAULT_TIMEOUT_MINUTES = EtcdBackupClient.DEFAULT_TIMEOUT_MINUTES;
+    }
+}

@@ -1,0 +1,81 @@
+package io.github.etcdbackup;
+
+import io.github.etcdbackup.internal.InputValidation;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What to snapshot and how. Build with {@link #builder()}; the unit is required, the rest has the charm's defaults.
+ *
+ * @param unit        the unit to run on, e.g. {@code etcd/0}, or {@code etcd/leader} where the transport resolves it
+ * @param keysVersion which key space to save (always passed explicitly: the charm's default changed in 2020)
+ * @param target      the directory on the unit the archive is written to
+ * @param timeout     a deadline for this call that replaces the client's default, if present
+ */
+public record SnapshotRequest(String unit, KeysVersion keysVersion, String target, Optional<Duration> timeout) {
+    /** The charm's default target directory. */
+    public static final String DEFAULT_TARGET = "/home/ubuntu/etcd-snapshots";
+
+    /** Validates every field; see {@link Builder}. */
+    public SnapshotRequest {
+        InputValidation.unitOrLeader(unit);
+        Objects.requireNonNull(keysVersion, "keysVersion");
+        InputValidation.remotePath(target);
+        Objects.requireNonNull(timeout, "timeout");
+        timeout.ifPresent(SnapshotRequest::requirePositive);
+    }
+
+    static Duration requirePositive(Duration timeout) {
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
+        }
+        return timeout;
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builder for {@link SnapshotRequest}. */
+    public static final class Builder {
+        private String unit;
+        private KeysVersion keysVersion = KeysVersion.V3;
+        private String target = DEFAULT_TARGET;
+        private Duration timeout;
+
+        private Builder() {
+        }
+
+        /** The unit to snapshot (required). */
+        public Builder unit(String unit) {
+            this.unit = unit;
+            return this;
+        }
+
+        /** The key space to save; default {@link KeysVersion#V3}. */
+        public Builder keysVersion(KeysVersion keysVersion) {
+            this.keysVersion = keysVersion;
+            return this;
+        }
+
+        /** The directory on the unit; default {@value SnapshotRequest#DEFAULT_TARGET}. */
+        public Builder target(String target) {
+            this.target = target;
+            return this;
+        }
+
+        /** A deadline for this call, replacing the client's default. */
+        public Builder timeout(Duration timeout) {
+            this.timeout = requirePositive(Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /** Builds the request; throws {@link InvalidInputException} for a bad unit or target. */
+        public SnapshotRequest build() {
+            return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout));
+        }
+    }
+}

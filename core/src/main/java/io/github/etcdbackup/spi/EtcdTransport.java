@@ -1,0 +1,56 @@
+package io.github.etcdbackup.spi;
+
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+
+import java.io.InputStream;
+import java.util.Optional;
+
+/**
+ * How the client reaches the etcd units. Two implementations exist: {@code JujuCliTransport}
+ * (artifact {@code etcd-backup-juju-cli-transport}) and {@code SshTransport} (artifact {@code etcd-backup-ssh-transport}).
+ *
+ * <p>Contract for implementations (checked by the core's {@code EtcdTransportContract} test):
+ * <ul>
+ *   <li>MUST be thread-safe.</li>
+ *   <li>MUST end every call by its {@link Deadline}, throwing {@code OperationTimeoutException}, and stop what it
+ *       started (kill the process tree, close the channel).</li>
+ *   <li>MUST drain stdout and stderr of every process concurrently, and report real exit codes.</li>
+ *   <li>On interrupt, MUST stop what it started and throw {@code OperationInterruptedException} with the interrupt
+ *       flag set again.</li>
+ *   <li>MUST throw only {@code EtcdBackupException} subclasses.</li>
+ *   <li>Values it receives were validated by the core; it still builds argv lists, never a shell string from input.</li>
+ * </ul>
+ * Transports are owned by the client they are given to: {@code EtcdBackupClient.close()} closes it.
+ */
+public interface EtcdTransport extends AutoCloseable {
+
+    /** A short name for messages and logs: {@code juju-cli} or {@code ssh}. */
+    String name();
+
+    /**
+     * Takes a snapshot on the unit and returns what the unit reported. Timing fields are filled in by the client.
+     * A failed snapshot is an {@code ActionFailedException}, whatever the CLI's exit code was.
+     */
+    Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline);
+
+    /**
+     * Opens a remote file from byte {@code offset}. The stream returns -1 only after the whole remainder arrived and
+     * the remote side reported success; a cut connection or a failed remote command is an {@code IOException} from
+     * {@code read} (never a silent early end). Closing the stream stops the transfer. The deadline bounds opening
+     * and reading.
+     */
+    InputStream openFile(String unit, String remotePath, long offset, Deadline deadline);
+
+    /** The raw etcdctl health text from the unit ({@code cluster-health} or {@code endpoint health}). */
+    String healthOutput(String unit, Deadline deadline);
+
+    /** Juju model operations (status, deploy, relate, ...), when this transport talks to a Juju controller. */
+    default Optional<ModelOperations> model() {
+        return Optional.empty();
+    }
+
+    /** Idempotent; stops every process and connection the transport owns. */
+    @Override
+    void close();
+}
