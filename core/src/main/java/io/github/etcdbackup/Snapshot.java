@@ -81,7 +81,7 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
         if (!m.matches()) {
             throw new InvalidInputException("size", sizeText, "expected du -h text such as 4.0K, 68K or 1.2G");
         }
-        int power = "KMGTPE".indexOf(m.group(2)) + 1;
+        int power = m.group(2).isEmpty() ? 0 : "KMGTPE".indexOf(m.group(2)) + 1;
         return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power)).longValue();
     }
 

@@ -1,0 +1,214 @@
+package io.github.etcdbackup;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(30)
+class VerifiedDownloadTest {
+    @TempDir
+    Path dir;
+    private FakeTransport transport;
+    private EtcdBackupClient client;
+    private final List<BackupEvent> events = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        transport = new FakeTransport();
+        client = EtcdBackupClient.builder().transport(transport).timeout(Duration.ofSeconds(20))
+                .listener(events::add).build();
+    }
+
+    private List<String> filesInDir() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aGoodStreamBecomesAVerifiedFileWithAChecksumFile() throws IOException {
+        transport.archiveSize(9 * 1024 * 1024 + 7);
+        Snapshot snapshot = client.snapshot("etcd/0");
+        LocalSnapshot local = client.download(snapshot, dir);
+
+        byte[] remote = transport.file(snapshot.remotePath());
+        assertThat(Files.readAllBytes(local.file())).isEqualTo(remote);
+        assertThat(local.sizeBytes()).isEqualTo(remote.length);
+        assertThat(local.sha256()).isEqualTo(snapshot.sha256());
+        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".sha256");
+        assertThat(Files.readString(dir.resolve(snapshot.archiveName() + ".sha256")))
+                .isEqualTo(snapshot.sha256() + "  " + snapshot.archiveName() + "\n");
+        assertThat(events).filteredOn(BackupEvent.BytesTransferred.class::isInstance)
+                .map(e -> ((BackupEvent.BytesTransferred) e).bytes())
+                .isSorted().last().isEqualTo((long) remote.length);
+    }
+
+    @Test
+    void aFlippedByteIsCaughtAndNothingIsKept() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        transport.flipByteInNextStreamAt(12345);
+
+        assertThatThrownBy(() -> client.download(snapshot, dir))
+                .isInstanceOfSatisfying(ChecksumMismatchException.class, e -> {
+                    assertThat(e.expected()).isEqualTo(snapshot.sha256());
+                    assertThat(e.actual()).isNotEqualTo(snapshot.sha256()).hasSize(64);
+                    assertThat(e.file()).isEqualTo(dir.resolve(snapshot.archiveName()));
+                });
+        assertThat(filesInDir()).isEmpty();
+    }
+
+    @Test
+    void aCutStreamKeepsThePartAndTheNextDownloadResumesFromIt() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        transport.cutNextStreamAfter(100_000);
+
+        assertThatThrownBy(() -> client.download(snapshot, dir))
+                .isInstanceOfSatisfying(TransportException.class,
+                        e -> assertThat(e.getMessage()).contains("after 100000 bytes", "resumes"));
+        assertThat(filesInDir()).containsExactly(snapshot.archiveName() + ".part");
+        assertThat(Files.size(dir.resolve(snapshot.archiveName() + ".part"))).isEqualTo(100_000);
+
+        LocalSnapshot local = client.download(snapshot, dir);
+        assertThat(Files.readAllBytes(local.file())).isEqualTo(transport.file(snapshot.remotePath()));
+        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".sha256");
+    }
+
+    @Test
+    void aResumeOnTopOfAWrongPrefixIsCaughtByTheHash() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        Files.write(dir.resolve(snapshot.archiveName() + ".part"), new byte[5000]);
+
+        assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(ChecksumMismatchException.class);
+        assertThat(filesInDir()).isEmpty();
+        assertThat(client.download(snapshot, dir).sha256()).isEqualTo(snapshot.sha256());
+    }
+
+    @Test
+    void aStalledStreamTimesOutAndKeepsThePart() throws IOException {
+        EtcdBackupClient hasty = EtcdBackupClient.builder().transport(transport)
+                .timeout(Duration.ofMillis(300)).build();
+        Snapshot snapshot = hasty.snapshot("etcd/0");
+        transport.hangNextStream(new CountDownLatch(1));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> hasty.download(snapshot, dir))
+                .isInstanceOfSatisfying(OperationTimeoutException.class,
+                        e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(300)));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+    }
+
+    @Test
+    void anInterruptStopsTheDownloadWithATypedErrorAndKeepsTheFlag() throws Exception {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        transport.hangNextStream(new CountDownLatch(1));
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        Thread worker = new Thread(() -> {
+            try {
+                client.download(snapshot, dir);
+            } catch (RuntimeException e) {
+                thrown.set(e);
+                flag.set(Thread.currentThread().isInterrupted());
+            }
+        });
+        worker.start();
+        Thread.sleep(200);
+        worker.interrupt();
+        worker.join(5000);
+
+        assertThat(thrown.get()).isInstanceOf(OperationInterruptedException.class);
+        assertThat(flag.get()).isTrue();
+        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+    }
+
+    @Test
+    void anExistingFinalFileWithOtherContentIsNeverOverwritten() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        Path existing = dir.resolve(snapshot.archiveName());
+        Files.writeString(existing, "precious", StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> client.download(snapshot, dir))
+                .isInstanceOfSatisfying(FileConflictException.class,
+                        e -> assertThat(e.file()).isEqualTo(existing));
+        assertThat(Files.readString(existing)).isEqualTo("precious");
+        assertThat(transport.opened()).isZero();
+    }
+
+    @Test
+    void anExistingIdenticalFileIsReusedWithoutDownloading() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        client.download(snapshot, dir);
+        Files.delete(dir.resolve(snapshot.archiveName() + ".sha256"));
+
+        LocalSnapshot again = client.download(snapshot, dir);
+        assertThat(again.sha256()).isEqualTo(snapshot.sha256());
+        assertThat(transport.opened()).isEqualTo(1);
+        assertThat(dir.resolve(snapshot.archiveName() + ".sha256")).exists();
+    }
+
+    @Test
+    void aDownloadAlreadyInProgressIsAConflictNotACorruption() throws IOException {
+        Snapshot snapshot = client.snapshot("etcd/0");
+        Path part = dir.resolve(snapshot.archiveName() + ".part");
+        try (FileChannel other = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = other.lock()) {
+            assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(FileConflictException.class);
+        }
+        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+    }
+
+    @Test
+    void theLocalSnapshotNoticesWhenTheFileChangesLater() throws IOException {
+        LocalSnapshot local = client.backup("etcd/0", dir);
+        byte[] bytes = Files.readAllBytes(local.file());
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(local.file(), bytes);
+
+        assertThatThrownBy(local::verify).isInstanceOf(ChecksumMismatchException.class);
+    }
+
+    @Test
+    void aMissingDirectoryIsCreated() {
+        Path nested = dir.resolve("a/b");
+        LocalSnapshot local = client.backup("etcd/0", nested);
+        assertThat(local.file().getParent()).isEqualTo(nested);
+    }
+
+    @Test
+    void concurrentBackupsThroughOneClientDoNotMixUp() throws Exception {
+        List<Thread> threads = new ArrayList<>();
+        List<LocalSnapshot> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 6; i++) {
+            Path target = dir.resolve("t" + i);
+            threads.add(new Thread(() -> results.add(client.backup("etcd/0", target))));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join(20_000);
+        }
+        assertThat(results).hasSize(6);
+        for (LocalSnapshot local : results) {
+            assertThat(Files.readAllBytes(local.file())).isEqualTo(transport.file(local.source().remotePath()));
+        }
+        assertThat(results.stream().map(LocalSnapshot::sha256).distinct().count()).isEqualTo(6);
+    }
+}

@@ -1,0 +1,130 @@
+package io.github.etcdbackup.testing;
+
+import io.github.etcdbackup.ChecksumMismatchException;
+import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The behaviour every {@link EtcdTransport} must show, run against each real transport: the juju-cli transport
+ * against the testkit simulator, the SSH transport against a real OpenSSH server and real etcd.
+ */
+public abstract class EtcdTransportContract {
+    /** Where downloads go; a fresh directory per test. */
+    @TempDir
+    protected Path downloads;
+
+    /** A new transport; the test closes it. */
+    protected abstract EtcdTransport newTransport();
+
+    /** A unit of a healthy etcd cluster that can take snapshots. */
+    protected abstract String unit();
+
+    /** Makes the next stream opened from {@code unit()} break after {@code bytes} bytes. */
+    protected abstract void cutNextStreamAfter(long bytes);
+
+    private EtcdBackupClient client(EtcdTransport transport) {
+        return EtcdBackupClient.builder().transport(transport).timeout(Duration.ofMinutes(2)).build();
+    }
+
+    @Test
+    void snapshotRoundTripGivesAVerifiedArchive() throws IOException {
+        try (EtcdBackupClient client = client(newTransport())) {
+            LocalSnapshot local = client.backup(unit(), downloads);
+
+            Snapshot source = local.source();
+            assertThat(source.unit()).matches("[a-z][a-z0-9-]*/[0-9]+");
+            assertThat(source.remotePath()).startsWith("/").endsWith("/" + source.archiveName());
+            assertThat(source.archiveName()).matches("etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz");
+            assertThat(source.etcdctlVersion()).matches("3\\.\\d+\\.\\d+");
+            assertThat(source.apiVersion()).isNotEmpty();
+            assertThat(local.file()).isEqualTo(downloads.resolve(source.archiveName()));
+            assertThat(local.sha256()).isEqualTo(source.sha256());
+            assertThat(local.sizeBytes()).isEqualTo(Files.size(local.file()));
+            assertThat(local.verify()).isSameAs(local);
+            assertThat(Files.readString(downloads.resolve(source.archiveName() + ".sha256"), StandardCharsets.UTF_8))
+                    .isEqualTo(source.sha256() + "  " + source.archiveName() + "\n");
+            assertThat(downloads.resolve(source.archiveName() + ".part")).doesNotExist();
+        }
+    }
+
+    @Test
+    void openFileFromAnOffsetReturnsTheRestOfTheFile() throws IOException {
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            LocalSnapshot local = client.backup(unit(), downloads);
+            byte[] whole = Files.readAllBytes(local.file());
+            int offset = whole.length / 3;
+            byte[] rest;
+            try (InputStream in = transport.openFile(local.source().unit(), local.source().remotePath(), offset,
+                    Deadline.after(Duration.ofMinutes(1)))) {
+                rest = in.readAllBytes();
+            }
+            assertThat(rest).isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
+        }
+    }
+
+    @Test
+    void aCutStreamEndsInATypedErrorAndTheNextDownloadIsComplete() throws IOException {
+        try (EtcdBackupClient client = client(newTransport())) {
+            Snapshot snapshot = client.snapshot(unit());
+            cutNextStreamAfter(100);
+
+            assertThatThrownBy(() -> client.download(snapshot, downloads))
+                    .isInstanceOfAny(TransportException.class, ChecksumMismatchException.class);
+            assertThat(downloads.resolve(snapshot.archiveName())).doesNotExist();
+
+            LocalSnapshot local = client.download(snapshot, downloads);
+            assertThat(local.verify().sha256()).isEqualTo(snapshot.sha256());
+            assertThat(local.sizeBytes()).isEqualTo(Files.size(local.file()));
+        }
+    }
+
+    @Test
+    void anExpiredDeadlineEndsEveryCallWithATimeout() throws InterruptedException {
+        try (EtcdTransport transport = newTransport()) {
+            Deadline expired = Deadline.after(Duration.ofNanos(1));
+            Thread.sleep(2);
+            SnapshotRequest request = SnapshotRequest.builder().unit(unit()).build();
+            assertThatThrownBy(() -> transport.takeSnapshot(request, expired))
+                    .isInstanceOf(OperationTimeoutException.class);
+            assertThatThrownBy(() -> transport.healthOutput(unit(), expired))
+                    .isInstanceOf(OperationTimeoutException.class);
+        }
+    }
+
+    @Test
+    void healthReportsEveryMember() {
+        try (EtcdBackupClient client = client(newTransport())) {
+            HealthReport report = client.health(unit());
+            assertThat(report.members()).isNotEmpty();
+            assertThat(report.allMembersHealthy()).isTrue();
+        }
+    }
+
+    @Test
+    void closeIsIdempotent() {
+        EtcdTransport transport = newTransport();
+        transport.close();
+        transport.close();
+        assertThat(transport.name()).isNotBlank();
+    }
+}
