@@ -117,7 +117,7 @@ public final class EtcdBackupClient implements AutoCloseable {
         Path file = dir.resolve(snapshot.archiveName());
         OptionalLong estimate = snapshot.approximateSizeBytes() > 0
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
-        return downloader.run(snapshot, dir,
+        return downloader.run(snapshot, dir, transport.modelName().orElse(""),
                 (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
                 deadline,
                 bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())));

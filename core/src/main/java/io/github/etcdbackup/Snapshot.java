@@ -85,8 +85,8 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
         return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power)).longValue();
     }
 
-    /** A copy with the client's timing. */
-    Snapshot withTiming(Instant takenAt, Duration elapsed) {
+    /** A copy with other timing (the client sets what it measured). */
+    public Snapshot withTiming(Instant takenAt, Duration elapsed) {
         return new Snapshot(unit, actionId, remotePath, archiveName, sha256, sizeText, approximateSizeBytes,
                 etcdctlVersion, apiVersion, keysVersion, takenAt, elapsed);
     }

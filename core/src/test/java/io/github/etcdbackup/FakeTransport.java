@@ -32,10 +32,21 @@ final class FakeTransport implements EtcdTransport {
     private volatile int archiveSize = 300_000;
     private volatile CountDownLatch hangOnRead;
     private volatile String healthText = HEALTHY;
+    private volatile byte[] fixedContent;
 
     @Override
     public String name() {
         return "fake";
+    }
+
+    /** The next snapshots serve these exact bytes (a real archive) instead of random ones. */
+    void archiveContent(byte[] content) {
+        fixedContent = content;
+    }
+
+    @Override
+    public java.util.Optional<String> modelName() {
+        return java.util.Optional.of("k8s");
     }
 
     void archiveSize(int bytes) {
@@ -75,8 +86,11 @@ final class FakeTransport implements EtcdTransport {
     public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
         deadline.check("snapshot " + request.unit());
         int n = snapshots.incrementAndGet();
-        byte[] content = new byte[archiveSize];
-        new Random(n).nextBytes(content);
+        byte[] content = fixedContent;
+        if (content == null) {
+            content = new byte[archiveSize];
+            new Random(n).nextBytes(content);
+        }
         String path = request.target() + "/etcd-snapshot-2024-03-12-10.15." + String.format("%02d", n % 60) + ".tar.gz";
         files.put(path, content);
         String unit = request.unit().endsWith("/leader") ? request.unit().replace("leader", "0") : request.unit();

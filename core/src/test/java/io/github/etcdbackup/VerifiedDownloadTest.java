@@ -39,7 +39,9 @@ class VerifiedDownloadTest {
 
     private List<String> filesInDir() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).sorted().toList();
+            // The directory's lock file stays once created; it holds no data.
+            return files.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".etcd-backup.lock"))
+                    .sorted().toList();
         }
     }
 
@@ -53,7 +55,8 @@ class VerifiedDownloadTest {
         assertThat(Files.readAllBytes(local.file())).isEqualTo(remote);
         assertThat(local.sizeBytes()).isEqualTo(remote.length);
         assertThat(local.sha256()).isEqualTo(snapshot.sha256());
-        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".sha256");
+        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".manifest",
+                snapshot.archiveName() + ".sha256");
         assertThat(Files.readString(dir.resolve(snapshot.archiveName() + ".sha256")))
                 .isEqualTo(snapshot.sha256() + "  " + snapshot.archiveName() + "\n");
         assertThat(events).filteredOn(BackupEvent.BytesTransferred.class::isInstance)
@@ -88,7 +91,8 @@ class VerifiedDownloadTest {
 
         LocalSnapshot local = client.download(snapshot, dir);
         assertThat(Files.readAllBytes(local.file())).isEqualTo(transport.file(snapshot.remotePath()));
-        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".sha256");
+        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".manifest",
+                snapshot.archiveName() + ".sha256");
     }
 
     @Test

@@ -72,13 +72,14 @@ public final class VerifiedDownload {
      *
      * @return the verified local snapshot
      */
-    public LocalSnapshot run(Snapshot snapshot, Path dir, Source source, Deadline deadline, Progress progress) {
+    public LocalSnapshot run(Snapshot snapshot, Path dir, String model, Source source, Deadline deadline,
+                             Progress progress) {
         String operation = "download " + snapshot.unit() + ":" + snapshot.remotePath();
         Path target = dir.resolve(InputValidation.fileName(snapshot.archiveName()));
         Path part = dir.resolve(snapshot.archiveName() + PART_SUFFIX);
         createDirectories(dir);
         if (Files.exists(target)) {
-            return alreadyThere(snapshot, target);
+            return alreadyThere(snapshot, target, model);
         }
         try (FileChannel channel = openPart(part);
              FileLock lock = lock(channel, part)) {
@@ -91,14 +92,18 @@ public final class VerifiedDownload {
                 Files.deleteIfExists(part);
                 throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
             }
-            publish(part, target, snapshot.sha256());
-            return new LocalSnapshot(target, actual, total, snapshot);
+            LocalSnapshot local = new LocalSnapshot(target, actual, total, snapshot);
+            try (StoreLock ignored = StoreLock.acquire(dir)) {
+                publish(part, target, snapshot.sha256());
+                writeSidecars(local, model);
+            }
+            return local;
         } catch (IOException e) {
             throw new LocalStorageException(part, "Writing", e);
         }
     }
 
-    private LocalSnapshot alreadyThere(Snapshot snapshot, Path target) {
+    private LocalSnapshot alreadyThere(Snapshot snapshot, Path target, String model) {
         String existing = Sha256.ofFile(target);
         if (!existing.equals(snapshot.sha256())) {
             throw new FileConflictException(target, "already exists with SHA-256 " + existing + ", not the "
@@ -106,8 +111,11 @@ public final class VerifiedDownload {
                     + "; it is never overwritten: move it away or download into another directory");
         }
         LOG.info("{} is already here and verified; not downloading again", target);
-        writeChecksumFile(target, existing);
-        return new LocalSnapshot(target, existing, size(target), snapshot);
+        LocalSnapshot local = new LocalSnapshot(target, existing, size(target), snapshot);
+        try (StoreLock ignored = StoreLock.acquire(target.getParent())) {
+            writeSidecars(local, model);
+        }
+        return local;
     }
 
     private static FileChannel openPart(Path part) throws IOException {
@@ -225,37 +233,18 @@ public final class VerifiedDownload {
             }
             Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
         }
-        syncDirectory(target.getParent());
-        writeChecksumFile(target, sha256);
+        AtomicFile.syncDirectory(target.getParent());
     }
 
-    /** Writes {@code <archive>.sha256} ({@code sha256sum -c} format) atomically. */
-    private static void writeChecksumFile(Path target, String sha256) {
+    /**
+     * Writes {@code <archive>.sha256} ({@code sha256sum -c} format) and the manifest, each atomically. The archive is
+     * published first: a crash in between leaves a verified archive whose sidecars the next download rewrites.
+     */
+    private static void writeSidecars(LocalSnapshot local, String model) {
+        Path target = local.file();
         Path file = target.resolveSibling(target.getFileName() + SHA256_SUFFIX);
-        Path temp = target.resolveSibling(target.getFileName() + SHA256_SUFFIX + PART_SUFFIX);
-        byte[] line = (sha256 + "  " + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8);
-        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            channel.write(ByteBuffer.wrap(line));
-            channel.force(true);
-        } catch (IOException e) {
-            throw new LocalStorageException(temp, "Writing", e);
-        }
-        try {
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new LocalStorageException(file, "Renaming", e);
-        }
-        syncDirectory(target.getParent());
-    }
-
-    private static void syncDirectory(Path dir) {
-        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-            channel.force(true);
-        } catch (IOException e) {
-            // Some file systems cannot fsync a directory; the file itself was synced already.
-            LOG.debug("Could not fsync directory {}: {}", dir, e.toString());
-        }
+        AtomicFile.write(file, (local.sha256() + "  " + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        SnapshotManifest.write(local, model);
     }
 
     private static void createDirectories(Path dir) {

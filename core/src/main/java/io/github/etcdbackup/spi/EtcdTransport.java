@@ -45,6 +45,11 @@ public interface EtcdTransport extends AutoCloseable {
     /** The raw etcdctl health text from the unit ({@code cluster-health} or {@code endpoint health}). */
     String healthOutput(String unit, Deadline deadline);
 
+    /** The Juju model the transport works in, when it knows it; written into each snapshot's manifest. */
+    default Optional<String> modelName() {
+        return Optional.empty();
+    }
+
     /** Juju model operations (status, deploy, relate, ...), when this transport talks to a Juju controller. */
     default Optional<ModelOperations> model() {
         return Optional.empty();

@@ -1,0 +1,18 @@
+package io.github.etcdbackup;
+
+import java.util.List;
+
+/**
+ * What a prune keeps and deletes, oldest first.
+ *
+ * @param keep     the snapshots kept
+ * @param delete   the snapshots deleted (or, for a dry run, that would be)
+ * @param executed false for {@link SnapshotStore#planPrune(RetentionPolicy)}, true once deleted
+ */
+public record PrunePlan(List<LocalSnapshot> keep, List<LocalSnapshot> delete, boolean executed) {
+    /** Copies every list. */
+    public PrunePlan {
+        keep = List.copyOf(keep);
+        delete = List.copyOf(delete);
+    }
+}

@@ -1,0 +1,43 @@
+package io.github.etcdbackup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/** Builds snapshot archives the way the charm does ({@code tar cvfz ../x.tar.gz .} in a dir holding {@code db}). */
+final class TestArchives {
+    private TestArchives() {
+    }
+
+    /** Bytes shaped like a bbolt file: random, with the meta magic where bbolt puts it. */
+    static byte[] bboltLikeDb(int size, long seed) {
+        byte[] db = new byte[size];
+        new Random(seed).nextBytes(db);
+        db[16] = (byte) 0xED;
+        db[17] = (byte) 0xDA;
+        db[18] = 0x0C;
+        db[19] = (byte) 0xED;
+        return db;
+    }
+
+    /** A v3 archive holding {@code ./db}, made with the system tar like the charm. */
+    static byte[] v3Archive(byte[] db, Path workDir) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(workDir, "archive");
+        Path content = Files.createDirectory(dir.resolve("content"));
+        Files.write(content.resolve("db"), db);
+        Path archive = dir.resolve("out.tar.gz");
+        run(List.of("tar", "czf", archive.toString(), "-C", content.toString(), "."));
+        return Files.readAllBytes(archive);
+    }
+
+    static void run(List<String> argv) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IOException(argv + " failed: " + output);
+        }
+    }
+}
