@@ -223,4 +223,34 @@ class SnapshotStoreTest {
         assertThat(store.list()).hasSize(2);
         assertThat(store.verifyAll()).hasSize(2).allSatisfy(check -> assertThat(check.ok()).isTrue());
     }
+
+    @Test
+    void aCrashWhileWritingAManifestLeavesTheOldOneOrNoneNeverHalfOfOne() throws IOException {
+        LocalSnapshot local = client.backup("etcd/0", dir);
+        Path half = local.file().resolveSibling(local.file().getFileName() + ".manifest.part");
+        Files.writeString(half, "format=1\nunit=etcd/");
+
+        assertThat(store.list()).containsExactly(local);
+        assertThat(store.verifyAll()).filteredOn(c -> c.file().equals(half)).singleElement()
+                .satisfies(c -> assertThat(c.problems()).singleElement().asString().startsWith("unfinished"));
+    }
+
+    @Test
+    void aV2ArchiveNeedsItsMemberTreeAndWal() throws Exception {
+        Path content = Files.createDirectories(work.resolve("v2/member/snap"));
+        Files.write(content.resolve("db"), TestArchives.bboltLikeDb(8192, 3));
+        Files.createDirectories(work.resolve("v2/member/wal"));
+        Files.write(work.resolve("v2/member/wal/0000000000000000-0000000000000000.wal"), new byte[64]);
+        Path archive = work.resolve("v2.tar.gz");
+        TestArchives.run(List.of("tar", "czf", archive.toString(), "-C", work.resolve("v2").toString(), "."));
+        transport.archiveContent(Files.readAllBytes(archive));
+
+        Snapshot v2 = client.snapshot(SnapshotRequest.builder().unit("etcd/0").keysVersion(KeysVersion.V2).build());
+        LocalSnapshot local = client.download(v2, dir);
+
+        assertThat(store.verify(local).problems()).isEmpty();
+        assertThat(store.list()).singleElement()
+                .satisfies(s -> assertThat(s.source().keysVersion()).isEqualTo(KeysVersion.V2));
+        assertThat(store.drill(local).problems()).singleElement().asString().contains("v3 archives");
+    }
 }
