@@ -1,6 +1,8 @@
 package io.github.etcdbackup;
 
 import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.RestoreExecutor;
+import io.github.etcdbackup.internal.RestorePlanner;
 import io.github.etcdbackup.internal.VerifiedDownload;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -160,10 +162,73 @@ public final class EtcdBackupClient implements AutoCloseable {
      * @throws UnsupportedByTransportException if the transport does not talk to Juju (the SSH transport)
      */
     public ModelStatus status() {
-        ModelOperations model = transport.model().orElseThrow(() -> new UnsupportedByTransportException("status",
-                transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
+        ModelOperations model = modelOperations("status");
         Deadline deadline = Deadline.after(timeout);
         return run("status", op -> model.status(deadline));
+    }
+
+    /**
+     * Plans a restore of {@code snapshot} into a Juju model: reads the model, checks every precondition, and returns
+     * the steps with their exact commands. Changes nothing; print {@link RestorePlan#describe()} to see them.
+     *
+     * @throws RestoreRefusedException         if the restore is one the charm or the docs warn against
+     * @throws UnsupportedByTransportException if the transport does not talk to Juju
+     */
+    public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(options, "options");
+        ModelOperations model = modelOperations("planRestore");
+        Deadline deadline = Deadline.after(timeout);
+        return run("plan restore into " + options.targetApplication(),
+                op -> new RestorePlanner(model, transport.modelName()).plan(snapshot, options, deadline));
+    }
+
+    /**
+     * Runs a restore plan step by step, checking each step before the next. Does not throw when a step fails:
+     * the report says which step failed and why, and {@link #resume(RestoreReport)} continues from it.
+     */
+    public RestoreReport restore(RestorePlan plan) {
+        return execute(plan, 0, List.of());
+    }
+
+    /** Continues a restore from the step that failed (or the first that did not run). */
+    public RestoreReport resume(RestoreReport report) {
+        return execute(report.plan(), report.resumeIndex(), report.outcomes());
+    }
+
+    private RestoreReport execute(RestorePlan plan, int from, List<RestoreReport.StepOutcome> earlier) {
+        ModelOperations model = modelOperations("restore");
+        String operation = "restore into " + plan.targetApplication();
+        long start = System.nanoTime();
+        emit(new BackupEvent.Started(operation, Instant.now()));
+        RestoreExecutor executor = new RestoreExecutor(model,
+                (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline)), timeout);
+        RestoreReport report = executor.run(plan, from, earlier, new RestoreExecutor.StepListener() {
+            @Override
+            public void started(RestoreStep step) {
+                emit(new BackupEvent.StepStarted(operation, step.title(), Instant.now()));
+            }
+
+            @Override
+            public void ended(RestoreReport.StepOutcome outcome) {
+                if (outcome.error().isEmpty()) {
+                    emit(new BackupEvent.StepCompleted(operation, outcome.step().title(), outcome.elapsed(),
+                            Instant.now()));
+                }
+            }
+        });
+        if (report.completed()) {
+            emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
+        } else {
+            report.failedStep().flatMap(RestoreReport.StepOutcome::error)
+                    .ifPresent(e -> emit(new BackupEvent.Failed(operation, e, Instant.now())));
+        }
+        return report;
+    }
+
+    private ModelOperations modelOperations(String operation) {
+        return transport.model().orElseThrow(() -> new UnsupportedByTransportException(operation,
+                transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
     }
 
     /** Closes the transport. Idempotent. */

@@ -14,6 +14,7 @@ public abstract sealed class EtcdBackupException extends RuntimeException
                 OperationInterruptedException,
                 OperationTimeoutException,
                 OutputParseException,
+                RestoreFailedException,
                 RestoreRefusedException,
                 TransportException,
                 UnsupportedByTransportException {

@@ -33,6 +33,17 @@ final class FakeTransport implements EtcdTransport {
     private volatile CountDownLatch hangOnRead;
     private volatile String healthText = HEALTHY;
     private volatile byte[] fixedContent;
+    private volatile FakeModel model;
+
+    /** Gives this transport a Juju model. */
+    void model(FakeModel fakeModel) {
+        model = fakeModel;
+    }
+
+    @Override
+    public java.util.Optional<io.github.etcdbackup.spi.ModelOperations> model() {
+        return java.util.Optional.ofNullable(model);
+    }
 
     @Override
     public String name() {
@@ -165,7 +176,8 @@ final class FakeTransport implements EtcdTransport {
     @Override
     public String healthOutput(String unit, Deadline deadline) {
         deadline.check("health " + unit);
-        return healthText;
+        FakeModel current = model;
+        return current != null && !unit.startsWith("etcd/") ? current.healthOf(unit) : healthText;
     }
 
     @Override

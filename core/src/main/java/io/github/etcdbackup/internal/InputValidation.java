@@ -15,6 +15,7 @@ public final class InputValidation {
     private static final Pattern UNIT_NAME = Pattern.compile(APPLICATION + "/(?:0|[1-9][0-9]{0,8})");
     private static final Pattern LEADER_NAME = Pattern.compile(APPLICATION + "/leader");
     private static final Pattern PLAIN_FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._+-]{0,254}");
+    private static final Pattern CHANNEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9./@_-]{0,63}");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final int MAX_NAME = 128;
     private static final int MAX_PATH = 4096;
@@ -85,6 +86,18 @@ public final class InputValidation {
                     "expected a plain file name of letters, digits, '.', '_', '+' and '-', not starting with '.' or '-'");
         }
         return name;
+    }
+
+    /**
+     * A channel, base or series such as {@code 1.29/stable}, {@code 3.4/stable}, {@code ubuntu@22.04} or
+     * {@code jammy}: letters, digits and {@code . / @ _ -}, not starting with {@code -}.
+     */
+    public static String channel(String field, String value) {
+        if (value == null || !CHANNEL.matcher(value).matches()) {
+            throw new InvalidInputException(field, value,
+                    "expected letters, digits and . / @ _ - (such as 1.29/stable or ubuntu@22.04)");
+        }
+        return value;
     }
 
     /** 64 hex digits; upper case is accepted and returned in lower case. */
