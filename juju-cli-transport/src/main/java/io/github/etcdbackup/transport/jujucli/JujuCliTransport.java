@@ -1,0 +1,292 @@
+package io.github.etcdbackup.transport.jujucli;
+
+import io.github.etcdbackup.ActionFailedException;
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ModelOperations;
+import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
+import io.github.etcdbackup.transport.jujucli.internal.ActionRun;
+import io.github.etcdbackup.transport.jujucli.internal.JujuCli;
+import io.github.etcdbackup.transport.jujucli.internal.JujuModelOperations;
+import io.github.etcdbackup.transport.jujucli.internal.ProcessRunner;
+import io.github.etcdbackup.transport.jujucli.internal.RemoteFileStream;
+import io.github.etcdbackup.transport.jujucli.internal.Tasks;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Drives the etcd charm through the local {@code juju} CLI, Juju 2.9 ({@code run-action}) or 3.x ({@code run}),
+ * detected once from {@code juju version}. Snapshots and health run the charm's {@code snapshot} and {@code health}
+ * actions; files are streamed with {@code juju ssh --pty=false UNIT -- sudo cat PATH}; {@link #model()} runs the
+ * restore procedure's model commands.
+ *
+ * <pre>{@code
+ * try (EtcdBackupClient client = EtcdBackupClient.create(JujuCliTransport.builder().model("k8s").build())) {
+ *     LocalSnapshot local = client.backup("etcd/0", Path.of("backups"));
+ * }
+ * }</pre>
+ *
+ * <p>Every call has a finite deadline: Juju gets an explicit {@code --wait} a little shorter than the deadline, and
+ * the library kills the process tree when the deadline passes or the calling thread is interrupted. Thread-safe.
+ * Logger: {@code io.github.etcdbackup.transport.jujucli} (argv at DEBUG, with {@code key=value} values hidden).
+ */
+public final class JujuCliTransport implements EtcdTransport {
+    /** Default deadline of the calls that take none: {@link #version()} and {@link #showAction(String)}. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+    /** Time the process gets beyond Juju's own {@code --wait} in {@link #runAction}, to print its timeout. */
+    private static final Duration PROCESS_GRACE = Duration.ofSeconds(30);
+
+    private final JujuCli cli;
+    private final JujuModelOperations modelOperations;
+    private final Duration timeout;
+
+    private JujuCliTransport(Builder builder) {
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.putAll(builder.environment);
+        this.cli = new JujuCli(new ProcessRunner(builder.executable, environment), builder.model);
+        this.modelOperations = new JujuModelOperations(cli);
+        this.timeout = builder.timeout;
+    }
+
+    /** {@code juju} from {@code PATH}, its current model, the inherited environment. */
+    public static JujuCliTransport create() {
+        return builder().build();
+    }
+
+    /** A builder with the defaults of {@link #create()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String name() {
+        return ProcessRunner.TRANSPORT;
+    }
+
+    /**
+     * The local Juju client's version; runs {@code juju version} on first use only.
+     *
+     * @throws TransportException   if {@code juju} cannot be run
+     * @throws OutputParseException if it did not print a version
+     */
+    public JujuVersion version() {
+        open();
+        return cli.version(Deadline.after(timeout));
+    }
+
+    /**
+     * Runs any charm action (for the etcd charm also {@code defrag}, {@code compact}, {@code alarm-list},
+     * {@code alarm-disarm}) on units and waits for it up to {@code wait}. A failed task is returned, not thrown.
+     *
+     * @param units  units such as {@code etcd/0} or {@code etcd/leader}
+     * @param params the action's parameters, passed as {@code key=value} (nested keys with dots)
+     * @param wait   Juju's {@code --wait}; the process itself is stopped a little later
+     * @return one result per task, ordered by application then unit number
+     * @throws InvalidInputException     for a bad unit, action or parameter (no process is started)
+     * @throws OperationTimeoutException if Juju stopped waiting, with the task id when Juju named it
+     * @throws ActionFailedException     if Juju 3 reported a crashed task without printing its result
+     * @throws TransportException        if {@code juju} failed or says a unit does not exist
+     * @throws OutputParseException      if the output is not Juju's action output
+     */
+    public List<ActionResult> runAction(List<String> units, String action, Map<String, String> params,
+                                        Duration wait) {
+        open();
+        Objects.requireNonNull(units, "units");
+        Objects.requireNonNull(params, "params");
+        if (wait == null || wait.isNegative() || wait.isZero()) {
+            throw new InvalidInputException("wait", String.valueOf(wait), "must be positive");
+        }
+        Deadline deadline = Deadline.after(wait.plus(PROCESS_GRACE));
+        return cli.runAction(List.copyOf(units), action, params, wait, deadline, action + " " + units).tasks();
+    }
+
+    /**
+     * The current state of an action or task: {@code show-action-output} (2.9) or {@code show-task} (3.x).
+     *
+     * @throws TransportException if Juju does not know the id
+     */
+    public ActionResult showAction(String actionId) {
+        open();
+        return cli.showAction(actionId, Deadline.after(timeout));
+    }
+
+    /**
+     * Runs the charm's {@code snapshot} action with {@code keys-version} and {@code target} always explicit.
+     *
+     * @throws ActionFailedException if the task did not complete with return code 0, whatever juju's exit code
+     */
+    @Override
+    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        open();
+        Objects.requireNonNull(request, "request");
+        String operation = "snapshot " + request.unit();
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("keys-version", request.keysVersion().parameter());
+        params.put("target", request.target());
+        ActionRun run = cli.runAction(List.of(request.unit()), "snapshot", params, JujuCli.waitWithin(deadline),
+                deadline, operation);
+        ActionResult task = Tasks.single(run, request.unit());
+        Tasks.requireSucceeded(task, request.unit());
+        Map<String, Object> results = task.results();
+        String path = ActionOutputParser.result(results, "snapshot.path").orElseThrow(() ->
+                new OutputParseException("the snapshot action completed without a snapshot.path result",
+                        run.rawOutput(), null));
+        String sha256 = ActionOutputParser.result(results, "snapshot.sha256").orElseThrow(() ->
+                new OutputParseException("the snapshot action completed without a snapshot.sha256 result",
+                        run.rawOutput(), null));
+        try {
+            Snapshot.Builder snapshot = Snapshot.builder()
+                    .unit(task.unit().orElse(request.unit()))
+                    .actionId(task.id().orElse(null))
+                    .remotePath(path)
+                    .sha256(sha256)
+                    .keysVersion(request.keysVersion());
+            ActionOutputParser.result(results, "snapshot.size").ifPresent(snapshot::sizeText);
+            ActionOutputParser.result(results, "snapshot.version").ifPresent(snapshot::versionText);
+            return snapshot.build();
+        } catch (InvalidInputException e) {
+            // Values from a remote output are validated like user input; a bad one means the output is wrong.
+            throw new OutputParseException("the snapshot action reported an unacceptable value: " + e.getMessage(),
+                    run.rawOutput(), e);
+        }
+    }
+
+    /**
+     * Streams {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo cat 'PATH'} (or {@code sudo tail -c +N 'PATH'} from
+     * an offset). The path is single-quoted because the remote side runs the words through a shell.
+     */
+    @Override
+    public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        open();
+        InputValidation.unitOrLeader(unit);
+        InputValidation.remotePath(remotePath);
+        if (offset < 0) {
+            throw new InvalidInputException("offset", Long.toString(offset), "must be >= 0");
+        }
+        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo");
+        if (offset == 0) {
+            argv.add("cat");
+        } else {
+            argv.addAll(List.of("tail", "-c", "+" + (offset + 1)));
+        }
+        argv.add(shellQuote(remotePath));
+        return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath);
+    }
+
+    /** One shell word: single quotes, with each embedded quote closed, escaped and reopened. */
+    static String shellQuote(String word) {
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /**
+     * Runs the charm's {@code health} action and returns etcdctl's text: the {@code output} result (charm since
+     * 2021) or {@code result-map.message} (older charms).
+     */
+    @Override
+    public String healthOutput(String unit, Deadline deadline) {
+        open();
+        String operation = "health " + unit;
+        ActionRun run = cli.runAction(List.of(unit), "health", Map.of(), JujuCli.waitWithin(deadline), deadline,
+                operation);
+        ActionResult task = Tasks.single(run, unit);
+        Tasks.requireSucceeded(task, unit);
+        return ActionOutputParser.result(task.results(), "output")
+                .or(() -> ActionOutputParser.result(task.results(), "result-map.message"))
+                .orElseThrow(() -> new OutputParseException(
+                        "the health action completed without an 'output' or 'result-map.message' result",
+                        run.rawOutput(), null));
+    }
+
+    /** Status, deploy, attach-resource, integrate, add-unit, remove-application, config and restore. */
+    @Override
+    public Optional<ModelOperations> model() {
+        return Optional.of(modelOperations);
+    }
+
+    /**
+     * Kills every {@code juju} process still running (calls in flight end with {@link TransportException}, open
+     * file streams with an {@code IOException}); later calls throw {@link TransportException}. Idempotent.
+     */
+    @Override
+    public void close() {
+        cli.runner().close();
+    }
+
+    private void open() {
+        cli.runner().requireOpen();
+    }
+
+    /** Builder for {@link JujuCliTransport}. */
+    public static final class Builder {
+        private String executable = "juju";
+        private String model;
+        private final Map<String, String> environment = new HashMap<>();
+        private Duration timeout = DEFAULT_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /** The {@code juju} executable; default {@code juju} looked up on {@code PATH}. */
+        public Builder executable(Path executable) {
+            this.executable = Objects.requireNonNull(executable, "executable").toString();
+            return this;
+        }
+
+        /**
+         * The model, passed as {@code -m MODEL} on every model command ({@code [controller:][owner/]model});
+         * default: Juju's current model.
+         *
+         * @throws InvalidInputException if it is not a model name
+         */
+        public Builder model(String model) {
+            this.model = JujuCli.validModel(model);
+            return this;
+        }
+
+        /**
+         * Variables added to, or replacing, the inherited environment of every {@code juju} process, e.g.
+         * {@code JUJU_DATA}. Values are never logged.
+         */
+        public Builder environment(Map<String, String> environment) {
+            Objects.requireNonNull(environment, "environment").forEach((key, value) -> {
+                if (key == null || key.isEmpty() || key.indexOf('=') >= 0 || key.indexOf('\0') >= 0
+                        || value == null || value.indexOf('\0') >= 0) {
+                    throw new InvalidInputException("environment variable", key, "needs a name without '=' or NUL"
+                            + " and a value without NUL");
+                }
+            });
+            this.environment.putAll(environment);
+            return this;
+        }
+
+        /** The deadline of calls that take none ({@link #version()}, {@link #showAction(String)}); default 2 min. */
+        public Builder timeout(Duration timeout) {
+            Objects.requireNonNull(timeout, "timeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Builds the transport; nothing runs until the first call. */
+        public JujuCliTransport build() {
+            return new JujuCliTransport(this);
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.github.etcdbackup.transport.jujucli.internal;
+
+import io.github.etcdbackup.ActionFailedException;
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.transport.jujucli.ActionResult;
+import io.github.etcdbackup.transport.jujucli.JujuVersion;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code juju} command vocabulary of both dialects: which sub-command and flags to use for the detected client
+ * version, {@code -m MODEL} on every model command, and how a run's output and exit code become tasks or typed
+ * exceptions. Thread-safe; the client version is detected once.
+ */
+public final class JujuCli {
+    private static final Pattern ACTION_NAME = Pattern.compile("[a-z][a-z0-9-]{0,63}");
+    private static final Pattern PARAM_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,63}(?:\\.[a-z][a-z0-9_-]{0,63}){0,7}");
+    private static final Pattern ACTION_ID = Pattern.compile("[0-9A-Za-z][0-9A-Za-z-]{0,63}");
+    private static final Pattern MODEL_NAME =
+            Pattern.compile("(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:)?(?:[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}/)?[a-z0-9][a-z0-9-]{0,63}");
+
+    private final ProcessRunner runner;
+    private final String model;
+    private final Object versionLock = new Object();
+    private volatile JujuVersion version;
+
+    /**
+     * @param runner runs the processes
+     * @param model  the {@code -m} value, or {@code null} for Juju's current model
+     */
+    public JujuCli(ProcessRunner runner, String model) {
+        this.runner = runner;
+        this.model = model == null ? null : validModel(model);
+    }
+
+    /** Checks a model name ({@code [controller:][user/]model}) before it reaches an argv. */
+    public static String validModel(String model) {
+        if (model == null || !MODEL_NAME.matcher(model).matches()) {
+            throw new InvalidInputException("model", model, "expected [controller:][owner/]model, e.g. k8s or prod:k8s");
+        }
+        return model;
+    }
+
+    /** The process runner. */
+    public ProcessRunner runner() {
+        return runner;
+    }
+
+    /** The client version, from {@code juju version} on first use, then cached. */
+    public JujuVersion version(Deadline deadline) {
+        JujuVersion known = version;
+        if (known != null) {
+            return known;
+        }
+        synchronized (versionLock) {
+            if (version == null) {
+                CommandResult result = runner.run(List.of("version"), deadline, "juju version");
+                if (result.exitCode() != 0) {
+                    throw JujuErrors.failure(result);
+                }
+                version = JujuVersion.parse(result.stdout());
+            }
+            return version;
+        }
+    }
+
+    /** {@code COMMAND [-m MODEL] ARGS...}. */
+    public List<String> argv(String command, String... arguments) {
+        List<String> argv = new ArrayList<>();
+        argv.add(command);
+        if (model != null) {
+            argv.add("-m");
+            argv.add(model);
+        }
+        argv.addAll(Arrays.asList(arguments));
+        return argv;
+    }
+
+    /** Runs a command whose only result is its exit code; a non-zero exit is a {@code TransportException}. */
+    public CommandResult runOrFail(List<String> argv, Deadline deadline, String operation) {
+        CommandResult result = runner.run(argv, deadline, operation);
+        if (result.exitCode() != 0) {
+            throw JujuErrors.failure(result);
+        }
+        return result;
+    }
+
+    /**
+     * The Juju {@code --wait} for a call bounded by {@code deadline}: a little shorter, so that Juju reports its own
+     * timeout (with the task id) before the library kills the process.
+     */
+    public static Duration waitWithin(Deadline deadline) {
+        Duration remaining = deadline.remaining();
+        Duration margin = remaining.dividedBy(10);
+        if (margin.compareTo(Duration.ofSeconds(5)) > 0) {
+            margin = Duration.ofSeconds(5);
+        }
+        return remaining.minus(margin);
+    }
+
+    /** Go's duration syntax, whole seconds rounded up, at least 1 s. */
+    static String goDuration(Duration wait) {
+        long seconds = wait.getSeconds() + (wait.getNano() > 0 ? 1 : 0);
+        return Math.max(1, seconds) + "s";
+    }
+
+    /**
+     * Runs a charm action on units and waits: {@code run-action} (2.x) or {@code run} (3.x+), always with an explicit
+     * {@code --wait} and {@code --format yaml}. Failed tasks are returned as data.
+     *
+     * @throws OperationTimeoutException if Juju's wait or the deadline expired (with the task id when Juju named it)
+     * @throws ActionFailedException     if Juju 3 reported a crashed task and printed no result for it
+     * @throws OutputParseException      if the output is not an action result
+     */
+    public ActionRun runAction(List<String> units, String action, Map<String, String> params, Duration wait,
+                               Deadline deadline, String operation) {
+        if (units.isEmpty()) {
+            throw new InvalidInputException("units", "", "at least one unit is required");
+        }
+        units.forEach(InputValidation::unitOrLeader);
+        validAction(action);
+        List<String> parameters = new ArrayList<>();
+        params.forEach((key, value) -> parameters.add(validParamKey(key) + "=" + validParamValue(key, value)));
+
+        String command = version(deadline).runsActionsWithRun() ? "run" : "run-action";
+        List<String> argv = argv(command);
+        argv.addAll(units);
+        argv.add(action);
+        argv.addAll(parameters);
+        argv.add("--wait=" + goDuration(wait));
+        argv.add("--format");
+        argv.add("yaml");
+        CommandResult result = runner.run(argv, deadline, operation);
+        return tasks(result, units.get(0), wait, operation);
+    }
+
+    /** {@code show-action-output ID} (2.x) or {@code show-task ID} (3.x+), one task. */
+    public ActionResult showAction(String actionId, Deadline deadline) {
+        if (actionId == null || !ACTION_ID.matcher(actionId).matches()) {
+            throw new InvalidInputException("action id", actionId, "expected a Juju action or task id such as 14");
+        }
+        String command = version(deadline).runsActionsWithRun() ? "show-task" : "show-action-output";
+        CommandResult result = runner.run(argv(command, actionId, "--format", "yaml"), deadline,
+                command + " " + actionId);
+        if (result.exitCode() != 0 || result.stdout().isBlank()) {
+            throw JujuErrors.failure(result);
+        }
+        List<ActionResult> tasks = ActionOutputParser.parse(result.stdout());
+        if (tasks.size() != 1) {
+            throw new OutputParseException("expected one task for id " + actionId + ", got " + tasks.size(),
+                    result.stdout(), null);
+        }
+        return tasks.get(0);
+    }
+
+    private ActionRun tasks(CommandResult result, String firstUnit, Duration wait, String operation) {
+        String stdout = result.stdout();
+        String stderr = result.stderr();
+        if (JujuErrors.waitExpired(stderr)) {
+            throw new OperationTimeoutException(operation, wait, JujuErrors.runningTaskId(stderr).orElse(null));
+        }
+        boolean noResult = stdout.isBlank() || stdout.strip().equals("{}");
+        if (noResult && JujuErrors.taskFailed(stderr)) {
+            Optional<JujuErrors.FailedTask> failed = JujuErrors.failedTask(stderr);
+            throw new ActionFailedException(firstUnit, failed.map(JujuErrors.FailedTask::id).orElse(null), "failed",
+                    "", failed.map(JujuErrors.FailedTask::returnCode).orElse(null), stderr);
+        }
+        if (noResult && (result.exitCode() != 0 || !stderr.isBlank())) {
+            throw JujuErrors.failure(result);
+        }
+        if (noResult) {
+            throw new OutputParseException("juju " + result.command() + " printed no task result", stdout, null);
+        }
+        if (result.exitCode() != 0 && !JujuErrors.taskFailed(stderr)) {
+            throw JujuErrors.failure(result);
+        }
+        return new ActionRun(ActionOutputParser.parse(stdout), stdout);
+    }
+
+    private static String validAction(String action) {
+        if (action == null || !ACTION_NAME.matcher(action).matches()) {
+            throw new InvalidInputException("action", action, "expected a charm action name such as snapshot");
+        }
+        return action;
+    }
+
+    private static String validParamKey(String key) {
+        if (key == null || !PARAM_KEY.matcher(key).matches()) {
+            throw new InvalidInputException("action parameter name", key,
+                    "expected lowercase letters, digits, '-', '_' and '.' between nested names");
+        }
+        return key;
+    }
+
+    private static String validParamValue(String key, String value) {
+        if (value == null || value.length() > 4096 || value.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            throw new InvalidInputException("value of action parameter " + key, value,
+                    "expected at most 4096 characters without control characters");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,147 @@
+package io.github.etcdbackup.transport.jujucli;
+
+import io.github.etcdbackup.testing.Fixtures;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.stream.Stream;
+
+/**
+ * A replaying fake {@code juju}: a bash script in a temp directory that records the argv of every call (NUL
+ * separated, so any byte but NUL survives) and answers {@code juju version} with a chosen version and every other
+ * command with a chosen stdout, stderr and exit code. It can also hang, with a child process, to test deadlines.
+ */
+final class FakeJuju {
+    private static final String SCRIPT = """
+            #!/bin/bash
+            dir="$(cd "$(dirname "$0")" && pwd)"
+            n=$(ls "$dir"/calls | wc -l)
+            for a in "$@"; do printf '%s\\0' "$a"; done > "$dir/calls/$(printf '%04d' "$n")"
+            printf '%s' "${JUJU_DATA-unset}" > "$dir/juju-data"
+            if [ "$1" = "version" ]; then cat "$dir/version"; exit 0; fi
+            if [ -f "$dir/stdout.$1" ]; then cat "$dir/stdout.$1"; elif [ -f "$dir/stdout" ]; then cat "$dir/stdout"; fi
+            [ -f "$dir/stderr" ] && cat "$dir/stderr" >&2
+            if [ -f "$dir/hang" ]; then
+              echo $$ > "$dir/parent.pid"
+              sleep 1000 &
+              echo $! > "$dir/child.pid"
+              wait
+            fi
+            exit "$(cat "$dir/exitcode")"
+            """;
+
+    private final Path dir;
+    private final Path executable;
+
+    FakeJuju(Path dir) {
+        this.dir = dir;
+        this.executable = dir.resolve("juju");
+        try {
+            Files.createDirectories(dir.resolve("calls"));
+            Files.writeString(executable, SCRIPT);
+            Files.setPosixFilePermissions(executable, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        jujuVersion("3.x");
+        answer("", "", 0);
+    }
+
+    /** Plays Juju {@code 2.9} or {@code 3.x} (the version fixtures). */
+    FakeJuju jujuVersion(String dialect) {
+        return write("version", Fixtures.bytes("version-" + dialect + ".txt"));
+    }
+
+    FakeJuju answer(String stdout, String stderr, int exitCode) {
+        return answer(stdout.getBytes(StandardCharsets.UTF_8), stderr, exitCode);
+    }
+
+    FakeJuju answer(byte[] stdout, String stderr, int exitCode) {
+        write("stdout", stdout);
+        write("stderr", stderr.getBytes(StandardCharsets.UTF_8));
+        return write("exitcode", Integer.toString(exitCode).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers the sub-command {@code command} (e.g. {@code ssh}) with this stdout instead of the general one. */
+    FakeJuju answerFor(String command, byte[] stdout) {
+        return write("stdout." + command, stdout);
+    }
+
+    /** The {@code JUJU_DATA} the last call saw, {@code unset} if none. */
+    String lastJujuData() {
+        try {
+            return Files.readString(dir.resolve("juju-data"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** After printing its answer, sleeps (in a child process) until killed. */
+    FakeJuju hang() {
+        return write("hang", new byte[0]);
+    }
+
+    private FakeJuju write(String name, byte[] content) {
+        try {
+            Files.write(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    Path executable() {
+        return executable;
+    }
+
+    JujuCliTransport transport() {
+        return JujuCliTransport.builder().executable(executable).build();
+    }
+
+    /** Every call's argv, in order, {@code juju version} included. */
+    List<List<String>> calls() {
+        try (Stream<Path> files = Files.list(dir.resolve("calls"))) {
+            List<List<String>> calls = new ArrayList<>();
+            for (Path file : files.sorted().toList()) {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                calls.add(text.isEmpty() ? List.of()
+                        : Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1)));
+            }
+            return calls;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The calls other than {@code juju version}. */
+    List<List<String>> commands() {
+        return calls().stream().filter(argv -> !argv.equals(List.of("version"))).toList();
+    }
+
+    /** The only command other than {@code juju version}. */
+    List<String> command() {
+        List<List<String>> commands = commands();
+        if (commands.size() != 1) {
+            throw new AssertionError("expected one juju command, got " + commands);
+        }
+        return commands.get(0);
+    }
+
+    OptionalLong pid(String which) {
+        Path file = dir.resolve(which + ".pid");
+        try {
+            return Files.exists(file) ? OptionalLong.of(Long.parseLong(Files.readString(file).strip()))
+                    : OptionalLong.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
