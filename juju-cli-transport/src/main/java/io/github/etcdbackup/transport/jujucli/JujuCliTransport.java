@@ -54,6 +54,7 @@ public final class JujuCliTransport implements EtcdTransport {
     private final JujuCli cli;
     private final JujuModelOperations modelOperations;
     private final Duration timeout;
+    private final Optional<String> model;
 
     private JujuCliTransport(Builder builder) {
         Map<String, String> environment = new HashMap<>(System.getenv());
@@ -61,6 +62,7 @@ public final class JujuCliTransport implements EtcdTransport {
         this.cli = new JujuCli(new ProcessRunner(builder.executable, environment), builder.model);
         this.modelOperations = new JujuModelOperations(cli);
         this.timeout = builder.timeout;
+        this.model = Optional.ofNullable(builder.model);
     }
 
     /** {@code juju} from {@code PATH}, its current model, the inherited environment. */
@@ -222,6 +224,12 @@ public final class JujuCliTransport implements EtcdTransport {
      * Kills every {@code juju} process still running (calls in flight end with {@link TransportException}, open
      * file streams with an {@code IOException}); later calls throw {@link TransportException}. Idempotent.
      */
+    /** The model given to the builder; empty when the transport uses Juju's current model. */
+    @Override
+    public Optional<String> modelName() {
+        return model;
+    }
+
     @Override
     public void close() {
         cli.runner().close();
