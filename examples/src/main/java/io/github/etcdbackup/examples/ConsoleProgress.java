@@ -51,9 +51,9 @@ public final class ConsoleProgress implements ProgressListener {
         }
         double seconds = Math.max(0.001, Duration.between(downloadStart, bytes.at()).toNanos() / 1e9);
         double rate = (bytes.bytes() - startBytes) / seconds;
-        StringBuilder line = new StringBuilder("\r    ").append(mib(bytes.bytes()));
+        StringBuilder line = new StringBuilder("\r    ").append(human(bytes.bytes()));
         bytes.estimatedTotal().ifPresent(total -> {
-            line.append(" of ~").append(mib(total));
+            line.append(" of ~").append(human(total));
             if (rate > 0 && total > bytes.bytes()) {
                 line.append(String.format(Locale.ROOT, ", ETA %.0f s", (total - bytes.bytes()) / rate));
             }
@@ -71,7 +71,10 @@ public final class ConsoleProgress implements ProgressListener {
         }
     }
 
-    private static String mib(long bytes) {
+    private static String human(long bytes) {
+        if (bytes < 1024 * 1024) {
+            return String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
+        }
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
 
