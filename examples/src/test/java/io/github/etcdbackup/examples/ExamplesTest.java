@@ -1,0 +1,100 @@
+package io.github.etcdbackup.examples;
+
+import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.RestoreReport;
+import io.github.etcdbackup.SnapshotStore;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.ActionResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Every example, run against the simulator, so that none rots. They share one model, in order. */
+@Timeout(300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ExamplesTest {
+    @TempDir
+    static Path work;
+    private static JujuSimulator sim;
+    private static Path backups;
+
+    @BeforeAll
+    static void startModel() {
+        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
+        sim.deploy("etcd", 3);
+        sim.deploy("easyrsa", 1);
+        sim.deploy("kubernetes-control-plane", 1);
+        sim.integrate("etcd", "easyrsa");
+        sim.integrate("etcd", "kubernetes-control-plane");
+        sim.unit("etcd/0").putAll(Map.of("/registry/pods/default/a", "1", "/registry/pods/default/b", "2"));
+        backups = work.resolve("backups");
+    }
+
+    @AfterAll
+    static void stopModel() {
+        sim.close();
+    }
+
+    @Test
+    @Order(1)
+    void backupThroughJujuWritesAVerifiedArchive() {
+        LocalSnapshot backup = BackupThroughJuju.backup(sim.jujuExecutable(), backups);
+        assertThat(backup.verify().source().unit()).isEqualTo(sim.leader("etcd"));
+    }
+
+    @Test
+    @Order(2)
+    void healthCheckJudgesEveryMember() {
+        HealthReport report = HealthCheck.check(sim.jujuExecutable(), "etcd/0");
+        assertThat(report.members()).hasSize(3);
+        assertThat(report.allMembersHealthy()).isTrue();
+
+        sim.stopEtcd("etcd/2");
+        try {
+            HealthReport degraded = HealthCheck.check(sim.jujuExecutable(), "etcd/0");
+            assertThat(degraded.clusterLine()).isEqualTo("cluster is healthy");
+            assertThat(degraded.allMembersHealthy()).isFalse();
+        } finally {
+            sim.startEtcd("etcd/2");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void runCharmActionReturnsEveryTask() {
+        List<ActionResult> results = RunCharmAction.run(sim.jujuExecutable(), "health", List.of("etcd/0", "etcd/1"));
+        assertThat(results).extracting(r -> r.unit().orElseThrow()).containsExactly("etcd/0", "etcd/1");
+        assertThat(results).allMatch(ActionResult::succeeded);
+    }
+
+    @Test
+    @Order(4)
+    void storeMaintenanceChecksAndDrillsTheBackups() {
+        assertThat(StoreMaintenance.maintain(backups, false)).isTrue();
+        assertThat(SnapshotStore.open(backups).list()).hasSize(1);
+    }
+
+    @Test
+    @Order(5)
+    void restoreDryRunChangesNothingAndTheRestoreBringsTheKeysBack() {
+        assertThat(RestoreIntoNewApplication.restore(sim.jujuExecutable(), backups, true, Duration.ofMillis(200)))
+                .isNull();
+        RestoreReport report = RestoreIntoNewApplication.restore(sim.jujuExecutable(), backups, false,
+                Duration.ofMillis(200));
+        assertThat(report.completed()).as(report.describe()).isTrue();
+        assertThat(sim.unit("new-etcd/0").count("/registry/")).isEqualTo(2);
+    }
+}
