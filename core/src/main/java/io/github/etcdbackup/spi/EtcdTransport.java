@@ -55,6 +55,11 @@ public interface EtcdTransport extends AutoCloseable {
         return Optional.empty();
     }
 
+    /** Restore steps on the etcd hosts themselves, when this transport reaches them directly (SSH). */
+    default Optional<HostOperations> host() {
+        return Optional.empty();
+    }
+
     /** Idempotent; stops every process and connection the transport owns. */
     @Override
     void close();

@@ -1,0 +1,257 @@
+package io.github.etcdbackup.transport.ssh;
+
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.HostOperations;
+import io.github.etcdbackup.transport.ssh.internal.SshSettings;
+import io.github.etcdbackup.transport.ssh.internal.SshUnitOperations;
+import io.github.etcdbackup.transport.ssh.internal.TransportName;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reaches the etcd units straight over SSH, for when the Juju controller is down: runs etcdctl on each unit with the
+ * charm's layout (as root through {@code sudo -n} by default), streams archives with {@code cat}, and checks health.
+ *
+ * <pre>{@code
+ * EtcdTransport ssh = SshTransport.builder()
+ *         .unitAddress("etcd/0", "10.0.0.5")
+ *         .user("ubuntu")
+ *         .privateKey(Path.of(System.getProperty("user.home"), ".local/share/juju/ssh/juju_id_rsa"))
+ *         .build();
+ * try (EtcdBackupClient client = EtcdBackupClient.create(ssh)) {
+ *     LocalSnapshot backup = client.backup("etcd/0", Path.of("backups"));
+ * }
+ * }</pre>
+ *
+ * <p>Host keys are checked against {@code ~/.ssh/known_hosts} unless {@link Builder#knownHosts(Path)} names another
+ * file; an unknown or changed key fails with a {@code TransportException} that prints the key's fingerprint and the
+ * line to trust it. One connection per unit is opened on first use and shared by all threads; {@link #close()}
+ * closes them. Thread-safe.
+ */
+public final class SshTransport implements EtcdTransport {
+    private final SshUnitOperations operations;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private SshTransport(SshUnitOperations operations) {
+        this.operations = operations;
+    }
+
+    /** A new builder; at least one {@link Builder#unitAddress(String, String)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** {@code ssh}. */
+    @Override
+    public String name() {
+        return TransportName.SSH;
+    }
+
+    /**
+     * Runs {@code etcdctl snapshot save} (v3) or {@code etcdctl backup} (v2) on the unit and packs the result like
+     * the charm's snapshot action. A request that keeps the default target writes to the unit layout's
+     * {@link UnitLayout#snapshotDir() snapshot directory}.
+     */
+    @Override
+    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(deadline, "deadline");
+        return operations.takeSnapshot(request, deadline);
+    }
+
+    @Override
+    public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        return operations.openFile(unit, remotePath, offset, deadline);
+    }
+
+    @Override
+    public String healthOutput(String unit, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        return operations.healthOutput(unit, deadline);
+    }
+
+    /**
+     * The restore steps on the units themselves: stop and start the etcd service, upload an archive, restore it as
+     * the data dir (the old member directory is moved aside, never deleted).
+     */
+    @Override
+    public Optional<HostOperations> host() {
+        return Optional.of(operations.host());
+    }
+
+    /** Closes every SSH connection. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            operations.close();
+        }
+    }
+
+    /**
+     * Builder for {@link SshTransport}. Every value is checked when it is given, so a hostile unit name, host or
+     * path fails here with an {@code InvalidInputException}, long before any connection.
+     */
+    public static final class Builder {
+        /** Default for {@link #connectTimeout(Duration)}. */
+        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+
+        private final Map<String, String> addresses = new LinkedHashMap<>();
+        private final Map<String, UnitLayout> unitLayouts = new LinkedHashMap<>();
+        private int port = 22;
+        private String user = "ubuntu";
+        private Path privateKey;
+        private char[] passphrase;
+        private Path knownHosts = Path.of(System.getProperty("user.home"), ".ssh", "known_hosts");
+        private JumpHost jumpHost;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private boolean useSudo = true;
+        private UnitLayout layout = UnitLayout.charm();
+        private boolean acceptAnyHostKey;
+
+        private Builder() {
+        }
+
+        /** The address (host name or IP) of a unit, e.g. {@code unitAddress("etcd/0", "10.0.0.5")}. */
+        public Builder unitAddress(String unit, String host) {
+            addresses.put(InputValidation.unit(unit), SshNames.host(host));
+            return this;
+        }
+
+        /** Several {@link #unitAddress(String, String)} at once, unit name to host. */
+        public Builder unitAddresses(Map<String, String> unitToHost) {
+            Objects.requireNonNull(unitToHost, "unitToHost").forEach(this::unitAddress);
+            return this;
+        }
+
+        /** The units' SSH port; default 22. */
+        public Builder port(int port) {
+            this.port = SshNames.port(port);
+            return this;
+        }
+
+        /** The login on the units; default {@code ubuntu} (the user Juju creates). */
+        public Builder user(String user) {
+            this.user = SshNames.user(user);
+            return this;
+        }
+
+        /**
+         * The private key to log in with (OpenSSH, PEM or PuTTY format). Default: the first of
+         * {@code ~/.ssh/id_ed25519}, {@code id_ecdsa}, {@code id_rsa} that exist. Juju's own key is
+         * {@code ~/.local/share/juju/ssh/juju_id_rsa}.
+         */
+        public Builder privateKey(Path privateKey) {
+            this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+            this.passphrase = null;
+            return this;
+        }
+
+        /**
+         * An encrypted private key and its passphrase. The array is copied (clear yours afterwards); the passphrase
+         * is never logged nor put in a message.
+         */
+        public Builder privateKey(Path privateKey, char[] passphrase) {
+            this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
+            this.passphrase = Objects.requireNonNull(passphrase, "passphrase").clone();
+            return this;
+        }
+
+        /** The OpenSSH known_hosts file host keys are checked against; default {@code ~/.ssh/known_hosts}. */
+        public Builder knownHosts(Path knownHosts) {
+            this.knownHosts = Objects.requireNonNull(knownHosts, "knownHosts");
+            return this;
+        }
+
+        /** Go through a bastion (like {@code ssh -J}); it uses the same key and known_hosts file. */
+        public Builder jumpHost(JumpHost jumpHost) {
+            this.jumpHost = Objects.requireNonNull(jumpHost, "jumpHost");
+            return this;
+        }
+
+        /** Go through the bastion {@code user@host:port}. */
+        public Builder jumpHost(String host, int port, String user) {
+            return jumpHost(new JumpHost(host, port, user));
+        }
+
+        /**
+         * Bound on opening a connection: TCP connect, key exchange and login. Default
+         * {@link #DEFAULT_CONNECT_TIMEOUT}. Each call is also bounded by its own deadline.
+         */
+        public Builder connectTimeout(Duration connectTimeout) {
+            Objects.requireNonNull(connectTimeout, "connectTimeout");
+            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+                throw new InvalidInputException("connect timeout", connectTimeout.toString(), "must be positive");
+            }
+            this.connectTimeout = connectTimeout;
+            return this;
+        }
+
+        /**
+         * Whether commands run as root through {@code sudo -n} (never prompting). Default {@code true}: the charm's
+         * certificate directory is readable by root only since 2023.
+         */
+        public Builder useSudo(boolean useSudo) {
+            this.useSudo = useSudo;
+            return this;
+        }
+
+        /** The layout of every unit without a layout of its own; default {@link UnitLayout#charm()}. */
+        public Builder unitLayout(UnitLayout layout) {
+            this.layout = Objects.requireNonNull(layout, "layout");
+            return this;
+        }
+
+        /** The layout of one unit (e.g. another endpoint or root), replacing the default for it. */
+        public Builder unitLayout(String unit, UnitLayout layout) {
+            unitLayouts.put(InputValidation.unit(unit), Objects.requireNonNull(layout, "layout"));
+            return this;
+        }
+
+        /**
+         * Accept any host key without checking it. This removes SSH's protection against a machine in the middle;
+         * use it only on a throw-away network. Each accepted key is logged at WARN with its fingerprint.
+         */
+        public Builder insecureAcceptAnyHostKey() {
+            this.acceptAnyHostKey = true;
+            return this;
+        }
+
+        /**
+         * Builds the transport. No connection is opened yet.
+         *
+         * @throws IllegalStateException if no unit address was given, or a unit layout names a unit without one
+         */
+        public SshTransport build() {
+            if (addresses.isEmpty()) {
+                throw new IllegalStateException("No unit address: add unitAddress(\"etcd/0\", \"10.0.0.5\") for each"
+                        + " unit (juju status etcd shows them while the controller is up; keep a copy)");
+            }
+            for (String unit : unitLayouts.keySet()) {
+                if (!addresses.containsKey(unit)) {
+                    throw new IllegalStateException("unitLayout(\"" + unit + "\", ...) names a unit without a"
+                            + " unitAddress");
+                }
+            }
+            Optional<SshSettings.Jump> jump = Optional.ofNullable(jumpHost)
+                    .map(j -> new SshSettings.Jump(j.host(), j.port(), j.user()));
+            SshSettings settings = new SshSettings(port, user, Optional.ofNullable(privateKey),
+                    passphrase == null ? null : Arrays.copyOf(passphrase, passphrase.length), knownHosts,
+                    acceptAnyHostKey, connectTimeout, jump);
+            return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo));
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package io.github.etcdbackup.transport.ssh.internal;
+
+import io.github.etcdbackup.internal.StreamWatchdog;
+import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.connection.channel.direct.Session;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The stdout of a remote {@code cat} as a stream. It ends (-1) only once the remote command exited 0; a non-zero
+ * exit, a missing exit status (connection cut) or a broken channel is an {@link IOException} from {@code read},
+ * never a silent early end. Closing it, the deadline passing, or an interrupt closes the channel.
+ */
+final class RemoteFileStream extends InputStream {
+    private final Session session;
+    private final Session.Command process;
+    private final InputStream in;
+    private final Future<String> stderr;
+    private final Deadline deadline;
+    private final String operation;
+    private final StreamWatchdog.Guard watchdog;
+    private final java.util.concurrent.Executor closer;
+    private long bytesRead;
+    private boolean ended;
+    private volatile boolean closed;
+
+    RemoteFileStream(Session session, Session.Command process, Future<String> stderr, Deadline deadline,
+                     String operation, java.util.concurrent.Executor closer) {
+        this.closer = closer;
+        this.session = session;
+        this.process = process;
+        this.in = process.getInputStream();
+        this.stderr = stderr;
+        this.deadline = deadline;
+        this.operation = operation;
+        this.watchdog = StreamWatchdog.closeAfter(this, deadline.remaining());
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n == -1 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (ended) {
+            return -1;
+        }
+        if (closed) {
+            throw new IOException(operation + ": " + (watchdog.fired() ? "the deadline of " + deadline.timeout()
+                    + " passed" : "the stream is closed") + " after " + bytesRead + " bytes");
+        }
+        int n;
+        try {
+            n = in.read(buffer, offset, length);
+        } catch (InterruptedIOException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw e;
+        } catch (IOException e) {
+            boolean byWatchdog = watchdog.fired();
+            close();
+            throw new IOException(operation + ": " + (byWatchdog ? "the deadline of " + deadline.timeout()
+                    + " passed" : "the SSH channel broke") + " after " + bytesRead + " bytes", e);
+        }
+        if (n == -1) {
+            checkExit();
+            ended = true;
+            return -1;
+        }
+        bytesRead += n;
+        return n;
+    }
+
+    /** At the end of stdout: the transfer only counts if the remote command said it succeeded. */
+    private void checkExit() throws IOException {
+        String errors;
+        try {
+            process.join(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+            errors = stderr.get(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            close();
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(operation + " was interrupted");
+        } catch (ExecutionException | TimeoutException | IOException e) {
+            close();
+            throw new IOException(operation + ": no exit status from the unit after " + bytesRead
+                    + " bytes (connection cut?)", e);
+        }
+        Integer exit = process.getExitStatus();
+        if (exit == null || exit != 0) {
+            close();
+            throw new IOException(operation + ": the remote command "
+                    + (exit == null ? "ended without an exit status (connection cut?)" : "exited " + exit)
+                    + " after " + bytesRead + " bytes" + (errors.isBlank() ? "" : ": " + errors.strip()));
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        watchdog.cancel();
+        stderr.cancel(true);
+        if (ended || process.getExitStatus() != null) {
+            Closing.quietly(session);
+        } else {
+            // Abandoned early (or cut, or timed out): do not wait for the remote cat to notice.
+            ChannelStopper.stop(session, process, closer);
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.github.etcdbackup.transport.ssh.internal;
+
+import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.transport.ssh.UnitLayout;
+
+import static io.github.etcdbackup.transport.ssh.internal.ShellQuote.quote;
+
+/**
+ * The POSIX sh scripts run on a unit. Each operation is one script in one exec channel (one round trip). Values
+ * enter only as single-quoted shell variables set at the top, and were validated before; the script body is
+ * constant text. Failures the user can fix print an {@code etcd-backup:} line on stderr and exit with a code of
+ * their own, which {@link CommandFailures} turns into a message.
+ */
+final class Scripts {
+    static final int EXIT_ETCDCTL_MISSING = 127;
+    static final int EXIT_CERT_UNREADABLE = 77;
+    static final int EXIT_NO_DATA_DIR = 66;
+
+    static final String PATH_KEY = "etcd-backup-path=";
+    static final String SHA256_KEY = "etcd-backup-sha256=";
+    static final String SIZE_KEY = "etcd-backup-size=";
+    static final String ASIDE_KEY = "etcd-backup-aside=";
+
+    private Scripts() {
+    }
+
+    /**
+     * Shared by every script: a guard that stops the script when the client gives up, a cleanup on exit, and the
+     * checks that etcdctl is there and the TLS files can be read (root-only on the charm).
+     *
+     * <p>Why the guard: closing an exec channel does not stop the command (OpenSSH waits for it, and refuses
+     * "signal" requests in some set-ups), but it does close the command's stdin. A background {@code cat} waits
+     * for that end of input and then signals the script's whole process group (sudo passes stdin on through a
+     * pipe, so this works through sudo too).
+     */
+    private static String prelude(UnitLayout layout) {
+        return "set -u\n"
+                + "work=\n"
+                // sh gives background jobs /dev/null as stdin, so the guard reads a saved copy of ours.
+                + "exec 3<&0\n"
+                + "( cat <&3 >/dev/null; kill -TERM 0 ) >/dev/null 2>&1 &\n"
+                + "guard=$!\n"
+                + "cleanup() { kill \"$guard\" 2>/dev/null; if [ -n \"$work\" ]; then rm -rf \"$work\"; fi; }\n"
+                + "trap cleanup EXIT\n"
+                + "trap 'exit 143' TERM INT HUP\n"
+                + "unset ETCDCTL_API\n"
+                + "etcdctl=" + quote(layout.etcdctl()) + "\n"
+                + "certs=" + quote(layout.certDir()) + "\n"
+                + "endpoint=" + quote(layout.endpoint()) + "\n"
+                + "fail() { code=$1; shift; printf 'etcd-backup: %s\\n' \"$*\" >&2; exit \"$code\"; }\n"
+                + "[ -x \"$etcdctl\" ] || fail " + EXIT_ETCDCTL_MISSING
+                + " \"etcdctl not found or not executable: $etcdctl\"\n"
+                + "for f in ca.crt client.crt client.key; do\n"
+                + "  [ -r \"$certs/$f\" ] || fail " + EXIT_CERT_UNREADABLE + " \"cannot read $certs/$f\"\n"
+                + "done\n";
+    }
+
+    private static final String V3_TLS = "--endpoints=\"$endpoint\" --cacert=\"$certs/ca.crt\""
+            + " --cert=\"$certs/client.crt\" --key=\"$certs/client.key\"";
+    private static final String V2_TLS = "--endpoints \"$endpoint\" --ca-file \"$certs/ca.crt\""
+            + " --cert-file \"$certs/client.crt\" --key-file \"$certs/client.key\"";
+
+    /**
+     * Takes a snapshot and packs it like the charm's action ({@code ./} and {@code ./db}, or the {@code ./member}
+     * tree for v2, in {@code etcd-snapshot-YYYY-MM-DD-HH.MM.SS.tar.gz}), then prints path, SHA-256, {@code du -h}
+     * size and {@code etcdctl version}. The archive appears under its final name only when complete, and the
+     * scratch directory is removed whatever happens.
+     */
+    static String snapshot(UnitLayout layout, KeysVersion keys, String target) {
+        String scratch = keys == KeysVersion.V3
+                // A consistent snapshot through the API (the charm copies the live bbolt file instead).
+                ? "work=$(mktemp -d \"$target/.etcd-backup.XXXXXXXX\")\n"
+                + "ETCDCTL_API=3 \"$etcdctl\" " + V3_TLS + " snapshot save \"$work/db\" >&2\n"
+                // The charm dumps v2 inside the data dir too: a strictly confined etcdctl may write nowhere else.
+                : "data=" + quote(layout.dataDir()) + "\n"
+                + "[ -d \"$data/member\" ] || fail " + EXIT_NO_DATA_DIR + " \"no etcd data in $data/member\"\n"
+                + "mkdir -p \"$data/v2-snapshots\"\n"
+                + "work=$(mktemp -d \"$data/v2-snapshots/etcd-backup.XXXXXXXX\")\n"
+                + "ETCDCTL_API=2 \"$etcdctl\" backup --data-dir \"$data\" --backup-dir \"$work\" >&2\n";
+        return prelude(layout)
+                + "set -e\n"
+                + "umask 022\n"
+                + "target=" + quote(target) + "\n"
+                + "mkdir -p \"$target\"\n"
+                + scratch
+                + "stamp=$(date +%Y-%m-%d-%H.%M.%S)\n"
+                // Two snapshots in one second must not overwrite each other.
+                + "while [ -e \"$target/etcd-snapshot-$stamp.tar.gz\" ]; do sleep 1; stamp=$(date +%Y-%m-%d-%H.%M.%S);"
+                + " done\n"
+                + "archive=\"$target/etcd-snapshot-$stamp.tar.gz\"\n"
+                + "(cd \"$work\" && tar czf \"$archive.part\" .)\n"
+                + "mv \"$archive.part\" \"$archive\"\n"
+                + "sum=$(sha256sum \"$archive\")\n"
+                + "size=$(du -h \"$archive\")\n"
+                + "printf '" + PATH_KEY + "%s\\n' \"$archive\"\n"
+                + "printf '" + SHA256_KEY + "%s\\n' \"${sum%% *}\"\n"
+                + "printf '" + SIZE_KEY + "%s\\n' \"$(printf '%s' \"$size\" | cut -f1)\"\n"
+                + "\"$etcdctl\" version\n";
+    }
+
+    /**
+     * The charm's health check ({@code cluster-health}, API v2) where the server still answers it, else
+     * {@code endpoint health --cluster} (API v3; etcd 3.6 dropped v2, and servers without --enable-v2 refuse it).
+     * Prints the raw text for the core's parser; exit codes 0 and 5 of cluster-health both carry member lines.
+     */
+    static String health(UnitLayout layout) {
+        return prelude(layout)
+                + "v2=$(ETCDCTL_API=2 \"$etcdctl\" " + V2_TLS + " cluster-health 2>/dev/null) && rc=0 || rc=$?\n"
+                + "if [ \"$rc\" -eq 0 ] || [ \"$rc\" -eq 5 ]; then printf '%s\\n' \"$v2\"; exit 0; fi\n"
+                + "ETCDCTL_API=3 \"$etcdctl\" " + V3_TLS + " endpoint health --cluster 2>&1 || true\n";
+    }
+
+    /**
+     * Restores a v3 archive as the data dir's {@code member} directory: extracts {@code ./db}, runs
+     * {@code snapshot restore} (etcdctl up to 3.4, etcdutl from 3.5, which moved the command) into a scratch dir
+     * inside the data dir (same file system, so the final move is a rename), moves the old {@code member} aside and
+     * the restored one in, and prints where the old one went. {@code --skip-hash-check} as in the charm: the charm's
+     * archives hold a raw copy of the live db without the hash, and ours was verified end to end with SHA-256.
+     */
+    static String restore(UnitLayout layout, String archive, String name, String peerUrl, String initialCluster,
+                          String token) {
+        return prelude(layout)
+                + "set -e\n"
+                + "umask 077\n"
+                + "data=" + quote(layout.dataDir()) + "\n"
+                + "archive=" + quote(archive) + "\n"
+                + "[ -f \"$archive\" ] || fail " + EXIT_NO_DATA_DIR + " \"no archive at $archive\"\n"
+                + "mkdir -p \"$data\"\n"
+                + "work=$(mktemp -d \"$data/.etcd-restore.XXXXXXXX\")\n"
+                + "tar xzf \"$archive\" -C \"$work\" ./db\n"
+                + "version=$(\"$etcdctl\" version | sed -n 's/^etcdctl version: *//p')\n"
+                + "case \"$version\" in\n"
+                + "  3.[0-4].*) restore=\"$etcdctl\" ;;\n"
+                + "  *) restore=\"$(dirname \"$etcdctl\")/etcdutl\"\n"
+                + "     [ -x \"$restore\" ] || restore=$(command -v etcdutl) || fail " + EXIT_ETCDCTL_MISSING
+                + " \"etcd $version restores with etcdutl, found neither next to $etcdctl nor on PATH\" ;;\n"
+                + "esac\n"
+                + "ETCDCTL_API=3 \"$restore\" snapshot restore \"$work/db\" --skip-hash-check"
+                + " --data-dir \"$work/restored\" --name " + quote(name) + " --initial-cluster " + quote(initialCluster)
+                + " --initial-cluster-token " + quote(token) + " --initial-advertise-peer-urls " + quote(peerUrl)
+                + " >&2\n"
+                + "aside=\n"
+                + "if [ -e \"$data/member\" ]; then\n"
+                + "  aside=\"$data/member.before-restore-$(date +%Y%m%d-%H%M%S)\"\n"
+                + "  mv \"$data/member\" \"$aside\"\n"
+                + "fi\n"
+                + "mv \"$work/restored/member\" \"$data/member\"\n"
+                + "printf '" + ASIDE_KEY + "%s\\n' \"$aside\"\n";
+    }
+
+    /** Writes stdin to a new file only root can read; {@code set -C} makes an existing file an error. */
+    static String upload(String path) {
+        return "set -C; umask 077; cat > " + quote(path);
+    }
+
+    /** {@code systemctl start|stop} of the layout's service. */
+    static String service(String action, UnitLayout layout) {
+        return "systemctl " + action + " -- " + quote(layout.service());
+    }
+
+    /** Streams a file from a byte offset ({@code tail -c +N} counts from 1). */
+    static String readFile(String path, long offset) {
+        return offset == 0 ? "cat -- " + quote(path) : "tail -c +" + (offset + 1) + " -- " + quote(path);
+    }
+}

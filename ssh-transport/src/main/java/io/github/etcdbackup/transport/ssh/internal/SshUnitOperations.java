@@ -1,0 +1,176 @@
+package io.github.etcdbackup.transport.ssh.internal;
+
+import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.OperationInterruptedException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.HostOperations;
+import io.github.etcdbackup.transport.ssh.UnitLayout;
+import net.schmizz.sshj.connection.channel.direct.Session;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.concurrent.Future;
+
+/**
+ * What the SSH transport does on a unit: the snapshot script, the file stream, the health script, and the restore
+ * steps ({@link SshHostOperations}). The public
+ * {@code SshTransport} validates its builder and delegates here, so that no sshj type is ever in its signatures.
+ */
+public final class SshUnitOperations implements AutoCloseable {
+    private final Map<String, String> hosts;
+    private final Map<String, UnitLayout> layouts;
+    private final UnitLayout defaultLayout;
+    private final boolean sudo;
+    private final String user;
+    private final RemoteExec exec;
+    private final SshHostOperations host;
+
+    /**
+     * @param settings      how to connect and log in
+     * @param hosts         unit name to address
+     * @param layouts       per-unit layouts that replace {@code defaultLayout}
+     * @param defaultLayout the layout of every other unit
+     * @param sudo          whether remote commands run through {@code sudo -n}
+     */
+    public SshUnitOperations(SshSettings settings, Map<String, String> hosts, Map<String, UnitLayout> layouts,
+                             UnitLayout defaultLayout, boolean sudo) {
+        this.hosts = Map.copyOf(hosts);
+        this.layouts = Map.copyOf(layouts);
+        this.defaultLayout = defaultLayout;
+        this.sudo = sudo;
+        this.user = settings.user();
+        this.exec = new RemoteExec(new UnitConnections(new SshConnector(settings), this.hosts));
+        this.host = new SshHostOperations(this, exec);
+    }
+
+    /** The restore steps on the units. */
+    public HostOperations host() {
+        return host;
+    }
+
+    /** Runs the snapshot script on the unit and reports what it printed, as the charm's action would. */
+    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        String unit = knownUnit(request.unit());
+        UnitLayout layout = layout(unit);
+        // The request's default target is the charm's; a unit with another layout keeps snapshots where it says.
+        String target = request.target().equals(SnapshotRequest.DEFAULT_TARGET) ? layout.snapshotDir()
+                : InputValidation.remotePath(request.target());
+        String operation = "snapshot " + request.keysVersion().parameter() + " of " + unit;
+        ExecResult result = exec.run(unit, shell(Scripts.snapshot(layout, request.keysVersion(), target)), deadline,
+                operation);
+        if (!result.succeeded()) {
+            throw failure(unit, operation, result, layout);
+        }
+        return SnapshotOutput.parse(unit, request.keysVersion(), result);
+    }
+
+    /** Streams {@code remotePath} from {@code offset} with {@code cat} or {@code tail -c}, through sudo if set. */
+    public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        knownUnit(unit);
+        String path = InputValidation.remotePath(remotePath);
+        if (offset < 0) {
+            throw new InvalidInputException("offset", Long.toString(offset), "must be >= 0");
+        }
+        String operation = "read " + unit + ":" + path + " from byte " + offset;
+        deadline.check(operation);
+        Session session = exec.connections().openSession(unit, deadline, operation);
+        try {
+            Session.Command process = session.exec(command(Scripts.readFile(path, offset)));
+            Future<String> stderr = exec.drainers().submit(() -> RemoteExec.drain(process.getErrorStream(), true));
+            return new RemoteFileStream(session, process, stderr, deadline, operation, exec.drainers());
+        } catch (IOException | RuntimeException e) {
+            Closing.quietly(session);
+            if (Thread.currentThread().isInterrupted()) {
+                throw new OperationInterruptedException(operation, e);
+            }
+            if (deadline.expired()) {
+                throw new OperationTimeoutException(operation, deadline.timeout(), null, e);
+            }
+            throw new TransportException(TransportName.SSH, "Cannot start " + operation + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The raw etcdctl health text of the unit's cluster. */
+    public String healthOutput(String unit, Deadline deadline) {
+        String known = knownUnit(unit);
+        UnitLayout layout = layout(known);
+        String operation = "health of " + known;
+        ExecResult result = exec.run(known, shell(Scripts.health(layout)), deadline, operation);
+        if (!result.succeeded()) {
+            throw failure(known, operation, result, layout);
+        }
+        return result.stdout();
+    }
+
+    @Override
+    public void close() {
+        exec.connections().close();
+        exec.close();
+    }
+
+    EtcdBackupException failure(String unit, String operation, ExecResult result, UnitLayout layout) {
+        return CommandFailures.of(unit, operation, result, layout, user, sudo);
+    }
+
+    String knownUnit(String unit) {
+        InputValidation.unitOrLeader(unit);
+        if (unit.endsWith("/leader")) {
+            throw new InvalidInputException("unit", unit, "the SSH transport cannot ask Juju who leads; name a unit"
+                    + " such as " + unit.replace("/leader", "/0"));
+        }
+        if (!hosts.containsKey(unit)) {
+            throw new InvalidInputException("unit", unit, "no address was given for this unit; add"
+                    + " unitAddress(\"" + unit + "\", host) to the builder (known: " + hosts.keySet() + ")");
+        }
+        return unit;
+    }
+
+    UnitLayout layout(String unit) {
+        return layouts.getOrDefault(unit, defaultLayout);
+    }
+
+    /** A script for {@code sh -c}, as root through {@code sudo -n} (never prompts) when sudo is on. */
+    String shell(String script) {
+        return command("sh -c " + ShellQuote.quote(script));
+    }
+
+    private String command(String commandLine) {
+        return sudo ? "sudo -n " + commandLine : commandLine;
+    }
+
+    /** Reads the snapshot script's key lines; anything missing is an {@link OutputParseException}. */
+    static final class SnapshotOutput {
+        private SnapshotOutput() {
+        }
+
+        static Snapshot parse(String unit, KeysVersion keys, ExecResult result) {
+            String path = null;
+            String sha256 = null;
+            String size = "";
+            for (String line : result.stdout().split("\\R")) {
+                if (line.startsWith(Scripts.PATH_KEY)) {
+                    path = line.substring(Scripts.PATH_KEY.length());
+                } else if (line.startsWith(Scripts.SHA256_KEY)) {
+                    sha256 = line.substring(Scripts.SHA256_KEY.length());
+                } else if (line.startsWith(Scripts.SIZE_KEY)) {
+                    size = line.substring(Scripts.SIZE_KEY.length());
+                }
+            }
+            if (path == null || sha256 == null) {
+                throw new OutputParseException("The snapshot script on " + unit + " did not print the archive's path"
+                        + " and SHA-256", result.stdout(), null);
+            }
+            return Snapshot.builder().unit(unit).remotePath(path).sha256(sha256).sizeText(size)
+                    .versionText(result.stdout()).keysVersion(keys).build();
+        }
+    }
+}

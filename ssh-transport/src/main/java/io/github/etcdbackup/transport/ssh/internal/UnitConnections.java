@@ -1,0 +1,97 @@
+package io.github.etcdbackup.transport.ssh.internal;
+
+import io.github.etcdbackup.OperationInterruptedException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One reusable SSH connection per unit, opened on first use. Many threads may share it: each call gets its own
+ * session channel. A connection found dead (a cut network, a restarted sshd) is replaced once, transparently.
+ */
+final class UnitConnections implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(UnitConnections.class);
+
+    private final SshConnector connector;
+    private final Map<String, String> hosts;
+    private final Map<String, Slot> slots = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    UnitConnections(SshConnector connector, Map<String, String> hosts) {
+        this.connector = connector;
+        this.hosts = Map.copyOf(hosts);
+    }
+
+    /** A new session channel on the unit's connection. */
+    Session openSession(String unit, Deadline deadline, String operation) {
+        Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
+        SshLink link = slot.link(unit, deadline);
+        try {
+            return link.client().startSession();
+        } catch (IOException firstAttempt) {
+            // A reused connection may have died since its last use; one fresh connection is worth a try.
+            LOG.debug("Session on the connection to {} failed ({}); reconnecting once", unit, firstAttempt.toString());
+            slot.discard(link);
+            try {
+                return slot.link(unit, deadline).client().startSession();
+            } catch (IOException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new OperationInterruptedException(operation, e);
+                }
+                if (deadline.expired()) {
+                    throw new OperationTimeoutException(operation, deadline.timeout(), null, e);
+                }
+                throw new TransportException(TransportName.SSH, "Cannot open an SSH session on " + unit + " ("
+                        + hosts.get(unit) + "): " + e.getMessage() + "; check that the unit's sshd allows sessions"
+                        + " (MaxSessions)", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        slots.values().forEach(Slot::close);
+        slots.clear();
+    }
+
+    /** The connection of one unit; connecting is serialised so that concurrent first calls open one connection. */
+    private final class Slot {
+        private SshLink link;
+
+        synchronized SshLink link(String unit, Deadline deadline) {
+            if (closed) {
+                throw new TransportException(TransportName.SSH, "This SSH transport is closed", null);
+            }
+            if (link != null && link.usable()) {
+                return link;
+            }
+            if (link != null) {
+                link.close();
+            }
+            link = connector.connect(unit, hosts.get(unit), deadline);
+            return link;
+        }
+
+        synchronized void discard(SshLink dead) {
+            if (link == dead) {
+                link.close();
+                link = null;
+            }
+        }
+
+        synchronized void close() {
+            if (link != null) {
+                link.close();
+                link = null;
+            }
+        }
+    }
+}

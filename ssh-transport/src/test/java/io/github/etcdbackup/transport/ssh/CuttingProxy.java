@@ -1,0 +1,131 @@
+package io.github.etcdbackup.transport.ssh;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP relay in front of sshd whose connections a test can cut, as a network failure would: the SSH client sees
+ * its socket closed in the middle of a transfer. Since the relay is the only way bytes reach the client, a cut
+ * after N bytes guarantees the client never saw more, however large sshj's channel window is.
+ */
+final class CuttingProxy implements AutoCloseable {
+    private final ServerSocket server;
+    private final String targetHost;
+    private final int targetPort;
+    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    private final Thread acceptor;
+    /** Server-to-client bytes still allowed through before everything is cut; negative when not armed. */
+    private final java.util.concurrent.atomic.AtomicLong allowance = new java.util.concurrent.atomic.AtomicLong(-1);
+
+    private CuttingProxy(ServerSocket server, String targetHost, int targetPort) {
+        this.server = server;
+        this.targetHost = targetHost;
+        this.targetPort = targetPort;
+        this.acceptor = new Thread(this::acceptLoop, "cutting-proxy-" + server.getLocalPort());
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    static CuttingProxy to(String host, int port) {
+        try {
+            return new CuttingProxy(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), host, port);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    /** Cuts every connection once {@code bytes} more bytes went from the server to the client. */
+    void cutAfter(long bytes) {
+        allowance.set(bytes);
+    }
+
+    /** Closes every relayed connection now; new connections are still accepted. */
+    void cutAll() {
+        for (Socket socket : sockets) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+        sockets.clear();
+    }
+
+    private void acceptLoop() {
+        while (!server.isClosed()) {
+            try {
+                Socket client = server.accept();
+                Socket upstream = new Socket(targetHost, targetPort);
+                sockets.add(client);
+                sockets.add(upstream);
+                pump(client, upstream, false);
+                pump(upstream, client, true);
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void pump(Socket from, Socket to, boolean toClient) {
+        Thread thread = new Thread(() -> {
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                byte[] buffer = new byte[8192];
+                int n;
+                while ((n = in.read(buffer)) != -1) {
+                    long left = toClient ? allowance.get() : -1;
+                    if (left >= 0 && n >= left) {
+                        out.write(buffer, 0, (int) left);
+                        out.flush();
+                        allowance.set(-1);
+                        cutAll();
+                        return;
+                    }
+                    if (left >= 0) {
+                        allowance.addAndGet(-n);
+                    }
+                    out.write(buffer, 0, n);
+                }
+            } catch (IOException ignored) {
+                // the other side or cutAll() closed the socket
+            } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+            }
+        }, "cutting-proxy-pump");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(server);
+        cutAll();
+    }
+
+    private static void closeQuietly(ServerSocket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to do
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.github.etcdbackup.transport.ssh;
+
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.testkit.LocalSshd;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Connecting: host keys, user keys, jump host, refused and silent servers, hostile input. */
+@Timeout(120)
+class SshConnectionTest {
+    @TempDir
+    static Path shared;
+    private static Testbed testbed;
+
+    @BeforeAll
+    static void startCluster() {
+        testbed = Testbed.start(shared, 1);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        testbed.close();
+    }
+
+    private static String health(SshTransport transport) {
+        return transport.healthOutput("etcd/0", Deadline.after(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void anUnknownHostKeyIsRefusedWithItsFingerprintAndTheLineToTrustIt() throws IOException {
+        Path empty = Files.createFile(shared.resolve("empty_known_hosts"));
+        try (SshTransport transport = testbed.direct().knownHosts(empty).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("is not in " + empty)
+                    .hasMessageContaining("[127.0.0.1]:" + testbed.sshd.port() + " ssh-")
+                    .hasMessageContaining("ssh-keyscan")
+                    .satisfies(e -> assertThat(e.getMessage()).containsAnyOf(
+                            testbed.sshd.hostKeyFingerprint("ed25519"), testbed.sshd.hostKeyFingerprint("rsa")));
+        }
+    }
+
+    @Test
+    void aMissingKnownHostsFileMeansUnknownHost() {
+        try (SshTransport transport = testbed.direct().knownHosts(shared.resolve("no-such-file")).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("is not in");
+        }
+    }
+
+    @Test
+    void aChangedHostKeyIsRefusedLoudly() throws IOException {
+        // Another machine's keys recorded under this server's [host]:port.
+        Path other = Files.createDirectories(shared.resolve("other-keys"));
+        Commands.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", other.resolve("k").toString());
+        Commands.run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "", "-f", other.resolve("r").toString());
+        String hostPattern = "[127.0.0.1]:" + testbed.sshd.port();
+        Path knownHosts = Files.write(shared.resolve("changed_known_hosts"), List.of(
+                hostPattern + " " + Files.readString(other.resolve("k.pub")).strip(),
+                hostPattern + " " + Files.readString(other.resolve("r.pub")).strip()));
+        try (SshTransport transport = testbed.direct().knownHosts(knownHosts).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("CHANGED")
+                    .hasMessageContaining("ssh-keygen -R '" + hostPattern + "'")
+                    .satisfies(e -> assertThat(e.getMessage()).containsAnyOf(
+                            testbed.sshd.hostKeyFingerprint("ed25519"), testbed.sshd.hostKeyFingerprint("rsa")));
+        }
+    }
+
+    @Test
+    void insecureAcceptAnyHostKeyConnectsWithoutKnownHosts() {
+        try (SshTransport transport = testbed.direct().knownHosts(shared.resolve("no-such-file"))
+                .insecureAcceptAnyHostKey().build()) {
+            assertThat(health(transport)).contains("is healthy");
+        }
+    }
+
+    @Test
+    void aWrongUserKeyIsRefusedWithWhatToFix() throws IOException {
+        Path keys = Files.createDirectories(shared.resolve("stranger"));
+        Path key = keys.resolve("id_ed25519");
+        Commands.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString());
+        try (SshTransport transport = testbed.direct().privateKey(key).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("refused user '" + testbed.sshd.user() + "'")
+                    .hasMessageContaining(key.toString())
+                    .hasMessageContaining("authorized_keys");
+        }
+    }
+
+    @Test
+    void rsaAndEcdsaUserKeysLogInWithSha2Signatures() throws IOException {
+        // Juju's own key (juju_id_rsa) is RSA; ssh-rsa (SHA-1) signatures are off, rsa-sha2-* must carry it.
+        for (String[] type : List.of(new String[]{"rsa", "3072"}, new String[]{"ecdsa", "256"})) {
+            Path key = Files.createDirectories(shared.resolve("user-" + type[0])).resolve("id_" + type[0]);
+            Commands.run("ssh-keygen", "-q", "-t", type[0], "-b", type[1], "-N", "", "-f", key.toString());
+            Files.writeString(testbed.sshd.dir().resolve("authorized_keys"),
+                    Files.readString(Path.of(key + ".pub")), java.nio.file.StandardOpenOption.APPEND);
+            try (SshTransport transport = testbed.direct().privateKey(key).build()) {
+                assertThat(health(transport)).as(type[0]).contains("is healthy");
+            }
+        }
+    }
+
+    @Test
+    void anEncryptedKeyWorksWithItsPassphraseAndNeverLeaksIt() {
+        Path key = testbed.sshd.encryptedUserKey("correct horse");
+        try (SshTransport transport = testbed.direct().privateKey(key, "correct horse".toCharArray()).build()) {
+            assertThat(health(transport)).contains("is healthy");
+        }
+        try (SshTransport transport = testbed.direct().privateKey(key, "wrong battery".toCharArray()).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .satisfies(e -> assertThat(stackText(e)).doesNotContain("wrong battery"));
+            assertThat(transport.toString()).doesNotContain("wrong battery");
+        }
+    }
+
+    @Test
+    void goesThroughAJumpHost() throws IOException {
+        try (LocalSshd jump = LocalSshd.builder().userKeyFrom(testbed.sshd).start(shared.resolve("jump"))) {
+            Path knownHosts = LocalSshd.writeKnownHosts(shared.resolve("jump_known_hosts"), testbed.sshd, jump);
+            try (SshTransport transport = testbed.direct().knownHosts(knownHosts)
+                    .jumpHost("127.0.0.1", jump.port(), jump.user()).build()) {
+                assertThat(health(transport)).contains("is healthy");
+            }
+            assertThat(Files.readString(jump.logFile())).contains("Accepted publickey");
+        }
+    }
+
+    @Test
+    void aServerWithOnlyLegacyAlgorithmsIsRefused() {
+        try (LocalSshd weak = LocalSshd.builder().weakAlgorithmsOnly().userKeyFrom(testbed.sshd)
+                .start(shared.resolve("weak"))) {
+            try (SshTransport transport = testbed.direct().port(weak.port()).knownHosts(weak.hostKnownHostsFile())
+                    .build()) {
+                assertThatThrownBy(() -> health(transport))
+                        .isInstanceOf(TransportException.class)
+                        .hasMessageContaining("offers only algorithms this client refuses");
+            }
+        }
+    }
+
+    @Test
+    void aRefusedConnectionSaysWhereAndWhat() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        try (SshTransport transport = testbed.direct().port(closedPort).build()) {
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("refused")
+                    .hasMessageContaining("127.0.0.1:" + closedPort);
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersTimesOut() throws IOException {
+        try (ServerSocket silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try (Socket ignored = silent.accept()) {
+                    Thread.sleep(30_000);
+                } catch (IOException | InterruptedException e) {
+                    // the test is over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            try (SshTransport transport = testbed.direct().port(silent.getLocalPort())
+                    .connectTimeout(Duration.ofSeconds(1)).build()) {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> health(transport))
+                        .isInstanceOfAny(TransportException.class, OperationTimeoutException.class)
+                        .hasMessageContaining("did not answer within PT1S");
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+            }
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
+    void hostileNamesAndPathsAreRefusedBeforeAnyConnection() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        SshTransport.Builder builder = testbed.direct().port(closedPort);
+        assertThatThrownBy(() -> builder.unitAddress("etcd/0; rm -rf /", "127.0.0.1"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> builder.unitAddress("etcd/1", "-oProxyCommand=touch /tmp/x"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> builder.unitAddress("etcd/1", "host name"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> builder.user("-oProxyCommand=x")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> builder.user("root;id")).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> builder.port(0)).isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> UnitLayout.charm().withEtcdctl("/snap/bin/../../bin/sh"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> UnitLayout.charm().withEndpoint("https://127.0.0.1:2379;reboot"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> UnitLayout.charm().withService("snap.etcd.etcd; reboot"))
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> UnitLayout.charm().withCertDir("relative/certs"))
+                .isInstanceOf(InvalidInputException.class);
+
+        Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+        try (SshTransport transport = builder.build()) {
+            for (String path : List.of("/tmp/../etc/shadow", "etc/shadow", "/tmp/a\nb", "/tmp/nul\0", "/")) {
+                assertThatThrownBy(() -> transport.openFile("etcd/0", path, 0, deadline))
+                        .as(path).isInstanceOf(InvalidInputException.class);
+            }
+            assertThatThrownBy(() -> transport.openFile("etcd/0", "/tmp/x", -1, deadline))
+                    .isInstanceOf(InvalidInputException.class);
+            for (String unit : List.of("etcd/0 ", "etcd/0;id", "../etcd/0", "etcd/leader", "other/0", "etcd/7")) {
+                assertThatThrownBy(() -> transport.healthOutput(unit, deadline))
+                        .as(unit).isInstanceOf(InvalidInputException.class);
+            }
+            assertThatThrownBy(() -> transport.takeSnapshot(SnapshotRequest.builder().unit("etcd/0")
+                    .target("/tmp/../root").build(), deadline))
+                    .isInstanceOf(InvalidInputException.class);
+            // The same transport does try to connect for a valid call: the refusals above came first.
+            assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline))
+                    .isInstanceOf(TransportException.class).hasMessageContaining("refused");
+        }
+    }
+
+    private static String stackText(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            text.append(t).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** Runs a short local command, failing the test if it fails. */
+    static final class Commands {
+        private Commands() {
+        }
+
+        static void run(String... command) {
+            try {
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+                String out = new String(process.getInputStream().readAllBytes());
+                if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                    throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+}
