@@ -1,0 +1,18 @@
+// Back up etcd through the juju CLI from JShell, and look at what came back.
+// Start it from the repository root (see README "JShell"):
+//   jshell --class-path "$(cat examples/target/cp.txt)" -R-Djuju="$(command -v juju)" examples/jshell/backup.jsh
+// -R-Djuju=... names the juju executable (default: juju on PATH); -R-Dbackups=DIR the download directory.
+import io.github.etcdbackup.*;
+import io.github.etcdbackup.transport.jujucli.*;
+import java.nio.file.*;
+import java.time.*;
+
+var juju = JujuCliTransport.builder().executable(Path.of(System.getProperty("juju", "juju"))).build();
+var client = EtcdBackupClient.builder().transport(juju).timeout(Duration.ofMinutes(10)).listener(System.out::println).build();
+var backup = client.backup("etcd/leader", Path.of(System.getProperty("backups", "backups")));
+System.out.println(backup);
+var health = client.health("etcd/leader");
+health.members().forEach(System.out::println);
+System.out.println("all members healthy: " + health.allMembersHealthy());
+client.close();
+/exit
