@@ -77,6 +77,20 @@ class HealthReportTest {
     }
 
     @Test
+    void etcd34SaysDegradedWhenAMemberIsDown() {
+        HealthReport report = HealthReport.parse("etcd/0", """
+                member 43169a5b3de9bf3c is healthy: got healthy result from https://127.0.0.1:41001
+                failed to check the health of member e41a25f160409683 on https://127.0.0.1:41002: Get "https://127.0.0.1:41002/health": dial tcp 127.0.0.1:41002: connect: connection refused
+                member e41a25f160409683 is unreachable: [https://127.0.0.1:41002] are all unreachable
+                cluster is degraded
+                """);
+        assertThat(report.clusterLine()).isEqualTo("cluster is degraded");
+        assertThat(report.allMembersHealthy()).isFalse();
+        assertThat(report.members()).extracting(MemberHealth::state)
+                .containsExactly(MemberState.HEALTHY, MemberState.UNREACHABLE);
+    }
+
+    @Test
     void unreachableWithoutPublishedUrlsHasAnEmptyUrl() {
         HealthReport report = HealthReport.parse("etcd/0", """
                 member 8e9e05c52164694d is unreachable: no available published client urls

@@ -29,7 +29,8 @@ public final class HealthParser {
             Pattern.compile("member " + ID + " is unreachable: \\[([^\\]]*)\\] are all unreachable");
     private static final Pattern V2_UNREACHABLE_NO_URLS =
             Pattern.compile("member " + ID + " is unreachable: no available published client urls");
-    private static final Pattern V2_VERDICT = Pattern.compile("cluster is (?:healthy|unhealthy)");
+    /** etcd 3.4 says "degraded" when some but not all members answer; older etcdctl said "healthy" then. */
+    private static final Pattern V2_VERDICT = Pattern.compile("cluster is (?:healthy|unhealthy|degraded)");
     private static final Pattern V3_ENDPOINT =
             Pattern.compile("(\\w+://\\S+) is (healthy|unhealthy): (.*)");
     private static final Pattern V3_VERDICT = Pattern.compile("Error: unhealthy cluster");

@@ -1,0 +1,247 @@
+package io.github.etcdbackup.testkit;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Running charm actions: Juju 2.9's {@code run-action} / {@code show-action-output} and Juju 3's {@code run} /
+ * {@code show-task}, with their output shapes, waits and exit codes (a failed action exits 0; a crashed one exits 1
+ * on 3.x only; an expired wait prints nothing on 3.x).
+ */
+final class ActionCommands {
+    private final SimModel model;
+    private final Duration defaultRunWait;
+
+    ActionCommands(SimModel model, Duration defaultRunWait) {
+        this.model = model;
+        this.defaultRunWait = defaultRunWait;
+    }
+
+    /** Resolves unit arguments and the action name; on any problem prints Juju's error and returns empty. */
+    private Optional<List<ModelUnit>> actionTargets(Call call, List<String> unitNames, String action) {
+        List<ModelUnit> units = new ArrayList<>();
+        for (String name : unitNames) {
+            Optional<ModelUnit> unit = model.unit(name);
+            if (unit.isEmpty()) {
+                if (model.isJuju2()) {
+                    call.error("invalid unit or action name \"" + name + "\"");
+                } else {
+                    // Juju 3 reports a missing unit on stderr and still exits 0 (jubilant test_not_found_juju3).
+                    call.err("ERROR unit \"" + name + "\" not found\n");
+                }
+                return Optional.empty();
+            }
+            if (!SimModel.hasAction(unit.get(), action)) {
+                call.error("action \"" + action + "\" not defined on unit \"" + unit.get().name() + "\"");
+                return Optional.empty();
+            }
+            units.add(unit.get());
+        }
+        return Optional.of(units);
+    }
+
+    private static Map<String, String> params(List<String> words) {
+        Map<String, String> params = new LinkedHashMap<>();
+        for (String word : words) {
+            int eq = word.indexOf('=');
+            if (eq <= 0) {
+                throw new CliArgs.UsageException("argument \"" + word + "\" must be of the form key...=value");
+            }
+            params.put(word.substring(0, eq), word.substring(eq + 1));
+        }
+        return params;
+    }
+
+    /** Splits {@code UNIT... ACTION key=value...}: units contain a slash, the first word without one is the action. */
+    private static int actionIndex(List<String> positionals) {
+        for (int i = 0; i < positionals.size(); i++) {
+            if (!positionals.get(i).contains("/")) {
+                return i;
+            }
+        }
+        throw new CliArgs.UsageException("no action specified");
+    }
+
+    void runAction(Call call, CliArgs args) {
+        List<String> words = args.positionals();
+        int actionAt = actionIndex(words);
+        if (actionAt == 0) {
+            throw new CliArgs.UsageException("no unit specified");
+        }
+        String action = words.get(actionAt);
+        Map<String, String> params = params(words.subList(actionAt + 1, words.size()));
+        Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt), action);
+        if (units.isEmpty()) {
+            return;
+        }
+        List<Task> tasks = new ArrayList<>();
+        for (ModelUnit unit : units.get()) {
+            tasks.add(model.enqueue(unit, action, params, null));
+        }
+        Optional<String> wait = args.flag("wait");
+        String format = args.flag("format").orElse("yaml");
+        if (wait.isEmpty()) {
+            for (Task task : tasks) {
+                call.out("Action queued with id: \"" + task.id() + "\"\n");
+            }
+            return;
+        }
+        Duration timeout = wait.get().isEmpty() ? null : GoDuration.parse(wait.get());
+        GoMap out = new GoMap();
+        boolean timedOut = false;
+        for (Task task : tasks) {
+            if (await(task, timeout)) {
+                out.put(task.unit().tag(), TaskView.juju29(task));
+            } else {
+                timedOut = true;
+            }
+        }
+        if (timedOut) {
+            JujuCli.print(call, out, format);
+            call.error("timeout reached");
+            return;
+        }
+        JujuCli.print(call, out, format);
+    }
+
+    void showActionOutput(Call call, CliArgs args) {
+        if (args.positionals().size() != 1) {
+            throw new CliArgs.UsageException("no action ID specified");
+        }
+        Optional<Task> task = model.task(args.positionals().get(0));
+        if (task.isEmpty()) {
+            call.error("actions for identifier \"" + args.positionals().get(0) + "\" not found");
+            return;
+        }
+        Optional<String> wait = args.flag("wait");
+        if (wait.isPresent() && !await(task.get(), wait.get().isEmpty() ? null : GoDuration.parse(wait.get()))) {
+            call.error("timeout reached");
+            return;
+        }
+        JujuCli.print(call, TaskView.juju29(task.get()), args.flag("format").orElse("yaml"));
+    }
+
+    void run(Call call, CliArgs args) {
+        List<String> words = args.positionals();
+        int actionAt = actionIndex(words);
+        if (actionAt == 0) {
+            throw new CliArgs.UsageException("no unit specified");
+        }
+        String action = words.get(actionAt);
+        Map<String, String> params = params(words.subList(actionAt + 1, words.size()));
+        Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt), action);
+        if (units.isEmpty()) {
+            return;
+        }
+        String operation = model.nextId();
+        List<Task> tasks = new ArrayList<>();
+        for (ModelUnit unit : units.get()) {
+            tasks.add(model.enqueue(unit, action, params, operation));
+        }
+        if (args.has("background")) {
+            call.err("Scheduled operation " + operation + " with task"
+                    + (tasks.size() == 1 ? " " : "s ") + String.join(",", tasks.stream().map(Task::id).toList())
+                    + "\nCheck operation status with 'juju show-operation " + operation + "'\n"
+                    + "Check task status with 'juju show-task " + tasks.get(0).id() + "'\n");
+            return;
+        }
+        StringBuilder progress = new StringBuilder("Running operation " + operation + " with " + tasks.size()
+                + " task" + (tasks.size() == 1 ? "" : "s") + "\n");
+        tasks.forEach(t -> progress.append("  - task ").append(t.id()).append(" on ").append(t.unit().tag())
+                .append('\n'));
+        progress.append('\n');
+        call.err(progress.toString());
+        Duration timeout = args.flag("wait").filter(w -> !w.isEmpty()).map(GoDuration::parse).orElse(defaultRunWait);
+        boolean utc = args.has("utc");
+        GoMap out = new GoMap();
+        List<Task> crashed = new ArrayList<>();
+        for (Task task : tasks) {
+            call.err("Waiting for task " + task.id() + "...\n");
+            if (!await(task, timeout)) {
+                call.error("timed out waiting for results from: unit " + task.unit().name());
+                return;
+            }
+            out.put(task.unit().name(), TaskView.juju3(task, utc));
+            if (task.outcome().code() != 0) {
+                crashed.add(task);
+            }
+        }
+        String format = args.flag("format").orElse("plain");
+        if (format.equals("plain")) {
+            call.out(tasks.size() == 1 ? TaskView.juju3Plain(tasks.get(0)) : GoYaml.emit(plainSummary(tasks)));
+        } else {
+            JujuCli.print(call, out, format);
+        }
+        if (!crashed.isEmpty()) {
+            StringBuilder error = new StringBuilder("ERROR the following task")
+                    .append(crashed.size() == 1 ? " failed:\n" : "s failed:\n");
+            crashed.forEach(t -> error.append(" - id \"").append(t.id()).append("\" with return code ")
+                    .append(t.outcome().code()).append('\n'));
+            error.append("\nuse 'juju show-task' to inspect the failure").append(crashed.size() == 1 ? "" : "s")
+                    .append("\n\n");
+            call.err(error.toString());
+            call.exit(1);
+        }
+    }
+
+    private static GoMap plainSummary(List<Task> tasks) {
+        GoMap summary = new GoMap();
+        for (Task task : tasks) {
+            GoMap entry = new GoMap().with("id", task.id()).with("output", task.outcome().stdout())
+                    .with("status", task.status());
+            if (task.outcome().message() != null) {
+                entry.put("message", task.outcome().message());
+            }
+            summary.put(task.unit().name(), entry);
+        }
+        return summary;
+    }
+
+    void showTask(Call call, CliArgs args) {
+        if (args.positionals().size() != 1) {
+            throw new CliArgs.UsageException("no task ID specified");
+        }
+        Optional<Task> task = model.task(args.positionals().get(0));
+        if (task.isEmpty()) {
+            call.error("task " + args.positionals().get(0) + " not found");
+            return;
+        }
+        Optional<String> wait = args.flag("wait");
+        if (wait.isPresent() && !await(task.get(), wait.get().isEmpty() ? null : GoDuration.parse(wait.get()))) {
+            call.error("timeout reached");
+            return;
+        }
+        String format = args.flag("format").orElse("plain");
+        if (format.equals("plain")) {
+            call.out(TaskView.juju3Plain(task.get()));
+        } else {
+            JujuCli.print(call, TaskView.juju3(task.get(), args.has("utc")), format);
+        }
+    }
+
+    /** Waits for a task; {@code null} waits forever. */
+    private static boolean await(Task task, Duration timeout) {
+        try {
+            if (timeout == null) {
+                task.done().get();
+            } else {
+                task.done().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package io.github.etcdbackup.testkit;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * One {@code juju} invocation as the simulator sees it: the client's arguments, working directory and
+ * {@code JUJU_MODEL}, a stdout that streams straight to the client, a stderr collected for the end, and the exit
+ * code the client will exit with.
+ */
+final class Call {
+    private final List<String> argv;
+    private final Path workingDir;
+    private final String modelFromEnv;
+    private final OutputStream stdout;
+    private final StringBuilder stderr = new StringBuilder();
+    private final Supplier<String> stdinLine;
+    private int exitCode;
+
+    Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine) {
+        this.argv = List.copyOf(argv);
+        this.workingDir = workingDir;
+        this.modelFromEnv = modelFromEnv;
+        this.stdout = stdout;
+        this.stdinLine = stdinLine;
+    }
+
+    List<String> argv() {
+        return argv;
+    }
+
+    /** Resolves a local path argument against the client's working directory. */
+    Path local(String path) {
+        return workingDir.resolve(path).normalize();
+    }
+
+    String modelFromEnv() {
+        return modelFromEnv;
+    }
+
+    void out(String text) {
+        out(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    void out(byte[] bytes) {
+        try {
+            stdout.write(bytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("client went away", e);
+        }
+    }
+
+    OutputStream stdout() {
+        return stdout;
+    }
+
+    void err(String text) {
+        synchronized (stderr) {
+            stderr.append(text);
+        }
+    }
+
+    String stderr() {
+        synchronized (stderr) {
+            return stderr.toString();
+        }
+    }
+
+    /** Reads one line from the client's stdin (a prompt's answer); empty when stdin is at its end. */
+    String readLine() {
+        return stdinLine.get();
+    }
+
+    void exit(int code) {
+        this.exitCode = code;
+    }
+
+    int exitCode() {
+        return exitCode;
+    }
+
+    /** Prints {@code ERROR message} and sets exit status 1, as Juju does for a failed command. */
+    void error(String message) {
+        err("ERROR " + message + "\n");
+        exit(1);
+    }
+}

@@ -1,0 +1,344 @@
+package io.github.etcdbackup.testkit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A local Juju model whose etcd units are real etcd processes, driven through a real {@code juju} executable.
+ * <pre>{@code
+ * try (JujuSimulator sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(tempDir).build()) {
+ *     sim.deploy("etcd", 3);
+ *     sim.deploy("easyrsa", 1);
+ *     sim.integrate("etcd", "easyrsa");
+ *     // run sim.jujuExecutable() like the real juju: status, run, ssh, scp...
+ * }
+ * }</pre>
+ * The state lives here, in the test JVM; every {@code juju} invocation is a short bash process that talks to it
+ * over loopback, so a call costs milliseconds. It prints what Juju 2.9 or 3.x prints (per the fixtures), traps
+ * included, and offers fault switches for tests. {@link #close()} stops every process it started; it deletes only
+ * what a test removed through {@code juju remove-application}.
+ */
+public final class JujuSimulator implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(JujuSimulator.class);
+
+    private final String jujuVersion;
+    private final Path workDir;
+    private final String modelName;
+    private final SimModel model;
+    private final SimulatorServer server;
+    private final Path juju;
+
+    private JujuSimulator(Builder builder) {
+        this.jujuVersion = builder.jujuVersion;
+        this.workDir = builder.workDir.toAbsolutePath();
+        this.modelName = builder.modelName;
+        this.model = new SimModel(workDir, jujuVersion);
+        JujuCli cli = new JujuCli(model, new StatusView.ModelInfo(modelName, builder.controllerName, "localhost",
+                "default"), builder.defaultRunWait);
+        this.server = new SimulatorServer(workDir.resolve("juju/calls"), cli::handle, cli::promptsForStdin,
+                cli::streamsOutput);
+        try {
+            this.juju = writeClient(workDir.resolve("bin"), server.port());
+        } catch (RuntimeException e) {
+            server.close();
+            throw e;
+        }
+        LOG.info("Juju {} simulator for model {} listening on 127.0.0.1:{}; juju is {}", jujuVersion, modelName,
+                server.port(), juju);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings for {@link #build()}: {@link #jujuVersion(String)} and {@link #workDir(Path)} are required. */
+    public static final class Builder {
+        private String jujuVersion;
+        private Path workDir;
+        private String modelName = "k8s";
+        private String controllerName = "testkit";
+        private Duration defaultRunWait = Duration.ofSeconds(60);
+
+        private Builder() {
+        }
+
+        /** The Juju version to play: {@code 2.9.x} (run-action era) or {@code 3.x} ({@code juju run}). */
+        public Builder jujuVersion(String version) {
+            if (!version.matches("[23]\\.[0-9]+(\\.[0-9]+)?")) {
+                throw new IllegalArgumentException("the simulator plays Juju 2.9 or 3.x, not " + version);
+            }
+            this.jujuVersion = version;
+            return this;
+        }
+
+        /** The directory for the {@code juju} executable ({@code bin/}), units, PKI and resources. */
+        public Builder workDir(Path dir) {
+            this.workDir = dir;
+            return this;
+        }
+
+        /** The model's name (default {@code k8s}); {@code -m} and {@code JUJU_MODEL} must name it. */
+        public Builder modelName(String name) {
+            this.modelName = name;
+            return this;
+        }
+
+        /** The controller's name (default {@code testkit}). */
+        public Builder controllerName(String name) {
+            this.controllerName = name;
+            return this;
+        }
+
+        /**
+         * How long Juju 3's {@code juju run} waits without {@code --wait} (Juju's default is 60 s; tests of that
+         * trap can shorten it).
+         */
+        public Builder defaultRunWait(Duration wait) {
+            this.defaultRunWait = wait;
+            return this;
+        }
+
+        public JujuSimulator build() {
+            Objects.requireNonNull(jujuVersion, "jujuVersion");
+            Objects.requireNonNull(workDir, "workDir");
+            return new JujuSimulator(this);
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------- the model
+
+    /** Deploys {@code units} units of the charm of the same name, like {@code juju deploy charm -n units}. */
+    public void deploy(String application, int units) {
+        deploy(application, application, units);
+    }
+
+    /**
+     * Deploys a charm under an application name. Known charms: {@code etcd} (real etcd processes),
+     * {@code easyrsa}, {@code kubernetes-control-plane}, {@code kubernetes-master}, {@code kubernetes-worker},
+     * {@code calico}, {@code flannel}. Returns when every etcd member is healthy.
+     */
+    public void deploy(String charm, String application, int units) {
+        CharmInfo info = CharmInfo.lookup(charm)
+                .orElseThrow(() -> new IllegalArgumentException("the simulator does not know charm " + charm));
+        model.deploy(info, application, units, "latest/stable", "jammy", Map.of());
+    }
+
+    /** Relates two applications like {@code juju integrate}; {@code app:endpoint} pins an endpoint. */
+    public void integrate(String app1, String app2) {
+        RelationMatcher.Match match = RelationMatcher.match(model, app1, app2);
+        if (match.error() != null) {
+            throw new IllegalArgumentException(match.error());
+        }
+        model.addRelation(match.relation());
+    }
+
+    /** The real {@code juju} executable that talks to this simulator. */
+    public Path jujuExecutable() {
+        return juju;
+    }
+
+    /** {@code PATH} with the simulator's {@code juju} first, for child processes that run {@code juju} by name. */
+    public Map<String, String> environment() {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", juju.getParent() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        return env;
+    }
+
+    public String jujuVersion() {
+        return jujuVersion;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public Path workDir() {
+        return workDir;
+    }
+
+    /** The real etcd cluster behind an etcd application. */
+    public EtcdCluster cluster(String application) {
+        ModelApplication app = model.application(application)
+                .orElseThrow(() -> new IllegalArgumentException("no application " + application));
+        if (app.cluster() == null) {
+            throw new IllegalArgumentException(application + " is not an etcd application");
+        }
+        return app.cluster();
+    }
+
+    /** The etcd member behind a unit such as {@code etcd/1}. */
+    public EtcdUnit unit(String unitName) {
+        return model.unit(unitName).filter(ModelUnit::isEtcd).map(ModelUnit::etcd)
+                .orElseThrow(() -> new IllegalArgumentException("no etcd unit " + unitName));
+    }
+
+    /** The application's current Juju leader, e.g. {@code etcd/0}. */
+    public String leader(String application) {
+        return model.unit(application + "/leader").map(ModelUnit::name)
+                .orElseThrow(() -> new IllegalArgumentException("no application " + application));
+    }
+
+    /** Moves Juju leadership to another unit of its application. */
+    public void setLeader(String unitName) {
+        model.setLeader(unitName);
+    }
+
+    // --------------------------------------------------------------------------------------------- faults
+
+    /** Stops a unit's etcd process (a dead member: {@code health} still says "cluster is healthy"). */
+    public void stopEtcd(String unitName) {
+        unit(unitName).stop();
+    }
+
+    /** Starts a stopped unit's etcd process again. */
+    public void startEtcd(String unitName) {
+        unit(unitName).start();
+    }
+
+    /** Makes a directory on a unit unwritable for actions (root ignores modes, so the simulator enforces it). */
+    public void readOnly(String unitName, String unitPath, boolean readOnly) {
+        unit(unitName);
+        model.faults().readOnly(unitName, unitPath, readOnly);
+    }
+
+    /**
+     * Pretends the unit keeps its data on attached Juju storage: the snapshot action then finds no
+     * {@code /var/snap/etcd/current/member/snap/db} and crashes ({@code exit status 1}).
+     */
+    public void dataOnAttachedStorage(String unitName, boolean on) {
+        unit(unitName);
+        model.faults().dataOnAttachedStorage(unitName, on);
+    }
+
+    /**
+     * Attaches the placeholder {@code snapshot} resource a store deployment carries (revision 0, not an archive):
+     * the charm's "Missing snapshot" guard does not fire and restore dismantles the cluster before it fails.
+     */
+    public void placeholderSnapshotResource(String application) {
+        try {
+            Path placeholder = workDir.resolve("juju/placeholder-snapshot.tar.gz");
+            Files.createDirectories(placeholder.getParent());
+            Files.writeString(placeholder, "placeholder resource, store revision 0\n");
+            model.attachResource(model.application(application)
+                    .orElseThrow(() -> new IllegalArgumentException("no application " + application)),
+                    "snapshot", placeholder, "store");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every command except {@code juju version} fails as when the controller cannot be reached. */
+    public void controllerUnreachable(boolean unreachable) {
+        model.faults().controllerUnreachable(unreachable);
+    }
+
+    /** The stdout of the next {@code times} {@code juju ssh} calls ends after {@code bytes} bytes (exit 255). */
+    public void cutSshStreamAfter(long bytes, int times) {
+        model.faults().cutSsh(bytes, times);
+    }
+
+    /** The next {@code times} {@code juju ssh} calls deliver the byte at {@code offset} inverted. */
+    public void flipSshByte(long offset, int times) {
+        model.faults().flipSsh(offset, times);
+    }
+
+    /** {@code juju ssh} output trickles at this rate (0 = full speed). */
+    public void slowOutput(int bytesPerSecond) {
+        model.faults().slowOutputBytesPerSecond(bytesPerSecond);
+    }
+
+    /** Every action waits this long before it starts working (to hit {@code --wait} and the 3.x default). */
+    public void slowActions(Duration delay) {
+        model.faults().actionDelayMillis(delay.toMillis());
+    }
+
+    /** Plays an etcd charm older than 2021-02 whose {@code health} sets {@code result-map.message}. */
+    public void legacyHealthAction(boolean legacy) {
+        model.legacyHealthAction(legacy);
+    }
+
+    /** Switches every fault off again. */
+    public void clearFaults() {
+        Faults faults = model.faults();
+        faults.controllerUnreachable(false);
+        faults.cutSsh(-1, 0);
+        faults.flipSsh(-1, 0);
+        faults.slowOutputBytesPerSecond(0);
+        faults.actionDelayMillis(0);
+        model.legacyHealthAction(false);
+        for (ModelApplication app : model.applications()) {
+            for (ModelUnit unit : app.units()) {
+                faults.dataOnAttachedStorage(unit.name(), false);
+            }
+        }
+        faults.clearReadOnly();
+    }
+
+    /** Stops the server and every etcd process; leaves all files in place. Idempotent. */
+    @Override
+    public void close() {
+        server.close();
+        model.close();
+    }
+
+    // ----------------------------------------------------------------------------------------- the client
+
+    /**
+     * Writes the {@code juju} client: bash with {@code /dev/tcp}, so a call costs one bash start rather than a
+     * JVM. See {@link SimulatorServer} for the protocol.
+     */
+    private static Path writeClient(Path binDir, int port) {
+        String connect = "{ exec 3<>/dev/tcp/127.0.0.1/" + port + "; } 2>/dev/null || {\n"
+                + "  echo 'ERROR cannot connect to API: the Juju simulator on 127.0.0.1:" + port
+                + " is not running' >&2; exit 1; }\n";
+        String script = "#!/bin/bash\n"
+                + "# juju: client of the etcd-backup testkit Juju simulator (generated).\n"
+                + "# The state is in the test JVM; this script only relays one call.\n"
+                + "# Only bash builtins on the common path: starting a process is what makes a call slow.\n"
+                + connect
+                + "printf '%s\\0' JUJUSIM1 \"$PWD\" \"${JUJU_MODEL-}\" \"$#\" \"$@\" >&3\n"
+                + "IFS= read -r -d '' mode <&3 || {\n"
+                + "  echo 'ERROR the Juju simulator closed the connection' >&2; exit 1; }\n"
+                + "case $mode in\n"
+                + "stream)\n"
+                + "  IFS= read -r -d '' id <&3\n"
+                + "  cat <&3\n"
+                + "  exec 3<&-\n"
+                + "  " + connect.replace("\n  ", "\n    ")
+                + "  printf '%s\\0' JUJUSIM1-RESULT \"$id\" >&3\n"
+                + "  IFS= read -r -d '' rc <&3\n"
+                + "  IFS= read -r -d '' err <&3\n"
+                + "  printf '%s' \"$err\" >&2\n"
+                + "  exit \"${rc:-1}\";;\n"
+                + "prompt)\n"
+                + "  if IFS= read -r line; then printf 'L%s\\n' \"$line\" >&3; else printf 'E\\n' >&3; fi;;\n"
+                + "esac\n"
+                + "IFS= read -r -d '' outfile <&3\n"
+                + "IFS= read -r -d '' err <&3\n"
+                + "IFS= read -r -d '' rc <&3\n"
+                + "out=\n"
+                + "if [ -n \"$outfile\" ]; then IFS= read -r -d '' out < \"$outfile\"; printf x >&3; fi\n"
+                + "printf '%s' \"$out\"\n"
+                + "printf '%s' \"$err\" >&2\n"
+                + "exit \"${rc:-1}\"\n";
+        try {
+            Files.createDirectories(binDir);
+            Path juju = binDir.resolve("juju");
+            Files.writeString(juju, script);
+            Files.setPosixFilePermissions(juju, PosixFilePermissions.fromString("rwxr-xr-x"));
+            return juju;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

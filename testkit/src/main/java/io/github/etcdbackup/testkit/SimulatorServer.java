@@ -1,0 +1,233 @@
+package io.github.etcdbackup.testkit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The loopback server behind the generated {@code juju} script. The client sends
+ * {@code JUJUSIM1 \0 cwd \0 JUJU_MODEL \0 argc \0 args... \0} and the server answers with a mode:
+ * <ul>
+ *   <li>{@code inline} (most commands): when the command has finished, {@code stdoutFile \0 stderr \0 exitCode \0}
+ *       and, once the client has read the file and sent one byte, the file is deleted. The client does all of it
+ *       with bash builtins, so a call costs one bash process and no {@code cat} (starting processes is what makes
+ *       a call slow), and stdout comes from a regular file because bash reads a socket one byte per syscall;</li>
+ *   <li>{@code prompt}: as inline, but first the client sends one line of its stdin ({@code L<line>\n}, or
+ *       {@code E\n} at end of input) for the command's question;</li>
+ *   <li>{@code stream} ({@code ssh}, {@code exec}: raw bytes, possibly large): {@code id \0}, then stdout raw
+ *       until the connection closes; the client then connects again with {@code JUJUSIM1-RESULT \0 id \0} and
+ *       reads {@code exitCode \0 stderr \0}. Bash cannot relay a raw stream itself, so this mode uses {@code cat}.</li>
+ * </ul>
+ */
+final class SimulatorServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SimulatorServer.class);
+    private static final String MAGIC = "JUJUSIM1";
+    private static final String RESULT_MAGIC = "JUJUSIM1-RESULT";
+
+    private final ServerSocket socket;
+    private final ExecutorService connections = Executors.newCachedThreadPool(r -> {
+        Thread thread = new Thread(r, "juju-simulator-call");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Map<String, Result> results = new ConcurrentHashMap<>();
+    private final AtomicLong callIds = new AtomicLong();
+    private final Consumer<Call> handler;
+    private final Predicate<List<String>> promptsForStdin;
+    private final Predicate<List<String>> streams;
+    private final Path callDir;
+
+    private record Result(int exitCode, String stderr) {
+    }
+
+    SimulatorServer(Path callDir, Consumer<Call> handler, Predicate<List<String>> promptsForStdin,
+                    Predicate<List<String>> streams) {
+        this.callDir = callDir;
+        try {
+            Files.createDirectories(callDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.handler = handler;
+        this.promptsForStdin = promptsForStdin;
+        this.streams = streams;
+        try {
+            socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Thread acceptor = new Thread(this::acceptLoop, "juju-simulator-accept");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    int port() {
+        return socket.getLocalPort();
+    }
+
+    private void acceptLoop() {
+        while (!socket.isClosed()) {
+            try {
+                Socket client = socket.accept();
+                connections.execute(() -> serve(client));
+            } catch (SocketException closed) {
+                return;
+            } catch (IOException e) {
+                LOG.warn("accept failed", e);
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client) {
+            client.setTcpNoDelay(true);
+            InputStream in = new BufferedInputStream(client.getInputStream());
+            String magic = readField(in);
+            if (RESULT_MAGIC.equals(magic)) {
+                sendResult(readField(in), client.getOutputStream());
+            } else if (MAGIC.equals(magic)) {
+                runCall(in, client.getOutputStream());
+            }
+        } catch (IOException e) {
+            LOG.debug("client connection ended: {}", e.toString());
+        }
+    }
+
+    private void runCall(InputStream in, OutputStream rawOut) throws IOException {
+        Path cwd = Path.of(readField(in));
+        String model = readField(in);
+        int argc = Integer.parseInt(readField(in));
+        List<String> argv = new ArrayList<>();
+        for (int i = 0; i < argc; i++) {
+            argv.add(readField(in));
+        }
+        OutputStream out = new BufferedOutputStream(rawOut, 64 * 1024);
+        if (streams.test(argv)) {
+            stream(argv, cwd, model, in, out);
+            return;
+        }
+        boolean prompts = promptsForStdin.test(argv);
+        out.write(((prompts ? "prompt" : "inline") + "\0").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+        Call call = new Call(argv, cwd, model, stdout, () -> readStdinLine(in));
+        execute(call);
+        Path stdoutFile = null;
+        if (stdout.size() > 0) {
+            stdoutFile = Files.createTempFile(callDir, "stdout-", "");
+            Files.write(stdoutFile, stdout.toByteArray());
+        }
+        out.write(((stdoutFile == null ? "" : stdoutFile.toString()) + "\0" + call.stderr() + "\0"
+                + call.exitCode() + "\0").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        if (stdoutFile != null) {
+            try {
+                in.read(); // the client has read the file (or gone away)
+            } finally {
+                Files.deleteIfExists(stdoutFile);
+            }
+        }
+    }
+
+    private void stream(List<String> argv, Path cwd, String model, InputStream in, OutputStream out)
+            throws IOException {
+        String id = String.valueOf(callIds.incrementAndGet());
+        out.write(("stream\0" + id + "\0").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in));
+        execute(call);
+        // The result must exist before stdout ends: the client asks for it as soon as it sees end-of-file.
+        results.put(id, new Result(call.exitCode(), call.stderr()));
+        try {
+            out.flush();
+        } catch (IOException clientGone) {
+            LOG.debug("client of call {} went away before the end of stdout", id);
+        }
+    }
+
+    private void execute(Call call) {
+        try {
+            handler.accept(call);
+        } catch (UncheckedIOException clientGone) {
+            LOG.debug("client of {} went away: {}", call.argv(), clientGone.toString());
+        } catch (RuntimeException e) {
+            LOG.warn("juju {} failed inside the simulator", call.argv(), e);
+            call.error("juju simulator: " + e);
+        }
+    }
+
+    private static String readStdinLine(InputStream in) {
+        try {
+            int kind = in.read();
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) >= 0 && b != '\n') {
+                line.write(b);
+            }
+            return kind == 'L' ? line.toString(StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private void sendResult(String id, OutputStream out) throws IOException {
+        Result result = results.remove(id);
+        if (result == null) {
+            out.write(("1\0ERROR juju simulator: no result for call " + id + "\n\0").getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        out.write((result.exitCode() + "\0" + result.stderr() + "\0").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static String readField(InputStream in) throws IOException {
+        ByteArrayOutputStream field = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != 0) {
+            if (b < 0) {
+                throw new IOException("connection closed in the middle of a request");
+            }
+            field.write(b);
+        }
+        return field.toString(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            LOG.debug("closing the simulator socket", e);
+        }
+        connections.shutdownNow();
+        try {
+            connections.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.etcdbackup.testkit;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs a command "on a unit" for {@code juju ssh} and {@code juju exec}: the words are joined with spaces and run
+ * by bash, as sshd hands them to the login shell, after the unit's view of the machine has been mapped onto the
+ * host: absolute paths under {@code /var}, {@code /home}, {@code /root}, {@code /tmp}, {@code /mnt}... go under the
+ * unit's root dir, {@code /snap/bin/etcd.etcdctl} is the host's etcdctl, {@code https://127.0.0.1:2379} is the
+ * unit's client URL, and {@code sudo} is dropped (the simulator runs as the test user; CI runs as root).
+ * So {@code sudo cat /var/snap/etcd/common/ca.crt} and {@code tail -c +N /home/ubuntu/...} behave as on a unit.
+ */
+final class UnitShell {
+    private static final Pattern SUDO = Pattern.compile("(^|[;&|(]\\s*)sudo(\\s+-[A-Za-z]+)*\\s+");
+    private static final Pattern UNIT_PATH = Pattern.compile(
+            "(?<![^\\s'\"=<>|;&(:])(/(?:var|home|root|tmp|mnt|media|srv|opt)(?=/|\\s|$|['\";|&<>)])[^\\s'\";|&<>()]*)");
+    private static final Pattern ETCDCTL = Pattern.compile("/snap/bin/(?:etcd\\.)?etcdctl\\b");
+    private static final Pattern CHARM_ENDPOINT = Pattern.compile("https://127\\.0\\.0\\.1:2379\\b");
+
+    private UnitShell() {
+    }
+
+    /** The shell command with the unit's paths and endpoints mapped onto the host. */
+    static String translate(EtcdUnit unit, String command) {
+        String translated = SUDO.matcher(command).replaceAll("$1");
+        translated = ETCDCTL.matcher(translated).replaceAll(EtcdUnit.ETCDCTL.toString());
+        translated = CHARM_ENDPOINT.matcher(translated).replaceAll(unit.clientUrl());
+        Matcher paths = UNIT_PATH.matcher(translated);
+        StringBuilder out = new StringBuilder();
+        while (paths.find()) {
+            paths.appendReplacement(out, Matcher.quoteReplacement(unit.root() + paths.group(1)));
+        }
+        paths.appendTail(out);
+        return out.toString();
+    }
+
+    /**
+     * Runs the command, streaming stdout to {@code stdout} as it comes, and returns the exit status, with stderr
+     * (unit paths restored) appended to {@code stderr}. A {@link FaultyStream.ConnectionCut} kills the command
+     * and ends like a dropped ssh connection: status 255.
+     */
+    static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr) {
+        try {
+            Files.createDirectories(unit.root().resolve("tmp"));
+            ProcessBuilder builder = new ProcessBuilder("bash", "-c", translate(unit, command))
+                    .directory(Files.createDirectories(unit.root().resolve("home/ubuntu")).toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            builder.environment().put("HOME", unit.root().resolve("home/ubuntu").toString());
+            Process process = builder.start();
+            ByteArrayOutputStream errors = new ByteArrayOutputStream();
+            Thread errorPump = new Thread(() -> pump(process.getErrorStream(), errors), "unit-shell-stderr");
+            errorPump.setDaemon(true);
+            errorPump.start();
+            try (InputStream in = process.getInputStream()) {
+                in.transferTo(stdout);
+                stdout.flush();
+            } catch (IOException cutOrClientGone) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+                if (cutOrClientGone instanceof FaultyStream.ConnectionCut) {
+                    stderr.append("Connection to 127.0.0.1 closed by remote host.\n");
+                    return 255;
+                }
+                throw new UncheckedIOException(cutOrClientGone);
+            }
+            int code = process.waitFor();
+            errorPump.join(5000);
+            stderr.append(errors.toString(StandardCharsets.UTF_8).replace(unit.root().toString(), ""));
+            return code;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    private static void pump(InputStream in, ByteArrayOutputStream out) {
+        try (in) {
+            in.transferTo(out);
+        } catch (IOException ignored) {
+            // the command was killed
+        }
+    }
+}

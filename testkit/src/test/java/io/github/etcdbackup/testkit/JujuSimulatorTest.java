@@ -1,0 +1,315 @@
+package io.github.etcdbackup.testkit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Juju 3.x behaviour of the simulator against one 3-unit etcd model: real work, traps and fault switches. */
+@Timeout(240)
+class JujuSimulatorTest {
+    @TempDir
+    static Path dir;
+    static JujuSimulator sim;
+
+    @BeforeAll
+    static void startModel() {
+        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(dir.resolve("model"))
+                .defaultRunWait(Duration.ofSeconds(2)).build();
+        sim.deploy("etcd", 3);
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (int i = 0; i < 500; i++) {
+            keys.put("/registry/pods/default/pod-" + i, "{\"kind\":\"Pod\",\"n\":" + i + "}");
+        }
+        sim.cluster("etcd").unit(0).putAll(keys);
+    }
+
+    @AfterAll
+    static void stopModel() {
+        sim.close();
+        assertThat(LeftoverProcesses.etcdOrSshdUnder(dir)).isEmpty();
+    }
+
+    @AfterEach
+    void clearFaults() {
+        sim.clearFaults();
+    }
+
+    @Test
+    void aJujuCallIsFast() {
+        long[] nanos = new long[31];
+        for (int i = 0; i < nanos.length; i++) {
+            long start = System.nanoTime();
+            assertThat(Juju.run(sim, "status", "--format", "yaml").exitCode()).isZero();
+            nanos[i] = System.nanoTime() - start;
+        }
+        Arrays.sort(nanos);
+        long medianMillis = nanos[nanos.length / 2] / 1_000_000;
+        System.out.println("juju status --format yaml median: " + medianMillis + " ms");
+        assertThat(medianMillis).isLessThan(100);
+    }
+
+    @Test
+    void snapshotV3IsARealArchiveThatSshStreamsByteForByte() throws Exception {
+        CommandResult run = Juju.run(sim, "run", "etcd/0", "snapshot", "keys-version=v3", "--wait=2m",
+                "--format", "yaml");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        String out = run.stdoutText();
+        assertThat(out).contains("status: completed", "return-code: 0", "stdout: |\n      ./\n      ./db\n",
+                "version: |-\n        etcdctl version: 3.4.23\n        API version: 3.4\n");
+        String path = group("path: (\\S+)", out);
+        String sha = group("sha256: (\\S+)", out);
+        Path host = sim.unit("etcd/0").hostPath(path);
+        assertThat(EtcdCharm.sha256(host)).isEqualTo(sha);
+        CommandResult listing = Commands.run(List.of("tar", "tzf", host.toString()));
+        assertThat(listing.stdoutText()).isEqualTo("./\n./db\n");
+
+        CommandResult cat = Juju.run(sim, "ssh", "--pty=false", "etcd/0", "--", "sudo", "cat", path);
+        assertThat(cat.exitCode()).isZero();
+        assertThat(cat.stdout()).isEqualTo(Files.readAllBytes(host));
+        CommandResult tail = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "tail", "-c", "+101", path);
+        assertThat(tail.stdout()).isEqualTo(Arrays.copyOfRange(Files.readAllBytes(host), 100, (int) Files.size(host)));
+
+        Path downloads = Files.createDirectories(dir.resolve("downloads"));
+        CommandResult scp = Juju.run(sim, downloads, null, "scp", "etcd/0:" + path, ".");
+        assertThat(scp.exitCode()).as(scp.stderr()).isZero();
+        assertThat(EtcdCharm.sha256(downloads.resolve(host.getFileName()))).isEqualTo(sha);
+    }
+
+    @Test
+    void snapshotV2UsesEtcdctlBackup() {
+        CommandResult run = Juju.run(sim, "run", "etcd/1", "snapshot", "keys-version=v2", "--format", "json");
+        assertThat(run.exitCode()).as(run.stderr()).isZero();
+        assertThat(run.stdoutText()).startsWith("{\"etcd/1\":{\"id\":").contains("./member/wal/",
+                "ETCDCTL_API=2 /snap/bin/etcd.etcdctl backup --data-dir /var/snap/etcd/current/");
+        String path = group("\"path\":\"([^\"]+)\"", run.stdoutText());
+        String listing = Commands.run(List.of("tar", "tzf", sim.unit("etcd/1").hostPath(path).toString()))
+                .stdoutText();
+        assertThat(listing).contains("./member/snap/db", "./member/wal/0000000000000000-0000000000000000.wal");
+    }
+
+    @Test
+    void execRunsAShellCommandOnTheUnit() {
+        CommandResult exec = Juju.run(sim, "exec", "--unit", "etcd/1", "--", "sudo", "grep", "enable-v2",
+                "/var/snap/etcd/common/etcd.conf.yml");
+        assertThat(exec.exitCode()).isZero();
+        assertThat(exec.stdoutText()).isEqualTo("enable-v2: true\n");
+        CommandResult etcdctl = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "ETCDCTL_API=3",
+                "/snap/bin/etcd.etcdctl", "--endpoints", "https://127.0.0.1:2379",
+                "--cacert", "/var/snap/etcd/common/ca.crt", "--cert", "/var/snap/etcd/common/client.crt",
+                "--key", "/var/snap/etcd/common/client.key", "endpoint", "health");
+        assertThat(etcdctl.exitCode()).as(etcdctl.stderr()).isZero();
+        assertThat(etcdctl.stdoutText() + etcdctl.stderr()).contains("is healthy");
+    }
+
+    @Test
+    void aMissingFileOverSshExitsNonZeroLikeTheRemoteCommand() {
+        CommandResult cat = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
+        assertThat(cat.exitCode()).isEqualTo(1);
+        assertThat(cat.stderr()).isEqualTo("cat: /home/ubuntu/no-such-file: No such file or directory\n");
+        assertThat(Juju.run(sim, "ssh", "etcd/7", "--", "true").stderr())
+                .isEqualTo("ERROR unit \"etcd/7\" not found\n");
+    }
+
+    /**
+     * The dossier expected "cluster is healthy" with a dead member; etcdctl 3.4.23 really prints
+     * "cluster is degraded" and exits 5, which the charm turns into a Python dict. The action still completes:
+     * the trap is a completed health action that says nothing about members.
+     */
+    @Test
+    void aDeadMemberMakesTheHealthActionCompleteWithTheCharmsDict() {
+        sim.stopEtcd("etcd/2");
+        try {
+            sim.cluster("etcd").awaitHealthy(Duration.ofSeconds(30)); // a new raft leader may be needed first
+            CommandResult health = Juju.run(sim, "run", "etcd/0", "health", "--format", "yaml");
+            assertThat(health.exitCode()).isZero();
+            assertThat(health.stdoutText()).contains("status: completed", "return-code: 0",
+                    "output: '{''status'': ''cluster is unhealthy see log file for details.'', ''units'':\n      []}'");
+            CommandResult etcdctl = Commands.run(List.of("etcdctl", "--endpoints", sim.unit("etcd/0").clientUrl(),
+                    "cluster-health"), sim.unit("etcd/0").etcdctlV2Env());
+            assertThat(etcdctl.exitCode()).isEqualTo(5);
+            assertThat(etcdctl.stdoutText()).contains("is unreachable").endsWith("cluster is degraded\n");
+            String status = Juju.run(sim, "status", "--format", "yaml").stdoutText();
+            assertThat(status).contains("current: blocked\n          message: Errored with 0 known peers",
+                    "current: blocked\n          message: UnHealthy with 3 known peers");
+        } finally {
+            sim.startEtcd("etcd/2");
+            sim.cluster("etcd").awaitHealthy(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void restoreOnANonLeaderFailsButTheCliSucceeds() {
+        CommandResult run = Juju.run(sim, "run", "etcd/2", "restore", "--format", "yaml");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.stdoutText()).contains("message: This action can only be run on the leader unit",
+                "status: failed", "return-code: 0");
+    }
+
+    @Test
+    void aCrashedActionMakesJuju3ExitOne() {
+        sim.dataOnAttachedStorage("etcd/0", true);
+        CommandResult run = Juju.run(sim, "run", "etcd/0", "snapshot", "--format", "yaml");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.stdoutText()).contains("cp: cannot stat '/var/snap/etcd/current//member/snap/db'",
+                "message: exit status 1", "return-code: 1");
+        assertThat(run.stderr()).contains("ERROR the following task failed:");
+    }
+
+    @Test
+    void aReadOnlyTargetFailsTheSnapshot() {
+        sim.readOnly("etcd/0", "/mnt/backups", true);
+        CommandResult run = Juju.run(sim, "run", "etcd/0", "snapshot", "target=/mnt/backups", "--format", "yaml");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.stdoutText()).contains("mkdir: cannot create directory '/mnt/backups': Read-only file system");
+    }
+
+    @Test
+    void anInvalidKeysVersionIsAnActionFailWithExitZero() {
+        CommandResult run = Juju.run(sim, "run", "etcd/0", "snapshot", "keys-version=v4", "--format", "yaml");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.stdoutText()).contains("message: keys-version must be either v2 or v3", "status: failed");
+    }
+
+    @Test
+    void theDefaultWaitExpires() {
+        sim.slowActions(Duration.ofSeconds(4));
+        CommandResult run = Juju.run(sim, "run", "etcd/0", "health", "--format", "yaml");
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.stdoutText()).isEmpty();
+        assertThat(run.stderr()).endsWith("ERROR timed out waiting for results from: unit etcd/0\n");
+        String task = group("task (\\d+) on unit-etcd-0", run.stderr());
+        CommandResult later = Juju.run(sim, "show-task", task, "--wait=1m", "--format", "yaml");
+        assertThat(later.stdoutText()).contains("status: completed");
+    }
+
+    @Test
+    void sshStreamFaults() throws Exception {
+        Path file = sim.unit("etcd/1").dataDir().resolve("member/snap/db");
+        byte[] db = Files.readAllBytes(file);
+        String unitPath = "/var/snap/etcd/current/member/snap/db";
+
+        sim.cutSshStreamAfter(1000, 1);
+        CommandResult cut = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath);
+        assertThat(cut.exitCode()).isEqualTo(255);
+        assertThat(cut.stdout()).hasSize(1000).isEqualTo(Arrays.copyOf(db, 1000));
+        assertThat(Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath).stdout()).hasSize(db.length);
+
+        sim.flipSshByte(10, 1);
+        byte[] flipped = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath).stdout();
+        assertThat(flipped).hasSize(db.length);
+        assertThat(flipped[10]).isEqualTo((byte) ~db[10]);
+
+        sim.slowOutput(20_000);
+        long start = System.nanoTime();
+        Juju.run(sim, "ssh", "etcd/1", "--", "head", "-c", "10000", unitPath);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofMillis(400));
+
+        sim.slowOutput(0);
+        byte[] pty = Juju.run(sim, "ssh", "--pty=true", "etcd/1", "--", "printf", "'a\\nb\\n'").stdout();
+        assertThat(new String(pty, StandardCharsets.UTF_8)).isEqualTo("a\r\nb\r\n");
+    }
+
+    @Test
+    void anUnreachableControllerFailsEveryCommandButVersion() {
+        sim.controllerUnreachable(true);
+        CommandResult status = Juju.run(sim, "status", "--format", "yaml");
+        assertThat(status.exitCode()).isEqualTo(1);
+        assertThat(status.stderr()).startsWith("ERROR cannot connect to API");
+        assertThat(Juju.run(sim, "version").exitCode()).isZero();
+    }
+
+    @Test
+    void modelSelectionAndUnknownCommands() {
+        assertThat(Juju.run(sim, "status", "-m", "testkit:admin/k8s", "--format", "json").exitCode()).isZero();
+        CommandResult other = Juju.run(sim, "status", "-m", "other");
+        assertThat(other.exitCode()).isEqualTo(1);
+        assertThat(other.stderr()).isEqualTo("ERROR model testkit:admin/other not found\n");
+        assertThat(Juju.run(sim, "run-action", "etcd/0", "health").exitCode()).isEqualTo(2);
+    }
+
+    @Test
+    void restoreIntoANewApplicationBringsTheKeysBack() throws Exception {
+        CommandResult snapshot = Juju.run(sim, "run", "etcd/leader", "snapshot", "keys-version=v3", "--wait=2m",
+                "--format", "yaml");
+        assertThat(snapshot.stdoutText()).as(snapshot.stderr()).startsWith("etcd/0:");
+        String path = group("path: (\\S+)", snapshot.stdoutText());
+        Path downloads = Files.createDirectories(dir.resolve("restore"));
+        assertThat(Juju.run(sim, downloads, null, "scp", "etcd/0:" + path, ".").exitCode()).isZero();
+        String archive = Path.of(path).getFileName().toString();
+
+        CommandResult deploy = Juju.run(sim, "deploy", "etcd", "new-etcd", "--channel", "1.29/stable",
+                "--base", "ubuntu@22.04", "--config", "channel=3.4/stable");
+        assertThat(deploy.stderr()).isEqualTo("Deployed \"new-etcd\" from charm-hub charm \"etcd\", revision 760 in "
+                + "channel 1.29/stable on ubuntu@22.04/stable\n");
+        assertThat(Juju.run(sim, "config", "new-etcd", "channel").stdoutText()).isEqualTo("3.4/stable\n");
+        assertThat(Juju.run(sim, downloads, null, "attach-resource", "new-etcd", "snapshot=./" + archive).exitCode())
+                .isZero();
+        CommandResult restore = Juju.run(sim, "run", "new-etcd/0", "restore", "--wait=5m", "--format", "yaml");
+        assertThat(restore.exitCode()).as(restore.stdoutText()).isZero();
+        assertThat(restore.stdoutText()).contains("status: completed", "tar: */wal: Not found in archive",
+                "restored snapshot");
+        assertThat(Juju.run(sim, "add-unit", "new-etcd", "-n", "2").exitCode()).isZero();
+        awaitStatus("new-etcd/2:\n        workload-status:\n          current: active\n"
+                + "          message: Healthy with 3 known peers");
+        assertThat(sim.unit("new-etcd/2").count("/registry/pods/")).isEqualTo(500);
+
+        CommandResult remove = Juju.run(sim, null, "n\n".getBytes(StandardCharsets.UTF_8),
+                "remove-application", "new-etcd");
+        assertThat(remove.exitCode()).isEqualTo(1);
+        assertThat(remove.stdoutText()).startsWith("will remove application new-etcd\n- will remove unit new-etcd/0\n");
+        assertThat(remove.stderr()).endsWith("Continue [y/N]? ERROR application removal: aborted\n");
+        assertThat(Juju.run(sim, "remove-application", "new-etcd", "--no-prompt").exitCode()).isZero();
+        assertThat(Juju.run(sim, "status", "--format", "yaml").stdoutText()).doesNotContain("new-etcd");
+    }
+
+    @Test
+    void restoreOnAFollowerRejoinsAfterTheActionCompletes() {
+        // A fresh single-purpose application keeps the shared etcd untouched.
+        sim.deploy("etcd", "rejoin-etcd", 2);
+        sim.placeholderSnapshotResource("rejoin-etcd");
+        CommandResult restore = Juju.run(sim, "run", "rejoin-etcd/0", "restore", "--wait=2m", "--format", "yaml");
+        assertThat(restore.exitCode()).isEqualTo(1);
+        assertThat(restore.stdoutText()).contains("message: exit status 1", "Traceback");
+        String status = Juju.run(sim, "status", "rejoin-etcd", "--format", "yaml").stdoutText();
+        // The charm dismantled the cluster before it failed: the leader is stopped, the follower waits.
+        assertThat(status).as(restore.stdoutText()).doesNotContain("Healthy with 2 known peers")
+                .contains("Waiting to retry etcd registration", "Errored with 0 known peers");
+        assertThat(Juju.run(sim, "remove-application", "rejoin-etcd", "--no-prompt").exitCode()).isZero();
+    }
+
+    private static void awaitStatus(String fragment) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        String status = "";
+        while (System.nanoTime() < deadline) {
+            status = Juju.run(sim, "status", "--format", "yaml").stdoutText();
+            if (status.contains(fragment)) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        assertThat(status).contains(fragment);
+    }
+
+    private static String group(String regex, String text) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        assertThat(matcher.find()).as("%s in %s", regex, text).isTrue();
+        return matcher.group(1);
+    }
+
+}
