@@ -55,6 +55,9 @@ public final class Demo {
             sim.integrate("etcd", "calico");
             sim.unit("etcd/0").putAll(kubernetesLikeKeys());
             out.println("etcd/0 holds " + sim.unit("etcd/0").count("/registry/") + " keys under /registry/");
+            // The charm's snapshot copies the live bbolt file, which etcd commits every 100 ms: give the last
+            // writes time to leave the WAL, or the archive would miss them (as it would on a real unit).
+            pause(Duration.ofSeconds(1));
 
             JujuCliTransport juju = JujuCliTransport.builder().executable(sim.jujuExecutable()).build();
             try (EtcdBackupClient client = EtcdBackupClient.builder().transport(juju)
@@ -83,6 +86,15 @@ public final class Demo {
             long restoredKeys = sim.unit("new-etcd/0").count("/registry/");
             out.println("new-etcd/0 holds " + restoredKeys + " keys under /registry/ (expected " + KEYS + ")");
             return restoredKeys == KEYS;
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 
