@@ -31,6 +31,8 @@ public final class ActionOutputParser {
             "stdout-encoding", "stderr-encoding");
     private static final Pattern UNIT_TAG = Pattern.compile("unit-([a-z][a-z0-9-]*)-(\\d+)");
     private static final Pattern UNIT_NAME = Pattern.compile("([a-z][a-z0-9-]*)/(\\d+)");
+    /** A unit number that fits the sort key; longer ones (never printed by Juju) sort as plain text. */
+    private static final Pattern SORTABLE_NUMBER = Pattern.compile("\\d{1,12}");
     private static final Pattern QUEUED = Pattern.compile("(?m)^Action queued with id: \"?([0-9A-Za-z-]+)\"?\\s*$");
 
     private ActionOutputParser() {
@@ -68,7 +70,10 @@ public final class ActionOutputParser {
                 tasks.add(task(entry.getValue(), entry.getKey(), stdout));
             }
         }
-        tasks.sort(Comparator.comparing(ActionOutputParser::sortKey));
+        // One key per task, not one per comparison: a hostile output may hold many thousands of tasks.
+        Map<ActionResult, String> keys = new java.util.IdentityHashMap<>();
+        tasks.forEach(task -> keys.put(task, sortKey(task)));
+        tasks.sort(Comparator.comparing(keys::get));
         return List.copyOf(tasks);
     }
 
@@ -85,7 +90,9 @@ public final class ActionOutputParser {
     private static String sortKey(ActionResult task) {
         return task.unit().map(unit -> {
             Matcher m = UNIT_NAME.matcher(unit);
-            return m.matches() ? m.group(1) + "/" + String.format(Locale.ROOT, "%012d", Long.parseLong(m.group(2)))
+            // A hostile unit number of 20 digits must not escape as a NumberFormatException.
+            return m.matches() && SORTABLE_NUMBER.matcher(m.group(2)).matches()
+                    ? m.group(1) + "/" + String.format(Locale.ROOT, "%012d", Long.parseLong(m.group(2)))
                     : unit;
         }).orElse("\uffff");
     }

@@ -20,6 +20,12 @@ public final class JujuDocuments {
     private static final int MAX_ALIASES = 20;
     private static final int MAX_DEPTH = 64;
     private static final int MAX_CODE_POINTS = 32 * 1024 * 1024;
+    /**
+     * Longest run of non-blank characters read as YAML. SnakeYAML's reader copies its look-ahead window for every 1 Ki
+     * characters of one token, so a token of n characters costs O(n²): 4 Mi characters take seconds, 32 Mi minutes.
+     * Juju prints nothing near this long in YAML (JSON, read by Jackson's own parser, is not limited).
+     */
+    static final int MAX_YAML_TOKEN = 256 * 1024;
 
     private static final ObjectMapper YAML = new ObjectMapper(yamlFactory());
     private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
@@ -61,12 +67,27 @@ public final class JujuDocuments {
                 // Juju's YAML flow mappings ({} and the like) also start with a brace: read them as YAML below.
             }
         }
+        if (longestToken(text) > MAX_YAML_TOKEN) {
+            throw new OutputParseException("juju's output is not valid JSON and holds a token longer than "
+                    + MAX_YAML_TOKEN + " characters; refusing to read it as YAML " + what, text, null);
+        }
         try {
             return checked(YAML.readTree(text), text, what);
         } catch (IOException | RuntimeException | StackOverflowError e) {
             throw new OutputParseException("juju's output is not valid YAML or JSON " + what + ": " + e.getMessage(),
                     text, e instanceof StackOverflowError ? null : e);
         }
+    }
+
+    private static int longestToken(String text) {
+        int longest = 0;
+        int run = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            run = c == ' ' || c == '\n' || c == '\r' || c == '\t' ? 0 : run + 1;
+            longest = Math.max(longest, run);
+        }
+        return longest;
     }
 
     private static JsonNode checked(JsonNode node, String text, String what) {

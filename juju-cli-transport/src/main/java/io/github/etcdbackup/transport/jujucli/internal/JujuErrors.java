@@ -16,6 +16,8 @@ public final class JujuErrors {
     private static final Pattern WAITING_FOR_TASK = Pattern.compile("(?m)^Waiting for task\\s+\"?([0-9A-Za-z-]+)\"?");
     private static final Pattern FAILED_TASK_ID =
             Pattern.compile("(?m)^\\s*-\\s*id\\s+\"([0-9A-Za-z-]+)\"\\s+with return code\\s+(-?\\d+)");
+    /** A return code that fits an {@code int}; a longer number (never printed by Juju) is not a return code. */
+    private static final Pattern INT_CODE = Pattern.compile("-?\\d{1,9}");
 
     private JujuErrors() {
     }
@@ -44,7 +46,9 @@ public final class JujuErrors {
     /** The id and return code from {@code - id "14" with return code 1}, if printed. */
     public static Optional<FailedTask> failedTask(String stderr) {
         Matcher m = FAILED_TASK_ID.matcher(stderr);
-        return m.find() ? Optional.of(new FailedTask(m.group(1), Integer.parseInt(m.group(2)))) : Optional.empty();
+        // A hostile stderr must not escape as a NumberFormatException: an out-of-range code is no code.
+        return m.find() && INT_CODE.matcher(m.group(2)).matches()
+                ? Optional.of(new FailedTask(m.group(1), Integer.parseInt(m.group(2)))) : Optional.empty();
     }
 
     /**

@@ -1,0 +1,104 @@
+package io.github.etcdbackup.transport.jujucli.reliability;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What the library may leave behind: processes (the fake's pids, and any child of this JVM) and its own threads
+ * (commons-exec's executor, pumps and watchdog, and the stderr drainer of a file stream). The deadline timer
+ * {@code juju-ssh-deadline} is one shared daemon thread by design and is not counted.
+ */
+final class Leaks {
+    private static final Duration SETTLE = Duration.ofSeconds(3);
+
+    private Leaks() {
+    }
+
+    static boolean isLibraryThread(Thread thread) {
+        String name = thread.getName();
+        return thread.isAlive() && (name.startsWith("CommonsExec") || name.equals("juju-ssh-stderr"));
+    }
+
+    static Set<String> libraryThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(Leaks::isLibraryThread)
+                .map(t -> t.getName() + "#" + t.getId()).collect(Collectors.toSet());
+    }
+
+    /** The fake's processes still alive after a short settling time (a kill is reaped asynchronously). */
+    static List<Long> aliveOf(ScriptedJuju juju) {
+        long end = System.nanoTime() + SETTLE.toNanos();
+        List<Long> alive;
+        do {
+            alive = juju.pids().stream()
+                    .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).toList();
+            if (alive.isEmpty()) {
+                return alive;
+            }
+            sleep();
+        } while (System.nanoTime() < end);
+        return alive;
+    }
+
+    /** Children of this JVM still alive after a short settling time. */
+    static long liveChildren() {
+        long end = System.nanoTime() + SETTLE.toNanos();
+        long count;
+        do {
+            count = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).count();
+            if (count == 0) {
+                return 0;
+            }
+            sleep();
+        } while (System.nanoTime() < end);
+        return count;
+    }
+
+    /** Library threads still alive after a short settling time, beyond those alive before ({@code baseline}). */
+    static Set<String> threadsBeyond(Set<String> baseline) {
+        long end = System.nanoTime() + SETTLE.toNanos();
+        Set<String> extra;
+        do {
+            extra = libraryThreads().stream().filter(t -> !baseline.contains(t)).collect(Collectors.toSet());
+            if (extra.isEmpty()) {
+                return extra;
+            }
+            sleep();
+        } while (System.nanoTime() < end);
+        return extra;
+    }
+
+    /** Records and returns the leaks of one scenario; the caller asserts they are none. */
+    static String check(ScriptedJuju juju, Set<String> threadBaseline) {
+        String processes = checkProcesses(juju);
+        String threads = checkThreads(threadBaseline);
+        return (processes + " " + threads).strip();
+    }
+
+    /** Records the fake's processes still alive (and kills them, so that one leak does not spoil later checks). */
+    static String checkProcesses(ScriptedJuju juju) {
+        List<Long> processes = aliveOf(juju);
+        Ledger.LEAKED_PROCESSES.addAndGet(processes.size());
+        for (long pid : processes) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        return processes.isEmpty() ? "" : "leaked processes " + processes;
+    }
+
+    /** Records the library threads alive beyond the baseline. */
+    static String checkThreads(Set<String> threadBaseline) {
+        Set<String> threads = threadsBeyond(threadBaseline);
+        Ledger.LEAKED_THREADS.addAndGet(threads.size());
+        return threads.isEmpty() ? "" : "leaked threads " + threads;
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

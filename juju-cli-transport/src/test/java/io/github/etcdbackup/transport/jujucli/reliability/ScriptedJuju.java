@@ -1,0 +1,177 @@
+package io.github.etcdbackup.transport.jujucli.reliability;
+
+import io.github.etcdbackup.testing.Fixtures;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A fake {@code juju} for the reliability suite, safe to call from many threads at once: every call records its argv
+ * in its own file and its pid (and the pid of any child it starts) in {@code pids/}, so that a test can prove that
+ * nothing outlived the call. Answers are chosen per sub-command and per unit:
+ * <ul>
+ *   <li>{@code out.CMD.UNIT} / {@code out.CMD}, {@code err.CMD}, {@code exit.CMD}: stdout, stderr, exit code;</li>
+ *   <li>{@code ssh}: streams {@code files/UNIT} ({@code cat} or {@code tail -c +N}); a {@code cut.UNIT} file makes the
+ *       next {@code cat} stop after that many bytes with exit 1 (once);</li>
+ *   <li>{@code hang.CMD}: print the answer, then wait on a child {@code sleep} until killed;</li>
+ *   <li>{@code orphan.CMD}: print the answer, leave a background {@code sleep} holding stdout and stderr, exit 0.</li>
+ * </ul>
+ * {@code UNIT} is the first unit-like argument with {@code /} replaced by {@code _} (e.g. {@code etcd_3}).
+ */
+final class ScriptedJuju {
+    private static final String SCRIPT = """
+            #!/bin/bash
+            dir="$(cd "$(dirname "$0")" && pwd)"
+            printf '%s\\0' "$@" > "$dir/calls/$(date +%s%N).$$"
+            : > "$dir/pids/$$"
+            cmd="$1"
+            unit=""
+            for a in "$@"; do
+              if [[ "$a" =~ ^[a-z][a-z0-9-]*/([0-9]+|leader)$ ]]; then unit="${a//\\//_}"; break; fi
+            done
+            answer() {
+              if [ -f "$dir/out.$cmd.$unit" ]; then cat "$dir/out.$cmd.$unit"; elif [ -f "$dir/out.$cmd" ]; then cat "$dir/out.$cmd"; fi
+              [ -f "$dir/err.$cmd" ] && cat "$dir/err.$cmd" >&2
+            }
+            if [ -f "$dir/hang.$cmd" ]; then
+              answer
+              sleep 1000 &
+              : > "$dir/pids/$!"
+              wait
+              exit 0
+            fi
+            if [ -f "$dir/orphan.$cmd" ]; then
+              answer
+              sleep 1000 &
+              : > "$dir/pids/$!"
+              exit 0
+            fi
+            if [ "$cmd" = "version" ]; then cat "$dir/version"; exit 0; fi
+            if [ "$cmd" = "ssh" ]; then
+              f="$dir/files/$unit"
+              off=""; prev=""
+              for a in "$@"; do [ "$prev" = "-c" ] && off="${a#+}"; prev="$a"; done
+              if [ -n "$off" ]; then tail -c "+$off" "$f"; exit $?; fi
+              if [ -f "$dir/cut.$unit" ]; then
+                n=$(cat "$dir/cut.$unit"); rm -f "$dir/cut.$unit"
+                head -c "$n" "$f"; echo "Connection to 10.0.0.1 closed by remote host." >&2; exit 255
+              fi
+              cat "$f"; exit $?
+            fi
+            answer
+            exit "$(cat "$dir/exit.$cmd" 2>/dev/null || echo 0)"
+            """;
+
+    private final Path dir;
+    private final Path executable;
+
+    ScriptedJuju(Path dir) {
+        this.dir = dir;
+        this.executable = dir.resolve("juju");
+        try {
+            Files.createDirectories(dir.resolve("calls"));
+            Files.createDirectories(dir.resolve("pids"));
+            Files.createDirectories(dir.resolve("files"));
+            Files.writeString(executable, SCRIPT);
+            Files.setPosixFilePermissions(executable, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        write("version", Fixtures.bytes("version-3.x.txt"));
+    }
+
+    ScriptedJuju juju29() {
+        return write("version", Fixtures.bytes("version-2.9.txt"));
+    }
+
+    ScriptedJuju answer(String command, String stdout) {
+        return write("out." + command, stdout.getBytes(StandardCharsets.UTF_8));
+    }
+
+    ScriptedJuju answer(String command, byte[] stdout) {
+        return write("out." + command, stdout);
+    }
+
+    ScriptedJuju answer(String command, String unit, String stdout) {
+        return write("out." + command + "." + key(unit), stdout.getBytes(StandardCharsets.UTF_8));
+    }
+
+    ScriptedJuju stderr(String command, String stderr) {
+        return write("err." + command, stderr.getBytes(StandardCharsets.UTF_8));
+    }
+
+    ScriptedJuju exit(String command, int code) {
+        return write("exit." + command, Integer.toString(code).getBytes(StandardCharsets.UTF_8));
+    }
+
+    ScriptedJuju file(String unit, byte[] content) {
+        return write("files/" + key(unit), content);
+    }
+
+    /** The next {@code cat} of the unit's file stops after {@code bytes} bytes, as a dropped SSH connection. */
+    ScriptedJuju cutOnce(String unit, long bytes) {
+        return write("cut." + key(unit), Long.toString(bytes).getBytes(StandardCharsets.UTF_8));
+    }
+
+    ScriptedJuju hang(String command) {
+        return write("hang." + command, new byte[0]);
+    }
+
+    ScriptedJuju orphan(String command) {
+        return write("orphan." + command, new byte[0]);
+    }
+
+    private static String key(String unit) {
+        return unit.replace('/', '_');
+    }
+
+    private ScriptedJuju write(String name, byte[] content) {
+        try {
+            Files.write(dir.resolve(name), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return this;
+    }
+
+    Path executable() {
+        return executable;
+    }
+
+    JujuCliTransport transport() {
+        return JujuCliTransport.builder().executable(executable).build();
+    }
+
+    /** Every call's argv, in no particular order, {@code juju version} included. */
+    List<List<String>> calls() {
+        try (Stream<Path> files = Files.list(dir.resolve("calls"))) {
+            List<List<String>> calls = new ArrayList<>();
+            for (Path file : files.sorted().toList()) {
+                String text = Files.readString(file, StandardCharsets.UTF_8);
+                calls.add(text.isEmpty() ? List.of()
+                        : Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1)));
+            }
+            return calls;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every pid this fake and its children ever had. */
+    List<Long> pids() {
+        try (Stream<Path> files = Files.list(dir.resolve("pids"))) {
+            return files.map(f -> Long.parseLong(f.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

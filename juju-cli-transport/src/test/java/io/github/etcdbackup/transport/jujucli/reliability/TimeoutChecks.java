@@ -1,0 +1,207 @@
+package io.github.etcdbackup.transport.jujucli.reliability;
+
+import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A {@code juju} that hangs, for every kind of call: each call ends within its deadline plus {@link #MARGIN} with a
+ * typed error, and neither a process (the fake and its child {@code sleep}) nor a library thread is left behind.
+ * The scenarios run in parallel, each on its own fake, so the whole class takes about one deadline.
+ */
+@Timeout(90)
+class TimeoutChecks {
+    static final Duration DEADLINE = Duration.ofMillis(1500);
+    static final Duration MARGIN = Duration.ofSeconds(3);
+    private static final SnapshotRequest SNAPSHOT = SnapshotRequest.builder().unit("etcd/0").build();
+
+    @TempDir
+    Path dir;
+
+    /** A hanging juju; the call to make on it; the exception it must end with. */
+    private record Scenario(String name, String hangs, boolean orphan, Function<ScriptedJuju, Object> call,
+                            Class<?> expected) {
+    }
+
+    private static Object read(JujuCliTransport transport) {
+        try (InputStream in = transport.openFile("etcd/0", "/home/ubuntu/x.tar.gz", 0, Deadline.after(DEADLINE))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            // The stream's contract: a stalled or killed transfer is an IOException from read.
+            throw new TransportException("juju-cli", "stream failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Object download(ScriptedJuju juju, Path into) {
+        try (EtcdBackupClient client = EtcdBackupClient.builder().transport(juju.transport()).timeout(DEADLINE)
+                .build()) {
+            return client.download(Snapshot.of("etcd/0", "/home/ubuntu/etcd-snapshots/x.tar.gz", "a".repeat(64)),
+                    into);
+        }
+    }
+
+    private static Object use(ScriptedJuju juju, Function<JujuCliTransport, Object> call) {
+        try (JujuCliTransport transport = juju.transport()) {
+            return call.apply(transport);
+        }
+    }
+
+    private List<Scenario> scenarios() {
+        List<Scenario> s = new ArrayList<>();
+        s.add(new Scenario("run: takeSnapshot", "run", false,
+                j -> use(j, t -> t.takeSnapshot(SNAPSHOT, Deadline.after(DEADLINE))), OperationTimeoutException.class));
+        s.add(new Scenario("run: healthOutput", "run", false,
+                j -> use(j, t -> t.healthOutput("etcd/leader", Deadline.after(DEADLINE))),
+                OperationTimeoutException.class));
+        s.add(new Scenario("run: runRestore", "run", false, j -> use(j, t -> t.model().orElseThrow()
+                .runRestore("etcd/0", Map.of(), Deadline.after(DEADLINE))), OperationTimeoutException.class));
+        s.add(new Scenario("status", "status", false, j -> use(j, t -> t.model().orElseThrow()
+                .status(Deadline.after(DEADLINE))), OperationTimeoutException.class));
+        s.add(new Scenario("config", "config", false, j -> use(j, t -> t.model().orElseThrow()
+                .config("etcd", "channel", Deadline.after(DEADLINE))), OperationTimeoutException.class));
+        s.add(new Scenario("version", "version", false, j -> {
+            try (JujuCliTransport t = JujuCliTransport.builder().executable(j.executable()).timeout(DEADLINE)
+                    .build()) {
+                return t.version();
+            }
+        }, OperationTimeoutException.class));
+        s.add(new Scenario("version while detecting the dialect of a snapshot", "version", false,
+                j -> use(j, t -> t.takeSnapshot(SNAPSHOT, Deadline.after(DEADLINE))), OperationTimeoutException.class));
+        s.add(new Scenario("ssh stream: openFile + read", "ssh", false, j -> use(j, TimeoutChecks::read),
+                TransportException.class));
+        s.add(new Scenario("ssh stream under the client: download", "ssh", false,
+                j -> download(j, dir.resolve("downloads-hang")), EtcdBackupException.class));
+        return s;
+    }
+
+    /**
+     * A {@code juju} that exits while a child it left in the background still holds stdout (as a daemonised helper
+     * would). Known bugs, found by this suite, not fixed yet: the child was re-parented away from the killed tree, so
+     * (1) a commons-exec call ends only after the 5 s reap time, past its deadline, and leaves the executor and pump
+     * threads and the child running until the child exits; (2) a file stream's {@code read} blocks past its deadline
+     * until the child exits. Enable {@link #aJujuWhoseOrphanHoldsStdoutStillEndsByItsDeadline} once fixed.
+     */
+    private List<Scenario> orphanScenarios() {
+        return List.of(
+                new Scenario("status, juju exits but its child keeps stdout open", "status", true,
+                        j -> use(j, t -> t.model().orElseThrow().status(Deadline.after(DEADLINE))),
+                        OperationTimeoutException.class),
+                new Scenario("ssh stream, juju exits but its child keeps stdout open", "ssh", true,
+                        j -> use(j, TimeoutChecks::read), TransportException.class));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Disabled("known bug: an orphaned child holding juju's stdout outlives the deadline"
+            + " (see orphanScenarios)")
+    void aJujuWhoseOrphanHoldsStdoutStillEndsByItsDeadline() throws Exception {
+        runAll(orphanScenarios());
+    }
+
+    @Test
+    void everyHangingCallEndsByItsDeadlineAndLeavesNothingBehind() throws Exception {
+        runAll(scenarios());
+    }
+
+    private void runAll(List<Scenario> scenarios) throws Exception {
+        Set<String> threads = Leaks.libraryThreads();
+        Files.createDirectories(dir.resolve("downloads-hang"));
+        List<ScriptedJuju> fakes = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
+        List<Future<String>> results = new ArrayList<>();
+        try {
+            for (int i = 0; i < scenarios.size(); i++) {
+                Scenario scenario = scenarios.get(i);
+                ScriptedJuju juju = new ScriptedJuju(dir.resolve("juju-" + i));
+                juju.file("etcd/0", new byte[] {1, 2, 3});
+                if (scenario.orphan()) {
+                    juju.orphan(scenario.hangs());
+                } else {
+                    juju.hang(scenario.hangs());
+                }
+                fakes.add(juju);
+                results.add(pool.submit(() -> run(scenario, juju)));
+            }
+            List<String> problems = new ArrayList<>();
+            long end = System.nanoTime() + DEADLINE.plus(MARGIN).plusSeconds(10).toNanos();
+            for (int i = 0; i < results.size(); i++) {
+                // Bounded: a call that never returns fails here instead of hanging the build.
+                try {
+                    String problem = results.get(i).get(Math.max(1, end - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (!problem.isEmpty()) {
+                        problems.add(problem);
+                    }
+                } catch (TimeoutException e) {
+                    Ledger.LATE_CALLS.incrementAndGet();
+                    problems.add(scenarios.get(i).name() + " never returned");
+                }
+            }
+            for (ScriptedJuju juju : fakes) {
+                String leaks = Leaks.checkProcesses(juju);
+                if (!leaks.isEmpty()) {
+                    problems.add(leaks);
+                }
+            }
+            String leakedThreads = Leaks.checkThreads(threads);
+            if (!leakedThreads.isEmpty()) {
+                problems.add(leakedThreads);
+            }
+            assertThat(Leaks.liveChildren()).as("child processes of this JVM").isZero();
+            assertThat(problems).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String run(Scenario scenario, ScriptedJuju juju) {
+        Ledger.FAULTS_INJECTED.incrementAndGet();
+        long start = System.nanoTime();
+        Throwable thrown = null;
+        try {
+            scenario.call().apply(juju);
+        } catch (Throwable e) {
+            thrown = e;
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        String problem = "";
+        if (took.compareTo(DEADLINE.plus(MARGIN)) > 0) {
+            Ledger.LATE_CALLS.incrementAndGet();
+            problem = scenario.name() + " took " + took.toMillis() + " ms. ";
+        }
+        if (thrown == null) {
+            Ledger.UNTYPED_ERRORS.incrementAndGet();
+            return problem + scenario.name() + " returned instead of failing";
+        }
+        if (!scenario.expected().isInstance(thrown)) {
+            Ledger.UNTYPED_ERRORS.incrementAndGet();
+            return problem + scenario.name() + " threw " + thrown;
+        }
+        Ledger.TYPED_ERRORS.incrementAndGet();
+        return problem;
+    }
+}
