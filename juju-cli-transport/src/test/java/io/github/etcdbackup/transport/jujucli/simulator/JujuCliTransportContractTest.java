@@ -1,0 +1,87 @@
+package io.github.etcdbackup.transport.jujucli.simulator;
+
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.testing.EtcdTransportContract;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+/** The core transport contract, passed by the juju-cli transport against the simulator in both dialects. */
+@Timeout(300)
+class JujuCliTransportContractTest {
+    @TempDir
+    static Path work;
+    private static JujuSimulator juju3;
+    private static JujuSimulator juju29;
+
+    @BeforeAll
+    static void startModels() {
+        juju3 = model("3.4.2");
+        juju29 = model("2.9.45");
+    }
+
+    private static JujuSimulator model(String version) {
+        JujuSimulator sim = JujuSimulator.builder().jujuVersion(version).workDir(work.resolve(version)).build();
+        sim.deploy("etcd", 3);
+        sim.deploy("easyrsa", 1);
+        sim.integrate("etcd", "easyrsa");
+        return sim;
+    }
+
+    @AfterAll
+    static void stopModels() {
+        juju3.close();
+        juju29.close();
+    }
+
+    /** Against Juju 3.x. */
+    @Nested
+    class Juju3 extends Contract {
+        Juju3() {
+            super(juju3);
+        }
+    }
+
+    /** Against Juju 2.9. */
+    @Nested
+    class Juju29 extends Contract {
+        Juju29() {
+            super(juju29);
+        }
+    }
+
+    abstract static class Contract extends EtcdTransportContract {
+        private final JujuSimulator sim;
+
+        Contract(JujuSimulator sim) {
+            this.sim = sim;
+        }
+
+        @AfterEach
+        void clearFaults() {
+            sim.clearFaults();
+        }
+
+        @Override
+        protected EtcdTransport newTransport() {
+            return JujuCliTransport.builder().executable(sim.jujuExecutable()).build();
+        }
+
+        @Override
+        protected String unit() {
+            return "etcd/1";
+        }
+
+        @Override
+        protected void cutNextStreamAfter(long bytes) {
+            sim.cutSshStreamAfter(bytes, 1);
+        }
+    }
+}
