@@ -28,13 +28,14 @@ public final class BackupThroughJuju {
     public static LocalSnapshot backup(Path juju, Path dir) {
         // tag::backup[]
         try (EtcdBackupClient client = EtcdBackupClient.builder()
-                .transport(JujuCliTransport.builder().executable(juju).build())
-                .timeout(Duration.ofMinutes(10))
+                .transport(JujuCliTransport.builder().executable(juju).build())   // Juju 2.9 or 3.x, detected
+                .timeout(Duration.ofMinutes(10))                                  // each operation ends by it
                 .listener(new ConsoleProgress(System.out))
                 .build()) {
-            LocalSnapshot backup = client.backup("etcd/leader", dir);
-            System.out.println(backup.source());           // what the unit reported
-            return backup;                                 // verified: its SHA-256 matched the unit's
+            LocalSnapshot backup = client.backup("etcd/leader", dir);  // named only once its SHA-256 matched
+            System.out.println(backup);
+            System.out.println("healthy: " + client.health("etcd/leader").allMembersHealthy());
+            return backup;
         }
         // end::backup[]
     }

@@ -30,6 +30,7 @@ public final class RunCharmAction {
 
     /** The example's work. */
     public static List<ActionResult> run(Path juju, String action, List<String> units) {
+        // tag::action[]
         try (JujuCliTransport transport = JujuCliTransport.builder().executable(juju).build()) {
             List<ActionResult> results = transport.runAction(units, action, Map.of(), Duration.ofMinutes(5));
             for (ActionResult result : results) {
@@ -38,5 +39,6 @@ public final class RunCharmAction {
             }
             return results;
         }
+        // end::action[]
     }
 }
