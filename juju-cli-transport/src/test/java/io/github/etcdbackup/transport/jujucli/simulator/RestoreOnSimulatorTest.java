@@ -1,0 +1,129 @@
+package io.github.etcdbackup.transport.jujucli.simulator;
+
+import io.github.etcdbackup.BackupEvent;
+import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.RestoreOptions;
+import io.github.etcdbackup.RestorePlan;
+import io.github.etcdbackup.RestoreRefusedException;
+import io.github.etcdbackup.RestoreReport;
+import io.github.etcdbackup.RestoreStep;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Restore plans run through the juju CLI against the simulator: refusals, a placeholder resource, a lost controller. */
+@Timeout(300)
+class RestoreOnSimulatorTest {
+    private static final int KEYS = 50;
+
+    @TempDir
+    static Path work;
+    private static JujuSimulator sim;
+    private static LocalSnapshot backup;
+
+    @BeforeAll
+    static void backUpAClusterWithKnownKeys() throws InterruptedException {
+        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
+        sim.deploy("etcd", 3);
+        sim.deploy("easyrsa", 1);
+        sim.integrate("etcd", "easyrsa");
+        Map<String, String> keys = new LinkedHashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            keys.put("/registry/pods/default/p" + i, "v" + i);
+        }
+        sim.unit("etcd/0").putAll(keys);
+        // The charm copies the live bbolt file, which etcd commits every 100 ms.
+        Thread.sleep(1000);
+        try (EtcdBackupClient client = client(event -> { })) {
+            backup = client.backup("etcd/leader", work.resolve("backups"));
+        }
+    }
+
+    @AfterAll
+    static void stopModel() {
+        sim.close();
+    }
+
+    @AfterEach
+    void clearFaults() {
+        sim.clearFaults();
+    }
+
+    private static EtcdBackupClient client(io.github.etcdbackup.ProgressListener listener) {
+        return EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())
+                .build()).listener(listener).timeout(Duration.ofMinutes(2)).build();
+    }
+
+    private static RestoreOptions.Builder into(String target) {
+        return RestoreOptions.builder().targetApplication(target).units(1).pollInterval(Duration.ofMillis(200))
+                .settleTimeout(Duration.ofMinutes(2));
+    }
+
+    @Test
+    void aStorePlaceholderResourceIsReplacedByTheVerifiedUploadBeforeTheRestore() {
+        sim.deploy("etcd", "placeholder-etcd", 1);
+        sim.integrate("placeholder-etcd", "easyrsa");
+        sim.placeholderSnapshotResource("placeholder-etcd");
+        try (EtcdBackupClient client = client(event -> { })) {
+            RestorePlan plan = client.planRestore(backup, into("placeholder-etcd").build());
+            assertThat(plan.steps()).noneMatch(step -> step instanceof RestoreStep.Deploy);
+
+            RestoreReport report = client.restore(plan);
+
+            assertThat(report.completed()).as(report.describe()).isTrue();
+        }
+        assertThat(sim.unit("placeholder-etcd/0").count("/registry/")).isEqualTo(KEYS);
+    }
+
+    @Test
+    void theControllerGoingAwayAfterTheAttachLeavesAReportThatResumes() {
+        AtomicBoolean cut = new AtomicBoolean();
+        try (EtcdBackupClient client = client(event -> {
+            if (event instanceof BackupEvent.StepCompleted done && done.step().startsWith("attach")
+                    && cut.compareAndSet(false, true)) {
+                sim.controllerUnreachable(true);
+            }
+        })) {
+            RestoreReport report = client.restore(client.planRestore(backup, into("lost-etcd").build()));
+
+            RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
+            assertThat(failed.error()).get().isInstanceOf(TransportException.class);
+            assertThat(report.describe()).contains("FAILED", "client.resume(report)");
+
+            sim.controllerUnreachable(false);
+            RestoreReport resumed = client.resume(report);
+            assertThat(resumed.completed()).as(resumed.describe()).isTrue();
+        }
+        assertThat(sim.unit("lost-etcd/0").count("/registry/")).isEqualTo(KEYS);
+    }
+
+    @Test
+    void aVersionMismatchAndAMultiUnitTargetAreRefusedBeforeAnythingChanges() {
+        sim.deploy("etcd", "busy-etcd", 2);
+        try (EtcdBackupClient client = client(event -> { })) {
+            assertThatThrownBy(() -> client.planRestore(backup, into("fresh-etcd").etcdChannel("3.5/stable").build()))
+                    .isInstanceOfSatisfying(RestoreRefusedException.class,
+                            e -> assertThat(e.whatToDoInstead()).contains("3.4/stable"));
+            assertThatThrownBy(() -> client.planRestore(backup, into("busy-etcd").build()))
+                    .isInstanceOfSatisfying(RestoreRefusedException.class,
+                            e -> assertThat(e.reason()).contains("already has 2 units"));
+            assertThat(client.status().application("fresh-etcd")).isEmpty();
+        }
+    }
+}
