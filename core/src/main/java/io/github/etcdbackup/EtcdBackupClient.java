@@ -1,11 +1,13 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.internal.HostRestorePlanner;
 import io.github.etcdbackup.internal.InputValidation;
 import io.github.etcdbackup.internal.RestoreExecutor;
 import io.github.etcdbackup.internal.RestorePlanner;
 import io.github.etcdbackup.internal.VerifiedDownload;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.spi.ModelOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -171,14 +174,23 @@ public final class EtcdBackupClient implements AutoCloseable {
      * Plans a restore of {@code snapshot} into a Juju model: reads the model, checks every precondition, and returns
      * the steps with their exact commands. Changes nothing; print {@link RestorePlan#describe()} to see them.
      *
+     * <p>Over a transport without Juju that reaches the hosts (the SSH transport, for when the controller is down),
+     * plans the SSH path instead: the data of the {@link RestoreOptions#members() members} is replaced in place
+     * from a v3 archive, one member first, each old {@code member} directory moved aside, with a new cluster token.
+     *
      * @throws RestoreRefusedException         if the restore is one the charm or the docs warn against
-     * @throws UnsupportedByTransportException if the transport does not talk to Juju
+     * @throws UnsupportedByTransportException if the transport reaches neither Juju nor the hosts
      */
     public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(options, "options");
-        ModelOperations model = modelOperations("planRestore");
         Deadline deadline = Deadline.after(timeout);
+        if (transport.model().isEmpty() && transport.host().isPresent()) {
+            HostOperations host = transport.host().get();
+            return run("plan restore over SSH",
+                    op -> new HostRestorePlanner(host).plan(snapshot, options, deadline));
+        }
+        ModelOperations model = modelOperations("planRestore");
         return run("plan restore into " + options.targetApplication(),
                 op -> new RestorePlanner(model, transport.modelName()).plan(snapshot, options, deadline));
     }
@@ -197,12 +209,16 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     private RestoreReport execute(RestorePlan plan, int from, List<RestoreReport.StepOutcome> earlier) {
-        ModelOperations model = modelOperations("restore");
+        BiFunction<String, Deadline, HealthReport> health =
+                (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline));
+        RestoreExecutor executor = plan.overSsh()
+                ? new RestoreExecutor(transport.host().orElseThrow(() -> new UnsupportedByTransportException(
+                        "restore over SSH", transport.name(), "etcd-backup-ssh-transport (SshTransport.builder())")),
+                        health, timeout)
+                : new RestoreExecutor(modelOperations("restore"), health, timeout);
         String operation = "restore into " + plan.targetApplication();
         long start = System.nanoTime();
         emit(new BackupEvent.Started(operation, Instant.now()));
-        RestoreExecutor executor = new RestoreExecutor(model,
-                (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline)), timeout);
         RestoreReport report = executor.run(plan, from, earlier, new RestoreExecutor.StepListener() {
             @Override
             public void started(RestoreStep step) {

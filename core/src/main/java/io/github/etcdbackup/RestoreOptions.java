@@ -6,11 +6,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * How to restore a snapshot into a Juju model. Everything not given is read from the model when the plan is made:
  * the source application's charm channel, base, etcd version, unit count, certificate provider, control plane and
  * CNIs.
+ *
+ * <p>Over SSH (a transport without a Juju model, the controller being down) only {@code members},
+ * {@code clusterToken}, {@code bumpRevision}, {@code remoteDir}, {@code settleTimeout} and {@code pollInterval}
+ * count: the restore replaces the data of the listed members in place.
  *
  * @param targetApplication   the application to restore into; default {@code new-etcd}
  * @param sourceApplication   the application the snapshot came from; default {@code etcd}
@@ -26,12 +31,45 @@ import java.util.Optional;
  *                            the leader and the followers rejoin (supported since 2021, not what the docs advise)
  * @param settleTimeout       how long to wait for units to become healthy; default 20 minutes
  * @param pollInterval        how often to poll {@code juju status} while waiting; default 5 seconds
+ * @param members             SSH only: the members to restore, the first one restored (and checked) before the
+ *                            others are touched
+ * @param clusterToken        SSH only: the new {@code initial-cluster-token}; default a fresh
+ *                            {@code etcd-restore-<UTC time>} fixed when the plan is made
+ * @param bumpRevision        SSH only: when positive, restore with {@code --bump-revision N --mark-compacted}
+ *                            (etcdutl 3.5.8+; refused on etcd 3.4) so that Kubernetes watch caches never see
+ *                            revisions go backwards; 0 (the default) leaves revisions as in the snapshot
+ * @param remoteDir           SSH only: where the archive is uploaded on each host; default {@code /root}
  */
 public record RestoreOptions(String targetApplication, String sourceApplication, Optional<Integer> units,
                              Optional<String> channel, Optional<String> base, Optional<String> etcdChannel,
                              Optional<String> controlPlane, Optional<List<String>> cniApplications,
                              Optional<String> certificates, boolean restoreIntoExisting, Duration settleTimeout,
-                             Duration pollInterval) {
+                             Duration pollInterval, List<Member> members, Optional<String> clusterToken,
+                             long bumpRevision, String remoteDir) {
+    private static final Pattern ETCD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final Pattern PEER_URL = Pattern.compile("https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}"
+            + "[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}])(?::[0-9]{1,5})?");
+
+    /**
+     * One etcd member of an SSH restore.
+     *
+     * @param unit    the unit as the SSH transport knows it, e.g. {@code etcd/0}
+     * @param name    the etcd member name, e.g. {@code etcd0} (the charm's is in {@code etcd.conf.yml})
+     * @param peerUrl its advertised peer URL, e.g. {@code https://10.0.0.5:2380}
+     */
+    public record Member(String unit, String name, String peerUrl) {
+        /** Validates every field: they end up in commands on the host. */
+        public Member {
+            InputValidation.unit(unit);
+            if (name == null || !ETCD_NAME.matcher(name).matches()) {
+                throw new InvalidInputException("member name", name, "expected letters, digits, '.', '_' and '-'");
+            }
+            if (peerUrl == null || !PEER_URL.matcher(peerUrl).matches()) {
+                throw new InvalidInputException("peer URL", peerUrl, "expected a URL such as https://10.0.0.5:2380");
+            }
+        }
+    }
+
     /** Validates every field. */
     public RestoreOptions {
         InputValidation.application(targetApplication);
@@ -54,6 +92,16 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
         certificates.ifPresent(InputValidation::application);
         SnapshotRequest.requirePositive(Objects.requireNonNull(settleTimeout, "settleTimeout"));
         SnapshotRequest.requirePositive(Objects.requireNonNull(pollInterval, "pollInterval"));
+        members = List.copyOf(members);
+        clusterToken.ifPresent(t -> {
+            if (!ETCD_NAME.matcher(t).matches()) {
+                throw new InvalidInputException("cluster token", t, "expected letters, digits, '.', '_' and '-'");
+            }
+        });
+        if (bumpRevision < 0) {
+            throw new InvalidInputException("bump revision", Long.toString(bumpRevision), "must be 0 or more");
+        }
+        InputValidation.remotePath(remoteDir);
     }
 
     /** A builder with the defaults above. */
@@ -75,6 +123,10 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
         private boolean restoreIntoExisting;
         private Duration settleTimeout = Duration.ofMinutes(20);
         private Duration pollInterval = Duration.ofSeconds(5);
+        private List<Member> members = List.of();
+        private String clusterToken;
+        private long bumpRevision;
+        private String remoteDir = "/root";
 
         private Builder() {
         }
@@ -151,12 +203,37 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
             return this;
         }
 
+        /** SSH only: the members to restore, in order; the first is restored and checked first. */
+        public Builder members(List<Member> list) {
+            members = List.copyOf(list);
+            return this;
+        }
+
+        /** SSH only: the new cluster's {@code initial-cluster-token}. */
+        public Builder clusterToken(String token) {
+            clusterToken = token;
+            return this;
+        }
+
+        /** SSH only: restore with {@code --bump-revision N --mark-compacted} (etcdutl 3.5.8+). */
+        public Builder bumpRevision(long revisions) {
+            bumpRevision = revisions;
+            return this;
+        }
+
+        /** SSH only: the directory the archive is uploaded to on each host. */
+        public Builder remoteDir(String directory) {
+            remoteDir = directory;
+            return this;
+        }
+
         /** Builds the options. */
         public RestoreOptions build() {
             return new RestoreOptions(targetApplication, sourceApplication, Optional.ofNullable(units),
                     Optional.ofNullable(channel), Optional.ofNullable(base), Optional.ofNullable(etcdChannel),
                     Optional.ofNullable(controlPlane), Optional.ofNullable(cniApplications),
-                    Optional.ofNullable(certificates), restoreIntoExisting, settleTimeout, pollInterval);
+                    Optional.ofNullable(certificates), restoreIntoExisting, settleTimeout, pollInterval, members,
+                    Optional.ofNullable(clusterToken), bumpRevision, remoteDir);
         }
     }
 }

@@ -9,8 +9,9 @@ import java.util.Objects;
  * {@link EtcdBackupClient#restore(RestorePlan)}.
  *
  * @param snapshot          the archive to restore
- * @param targetApplication the application it is restored into
- * @param jujuVersion       the model's Juju version, which decides the command spellings
+ * @param targetApplication the application it is restored into (over SSH: the members' application)
+ * @param jujuVersion       the model's Juju version, which decides the command spellings; empty for a plan that
+ *                          runs over SSH on the hosts themselves
  * @param steps             the steps, in order
  * @param settleTimeout     how long each wait may take
  * @param pollInterval      how often waits poll
@@ -30,12 +31,22 @@ public record RestorePlan(LocalSnapshot snapshot, String targetApplication, Stri
 
     /** Every step with the exact command it stands for: a dry run to read, or to follow by hand. */
     public String describe() {
-        StringBuilder text = new StringBuilder("Restore ").append(snapshot.file().getFileName())
-                .append(" into ").append(targetApplication).append(" (Juju ").append(jujuVersion).append("):\n");
+        StringBuilder text = new StringBuilder("Restore ").append(snapshot.file().getFileName());
+        if (overSsh()) {
+            text.append(" onto the members of ").append(targetApplication)
+                    .append(" over SSH (no Juju controller involved):\n");
+        } else {
+            text.append(" into ").append(targetApplication).append(" (Juju ").append(jujuVersion).append("):\n");
+        }
         for (int i = 0; i < steps.size(); i++) {
             text.append(String.format("%2d. ", i + 1)).append(steps.get(i).describe()).append('\n');
         }
         return text.toString();
+    }
+
+    /** True for the SSH path: the steps run on the hosts, not through Juju. */
+    public boolean overSsh() {
+        return jujuVersion.isEmpty();
     }
 
     @Override

@@ -1,8 +1,12 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.spi.HostOperations;
+
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * One step of a {@link RestorePlan}. Each step knows the exact command it stands for, so that a person can read the
@@ -10,7 +14,9 @@ import java.util.Objects;
  */
 public sealed interface RestoreStep
         permits RestoreStep.VerifyArchive, RestoreStep.Deploy, RestoreStep.Integrate, RestoreStep.AttachSnapshot,
-                RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.AddUnits, RestoreStep.CheckHealth {
+                RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.AddUnits, RestoreStep.CheckHealth,
+                RestoreStep.UploadArchive, RestoreStep.StopService, RestoreStep.RestoreMember,
+                RestoreStep.StartService, RestoreStep.AwaitHealthy {
 
     /** What the step does, in a few words. */
     String title();
@@ -193,6 +199,129 @@ public sealed interface RestoreStep
         @Override
         public String title() {
             return "check that all " + members + " members are healthy, from " + unit;
+        }
+    }
+
+    /** {@code etcd/0 (10.0.0.5)}: the unit and, when the transport knows it, its address. */
+    private static String where(String unit, Optional<String> address) {
+        return unit + address.map(a -> " (" + a + ")").orElse("");
+    }
+
+    /**
+     * SSH path: copy the verified archive to a host (never over an existing file).
+     *
+     * @param unit       the unit
+     * @param address    its host, when known
+     * @param file       the local archive
+     * @param remotePath where it goes on the host
+     * @param sha256     its SHA-256, checked on the host afterwards
+     * @param command    the equivalent shell command
+     */
+    record UploadArchive(String unit, Optional<String> address, Path file, String remotePath, String sha256,
+                         String command) implements RestoreStep {
+        /** Validates every field. */
+        public UploadArchive {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(remotePath, "remotePath");
+            Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "upload " + file.getFileName() + " to " + where(unit, address) + ":" + remotePath;
+        }
+    }
+
+    /**
+     * SSH path: stop etcd on a host.
+     *
+     * @param unit    the unit
+     * @param address its host, when known
+     * @param command the shell command
+     */
+    record StopService(String unit, Optional<String> address, String command) implements RestoreStep {
+        /** Validates every field. */
+        public StopService {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "stop etcd on " + where(unit, address);
+        }
+    }
+
+    /**
+     * SSH path: restore the uploaded archive as the member's data, the old {@code member} directory moved aside.
+     *
+     * @param unit          the unit
+     * @param address       its host, when known
+     * @param remoteArchive the uploaded archive
+     * @param member        who the member is in the new cluster
+     * @param command       the shell commands
+     */
+    record RestoreMember(String unit, Optional<String> address, String remoteArchive, HostOperations.Member member,
+                         String command) implements RestoreStep {
+        /** Validates every field. */
+        public RestoreMember {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(remoteArchive, "remoteArchive");
+            Objects.requireNonNull(member, "member");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "restore member " + member.name() + " on " + where(unit, address)
+                    + " (the old member directory is moved aside)";
+        }
+    }
+
+    /**
+     * SSH path: start etcd on a host.
+     *
+     * @param unit    the unit
+     * @param address its host, when known
+     * @param command the shell command
+     */
+    record StartService(String unit, Optional<String> address, String command) implements RestoreStep {
+        /** Validates every field. */
+        public StartService {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(address, "address");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "start etcd on " + where(unit, address);
+        }
+    }
+
+    /**
+     * SSH path: wait until, seen from every unit, all members are healthy, on several polls in a row.
+     *
+     * @param units   the units to ask
+     * @param members how many healthy members each must see
+     * @param command the health command, as run on the first unit (the others run the same on their own)
+     */
+    record AwaitHealthy(List<String> units, int members, String command) implements RestoreStep {
+        /** Validates and copies every field. */
+        public AwaitHealthy {
+            units = List.copyOf(units);
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "wait until " + String.join(", ", units) + " each see " + members + " healthy member"
+                    + (members == 1 ? "" : "s");
         }
     }
 }

@@ -34,6 +34,7 @@ final class FakeTransport implements EtcdTransport {
     private volatile String healthText = HEALTHY;
     private volatile byte[] fixedContent;
     private volatile FakeModel model;
+    private volatile FakeHosts hosts;
 
     /** Gives this transport a Juju model. */
     void model(FakeModel fakeModel) {
@@ -43,6 +44,16 @@ final class FakeTransport implements EtcdTransport {
     @Override
     public java.util.Optional<io.github.etcdbackup.spi.ModelOperations> model() {
         return java.util.Optional.ofNullable(model);
+    }
+
+    /** Gives this transport hosts reached directly, as the SSH transport has. */
+    void hosts(FakeHosts fakeHosts) {
+        hosts = fakeHosts;
+    }
+
+    @Override
+    public java.util.Optional<io.github.etcdbackup.spi.HostOperations> host() {
+        return java.util.Optional.ofNullable(hosts);
     }
 
     @Override

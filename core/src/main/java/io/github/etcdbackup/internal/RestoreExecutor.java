@@ -12,6 +12,7 @@ import io.github.etcdbackup.RestoreReport;
 import io.github.etcdbackup.RestoreStep;
 import io.github.etcdbackup.UnitStatus;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.spi.ModelOperations;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 /**
@@ -46,15 +48,36 @@ public final class RestoreExecutor {
     private final ModelOperations model;
     private final BiFunction<String, Deadline, HealthReport> health;
     private final Duration callTimeout;
+    private final HostStepRunner hostSteps;
 
     /**
+     * Runs the Juju path.
+     *
      * @param model       the transport's model operations
      * @param health      runs the health check on a unit
      * @param callTimeout the deadline of each single model call
      */
     public RestoreExecutor(ModelOperations model, BiFunction<String, Deadline, HealthReport> health,
                            Duration callTimeout) {
+        this(model, null, health, callTimeout);
+    }
+
+    /**
+     * Runs the SSH path.
+     *
+     * @param host        the transport's host operations
+     * @param health      runs the health check on a unit
+     * @param callTimeout the deadline of each single host call
+     */
+    public RestoreExecutor(HostOperations host, BiFunction<String, Deadline, HealthReport> health,
+                           Duration callTimeout) {
+        this(null, new HostStepRunner(host, health, callTimeout), health, callTimeout);
+    }
+
+    private RestoreExecutor(ModelOperations model, HostStepRunner hostSteps,
+                            BiFunction<String, Deadline, HealthReport> health, Duration callTimeout) {
         this.model = model;
+        this.hostSteps = hostSteps;
         this.health = health;
         this.callTimeout = callTimeout;
     }
@@ -104,6 +127,9 @@ public final class RestoreExecutor {
                 throw new RestoreFailedException(step.title(), String.join("; ", problems));
             }
             return true;
+        }
+        if (hostSteps != null && HostStepRunner.handles(step)) {
+            return hostSteps.execute(plan, step);
         }
         if (step instanceof RestoreStep.Deploy deploy) {
             if (application(deploy.application()).isPresent()) {
@@ -199,10 +225,15 @@ public final class RestoreExecutor {
 
     /** Polls status until the condition held on {@code polls} polls in a row, within the plan's settle timeout. */
     private void await(RestorePlan plan, RestoreStep step, Predicate<ModelStatus> condition, int polls) {
+        await(plan, step, () -> condition.test(model.status(call())), polls);
+    }
+
+    /** Polls until the condition held on {@code polls} polls in a row, within the plan's settle timeout. */
+    static void await(RestorePlan plan, RestoreStep step, BooleanSupplier condition, int polls) {
         Deadline deadline = Deadline.after(plan.settleTimeout());
         int inARow = 0;
         while (true) {
-            inARow = condition.test(model.status(call())) ? inARow + 1 : 0;
+            inARow = condition.getAsBoolean() ? inARow + 1 : 0;
             if (inARow >= polls) {
                 return;
             }

@@ -105,7 +105,7 @@ public final class RestorePlanner {
                 options.pollInterval());
     }
 
-    private static void checkArchive(LocalSnapshot snapshot) {
+    static void checkArchive(LocalSnapshot snapshot) {
         try {
             snapshot.verify();
         } catch (ChecksumMismatchException e) {

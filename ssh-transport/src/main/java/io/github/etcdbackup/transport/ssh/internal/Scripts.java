@@ -1,6 +1,7 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
 import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
 import static io.github.etcdbackup.transport.ssh.internal.ShellQuote.quote;
@@ -15,6 +16,7 @@ final class Scripts {
     static final int EXIT_ETCDCTL_MISSING = 127;
     static final int EXIT_CERT_UNREADABLE = 77;
     static final int EXIT_NO_DATA_DIR = 66;
+    static final int EXIT_NO_BUMP = 64;
 
     static final String PATH_KEY = "etcd-backup-path=";
     static final String SHA256_KEY = "etcd-backup-sha256=";
@@ -116,9 +118,11 @@ final class Scripts {
      * inside the data dir (same file system, so the final move is a rename), moves the old {@code member} aside and
      * the restored one in, and prints where the old one went. {@code --skip-hash-check} as in the charm: the charm's
      * archives hold a raw copy of the live db without the hash, and ours was verified end to end with SHA-256.
+     * A positive {@code bumpRevision} adds {@code --bump-revision N --mark-compacted}, which only etcdutl 3.5.8+
+     * has; etcd 3.4 fails with {@link #EXIT_NO_BUMP} before anything moved.
      */
     static String restore(UnitLayout layout, String archive, String name, String peerUrl, String initialCluster,
-                          String token) {
+                          String token, long bumpRevision) {
         return prelude(layout)
                 + "set -e\n"
                 + "umask 077\n"
@@ -130,7 +134,9 @@ final class Scripts {
                 + "tar xzf \"$archive\" -C \"$work\" ./db\n"
                 + "version=$(\"$etcdctl\" version | sed -n 's/^etcdctl version: *//p')\n"
                 + "case \"$version\" in\n"
-                + "  3.[0-4].*) restore=\"$etcdctl\" ;;\n"
+                + (bumpRevision > 0 ? "  3.[0-4].*) fail " + EXIT_NO_BUMP
+                + " \"etcd $version cannot restore with --bump-revision (etcdutl 3.5.8+ can)\" ;;\n"
+                : "  3.[0-4].*) restore=\"$etcdctl\" ;;\n")
                 + "  *) restore=\"$(dirname \"$etcdctl\")/etcdutl\"\n"
                 + "     [ -x \"$restore\" ] || restore=$(command -v etcdutl) || fail " + EXIT_ETCDCTL_MISSING
                 + " \"etcd $version restores with etcdutl, found neither next to $etcdctl nor on PATH\" ;;\n"
@@ -138,14 +144,67 @@ final class Scripts {
                 + "ETCDCTL_API=3 \"$restore\" snapshot restore \"$work/db\" --skip-hash-check"
                 + " --data-dir \"$work/restored\" --name " + quote(name) + " --initial-cluster " + quote(initialCluster)
                 + " --initial-cluster-token " + quote(token) + " --initial-advertise-peer-urls " + quote(peerUrl)
-                + " >&2\n"
+                + bump(bumpRevision) + " >&2\n"
                 + "aside=\n"
                 + "if [ -e \"$data/member\" ]; then\n"
                 + "  aside=\"$data/member.before-restore-$(date +%Y%m%d-%H%M%S)\"\n"
+                // A second restore in the same second (a resume) must not move member into the first one's copy.
+                + "  while [ -e \"$aside\" ]; do sleep 1; aside=\"$data/member.before-restore-$(date +%Y%m%d-%H%M%S)\";"
+                + " done\n"
                 + "  mv \"$data/member\" \"$aside\"\n"
                 + "fi\n"
                 + "mv \"$work/restored/member\" \"$data/member\"\n"
                 + "printf '" + ASIDE_KEY + "%s\\n' \"$aside\"\n";
+    }
+
+    private static String bump(long bumpRevision) {
+        return bumpRevision > 0 ? " --bump-revision " + bumpRevision + " --mark-compacted" : "";
+    }
+
+    /**
+     * The restore as a person would type it (without the script's guards), for a plan that is read before it runs:
+     * the same restore command, then the two moves. Quoted only where needed, to stay readable.
+     */
+    static String restoreSummary(UnitLayout layout, String etcdVersion, String archive, String name, String peerUrl,
+                                 String initialCluster, String token, long bumpRevision) {
+        String data = layout.dataDir();
+        String work = data + "/.etcd-restore";
+        // The same choice as the script: etcdctl restores up to 3.4, etcdutl (next to it) from 3.5.
+        String etcdctl = layout.etcdctl();
+        String tool = etcdVersion.matches("3\\.[0-4]\\..*") ? etcdctl
+                : etcdctl.substring(0, etcdctl.lastIndexOf('/') + 1) + "etcdutl";
+        return "mkdir " + Shell.quote(work)
+                + " && tar xzf " + Shell.quote(archive) + " -C " + Shell.quote(work) + " ./db"
+                + " && ETCDCTL_API=3 " + Shell.quote(tool) + " snapshot restore " + Shell.quote(work + "/db")
+                + " --skip-hash-check --data-dir " + Shell.quote(work + "/restored") + " --name " + Shell.quote(name)
+                + " --initial-cluster " + Shell.quote(initialCluster) + " --initial-cluster-token "
+                + Shell.quote(token) + " --initial-advertise-peer-urls " + Shell.quote(peerUrl) + bump(bumpRevision)
+                + " && mv " + Shell.quote(data + "/member") + " " + Shell.quote(data + "/member.before-restore-")
+                + "$(date +%Y%m%d-%H%M%S) && mv " + Shell.quote(work + "/restored/member") + " "
+                + Shell.quote(data + "/member");
+    }
+
+    /** {@code systemctl start|stop} as printed in a plan: the same words, quoted only where needed. */
+    static String serviceSummary(String action, UnitLayout layout) {
+        return Shell.quote(layout.systemctl()) + " " + action + " -- " + Shell.quote(layout.service());
+    }
+
+    /** The v3 health check as printed in a plan (the script tries the v2 cluster-health first). */
+    static String healthSummary(UnitLayout layout) {
+        String certs = layout.certDir();
+        return "ETCDCTL_API=3 " + Shell.quote(layout.etcdctl()) + " --endpoints=" + Shell.quote(layout.endpoint())
+                + " --cacert=" + Shell.quote(certs + "/ca.crt") + " --cert=" + Shell.quote(certs + "/client.crt")
+                + " --key=" + Shell.quote(certs + "/client.key") + " endpoint health --cluster";
+    }
+
+    /** {@code etcdctl version}; its first line is {@code etcdctl version: 3.4.22}. */
+    static String version(UnitLayout layout) {
+        return quote(layout.etcdctl()) + " version";
+    }
+
+    /** Prints the file's SHA-256, or nothing when there is no such file. */
+    static String sha256(String path) {
+        return "if [ -f " + quote(path) + " ]; then sha256sum -- " + quote(path) + "; fi";
     }
 
     /** Writes stdin to a new file only root can read; {@code set -C} makes an existing file an error. */
@@ -153,9 +212,14 @@ final class Scripts {
         return "set -C; umask 077; cat > " + quote(path);
     }
 
-    /** {@code systemctl start|stop} of the layout's service. */
+    /** {@code systemctl start|stop} of the layout's service, with the layout's systemctl. */
     static String service(String action, UnitLayout layout) {
-        return "systemctl " + action + " -- " + quote(layout.service());
+        return quote(layout.systemctl()) + " " + action + " -- " + quote(layout.service());
+    }
+
+    /** Exits 0 when the layout's service is active, 3 when it is not (systemctl's codes). */
+    static String isActive(UnitLayout layout) {
+        return quote(layout.systemctl()) + " is-active --quiet -- " + quote(layout.service());
     }
 
     /** Streams a file from a byte offset ({@code tail -c +N} counts from 1). */

@@ -18,6 +18,7 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Future;
 
 /**
@@ -31,6 +32,7 @@ public final class SshUnitOperations implements AutoCloseable {
     private final UnitLayout defaultLayout;
     private final boolean sudo;
     private final String user;
+    private final int port;
     private final RemoteExec exec;
     private final SshHostOperations host;
 
@@ -48,6 +50,7 @@ public final class SshUnitOperations implements AutoCloseable {
         this.defaultLayout = defaultLayout;
         this.sudo = sudo;
         this.user = settings.user();
+        this.port = settings.port();
         this.exec = new RemoteExec(new UnitConnections(new SshConnector(settings), this.hosts));
         this.host = new SshHostOperations(this, exec);
     }
@@ -134,6 +137,16 @@ public final class SshUnitOperations implements AutoCloseable {
         return unit;
     }
 
+    /** The unit's address; empty for a unit without one. */
+    Optional<String> address(String unit) {
+        return Optional.ofNullable(hosts.get(unit));
+    }
+
+    /** {@code ssh -p PORT USER@HOST}, for printed commands. */
+    String sshPrefix(String unit) {
+        return "ssh -p " + port + " " + user + "@" + hosts.get(knownUnit(unit));
+    }
+
     UnitLayout layout(String unit) {
         return layouts.getOrDefault(unit, defaultLayout);
     }
@@ -143,7 +156,8 @@ public final class SshUnitOperations implements AutoCloseable {
         return command("sh -c " + ShellQuote.quote(script));
     }
 
-    private String command(String commandLine) {
+    /** The command line as it runs on the unit: through {@code sudo -n} when sudo is on. */
+    String command(String commandLine) {
         return sudo ? "sudo -n " + commandLine : commandLine;
     }
 
