@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 /**
  * Running charm actions: Juju 2.9's {@code run-action} / {@code show-action-output} and Juju 3's {@code run} /
@@ -112,20 +113,32 @@ final class ActionCommands {
     }
 
     void showActionOutput(Call call, CliArgs args) {
+        Optional<Task> task = shownTask(call, args, "no action ID specified",
+                id -> "actions for identifier \"" + id + "\" not found");
+        task.ifPresent(t -> JujuCli.print(call, TaskView.juju29(t), args.flag("format").orElse("yaml")));
+    }
+
+    /**
+     * The task {@code show-action-output} / {@code show-task} names, after its optional {@code --wait}; empty (with
+     * the error printed) when it is unknown or the wait expired.
+     */
+    private Optional<Task> shownTask(Call call, CliArgs args, String usage,
+                                     Function<String, String> notFound) {
         if (args.positionals().size() != 1) {
-            throw new CliArgs.UsageException("no action ID specified");
+            throw new CliArgs.UsageException(usage);
         }
-        Optional<Task> task = model.task(args.positionals().get(0));
+        String id = args.positionals().get(0);
+        Optional<Task> task = model.task(id);
         if (task.isEmpty()) {
-            call.error("actions for identifier \"" + args.positionals().get(0) + "\" not found");
-            return;
+            call.error(notFound.apply(id));
+            return Optional.empty();
         }
         Optional<String> wait = args.flag("wait");
         if (wait.isPresent() && !await(task.get(), wait.get().isEmpty() ? null : GoDuration.parse(wait.get()))) {
             call.error("timeout reached");
-            return;
+            return Optional.empty();
         }
-        JujuCli.print(call, TaskView.juju29(task.get()), args.flag("format").orElse("yaml"));
+        return task;
     }
 
     void run(Call call, CliArgs args) {
@@ -205,17 +218,8 @@ final class ActionCommands {
     }
 
     void showTask(Call call, CliArgs args) {
-        if (args.positionals().size() != 1) {
-            throw new CliArgs.UsageException("no task ID specified");
-        }
-        Optional<Task> task = model.task(args.positionals().get(0));
+        Optional<Task> task = shownTask(call, args, "no task ID specified", id -> "task " + id + " not found");
         if (task.isEmpty()) {
-            call.error("task " + args.positionals().get(0) + " not found");
-            return;
-        }
-        Optional<String> wait = args.flag("wait");
-        if (wait.isPresent() && !await(task.get(), wait.get().isEmpty() ? null : GoDuration.parse(wait.get()))) {
-            call.error("timeout reached");
             return;
         }
         String format = args.flag("format").orElse("plain");

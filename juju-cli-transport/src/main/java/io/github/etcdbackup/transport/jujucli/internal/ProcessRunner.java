@@ -26,7 +26,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Runs {@code juju} with an argv list (never a shell string), an explicit environment, stdout and stderr drained
  * concurrently by commons-exec's pump threads, and a deadline: when it passes, or the caller is interrupted, the
- * whole process tree is killed.
+ * whole process tree is killed, with its session (see {@link ProcessTree}).
+ *
+ * <p>The deadline covers the pumps, not only the process: commons-exec reports a result only once both pipes reached
+ * their end. So a {@code juju} that exited while a background child still holds its stdout or stderr is a timeout
+ * too, and the session kill then ends that child, which closes the pipes and lets the pump threads finish.
  */
 public final class ProcessRunner {
     /** Transport name used in exceptions. */
@@ -73,8 +77,9 @@ public final class ProcessRunner {
     public CommandResult run(List<String> argv, Deadline deadline, String operation) {
         requireOpen();
         deadline.check(operation);
-        CommandLine commandLine = new CommandLine(executable);
-        argv.forEach(argument -> commandLine.addArgument(argument, false));
+        List<String> command = ProcessTree.command(executable, argv);
+        CommandLine commandLine = new CommandLine(command.get(0));
+        command.subList(1, command.size()).forEach(argument -> commandLine.addArgument(argument, false));
         LOG.debug("running {} {}", executable, Redaction.redact(argv));
 
         BoundedBuffer stdout = new BoundedBuffer(MAX_OUTPUT_BYTES);

@@ -1,19 +1,139 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
 
-/** Kills a process together with everything it started ({@code juju ssh} starts {@code ssh}, scripts start children). */
+/**
+ * Starts {@code juju} in a session of its own and kills it together with everything it started ({@code juju ssh}
+ * starts {@code ssh}, scripts start children).
+ *
+ * <p>Why a session: a child that {@code juju} leaves running in the background (a daemonised helper) is re-parented
+ * when {@code juju} exits, so it can no longer be found as a descendant, yet it may still hold {@code juju}'s stdout
+ * or stderr and keep our readers blocked. It does stay in {@code juju}'s session, which {@code /proc} lets us find.
+ * Only a process that starts a session of its own (as {@code ssh}'s {@code ControlPersist} master does) escapes.
+ *
+ * <p>Linux only: without util-linux {@code setsid} or {@code /proc}, processes start as before and only the tree
+ * is killed.
+ */
 final class ProcessTree {
+    /** util-linux's, at fixed system paths: a {@code PATH} entry must not be able to substitute it. */
+    private static final Optional<Path> SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid").map(Path::of)
+            .filter(Files::isExecutable).findFirst().filter(setsid -> Files.isReadable(Path.of("/proc/self/stat")));
+    /**
+     * A kill pass finds the processes forked while the previous one ran; a process cannot fork once SIGKILL is
+     * pending, so two passes normally suffice; the bound only stops a pathological loop.
+     */
+    private static final int MAX_KILL_PASSES = 8;
+
     private ProcessTree() {
     }
 
     /**
-     * Kills the process and its descendants. The descendants are listed before the parent dies: an orphan is
-     * re-parented and could no longer be found from it.
+     * The command that runs {@code executable ARGV...}, through {@code setsid --wait -- EXECUTABLE ARGV...} when it
+     * can. A child of the JVM is never a process group leader, so {@code setsid} calls setsid(2) and execs
+     * {@code juju} in place: the process's pid is the id of its new session. {@code --wait} only matters if
+     * {@code setsid} ever had to fork: it then waits for {@code juju} and returns its exit status instead of 0.
+     *
+     * <p>The executable is resolved here because {@code setsid} would look a bare name up on the child's
+     * {@code PATH} (the JDK uses the JVM's) and would report a missing executable as exit 127 rather than as a
+     * failure to start: when it is not found, the command is the executable itself, which fails to start as before.
+     */
+    static List<String> command(String executable, List<String> argv) {
+        List<String> command = new ArrayList<>(argv.size() + 4);
+        Optional<String> resolved = SETSID.isPresent() ? resolve(executable) : Optional.empty();
+        if (resolved.isPresent()) {
+            command.add(SETSID.get().toString());
+            command.add("--wait");
+            command.add("--");
+            command.add(resolved.get());
+        } else {
+            command.add(executable);
+        }
+        command.addAll(argv);
+        return command;
+    }
+
+    /** As the JDK does on Linux: a name with a {@code /} is a path, a bare name is looked up on the JVM's PATH. */
+    private static Optional<String> resolve(String executable) {
+        if (executable.contains("/")) {
+            return runnable(Path.of(executable)) ? Optional.of(executable) : Optional.empty();
+        }
+        String path = System.getenv("PATH");
+        if (path == null || executable.isEmpty()) {
+            return Optional.empty();
+        }
+        for (String dir : path.split(File.pathSeparator, -1)) {
+            // An empty entry is the working directory; "./" keeps the name a path so setsid does no lookup.
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, executable);
+            if (runnable(candidate)) {
+                return Optional.of(dir.isEmpty() ? "./" + executable : candidate.toString());
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean runnable(Path file) {
+        return Files.isRegularFile(file) && Files.isExecutable(file);
+    }
+
+    /**
+     * Kills the process, its descendants and, when it was started in a session of its own, every process left in
+     * that session, including children orphaned by a parent that already exited. The descendants are listed before
+     * the parent dies: an orphan is re-parented and could no longer be found from it.
      */
     static void kill(ProcessHandle root) {
         List<ProcessHandle> descendants = root.descendants().toList();
         root.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
+        if (SETSID.isPresent()) {
+            killSession(root.pid());
+        }
+    }
+
+    /**
+     * Kills the processes of session {@code sid}. Safe for a process that was started without {@code setsid}: a
+     * new pid is never that of an existing session, so none matches. The handles carry their start time, so a pid
+     * reused between the scan and the kill is not hit.
+     */
+    private static void killSession(long sid) {
+        Set<Long> killed = new HashSet<>();
+        boolean foundNew = true;
+        for (int pass = 0; pass < MAX_KILL_PASSES && foundNew; pass++) {
+            foundNew = false;
+            for (ProcessHandle member : sessionMembers(sid)) {
+                if (killed.add(member.pid())) {
+                    member.destroyForcibly();
+                    foundNew = true;
+                }
+            }
+        }
+    }
+
+    private static List<ProcessHandle> sessionMembers(long sid) {
+        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+            return all.filter(process -> livingMemberOf(process.pid(), sid)).toList();
+        }
+    }
+
+    /** {@code /proc/PID/stat} is {@code PID (COMM) STATE PPID PGRP SESSION ...}; COMM may contain anything. */
+    private static boolean livingMemberOf(long pid, long sid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.ISO_8859_1);
+        } catch (IOException gone) {
+            return false;
+        }
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+        // A zombie is dead already; it only waits to be reaped by its parent.
+        return fields.length > 3 && !fields[0].equals("Z") && fields[3].equals(Long.toString(sid));
     }
 }

@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>End of stream is only reported once the process exited with 0; any other exit, a kill by the deadline, or a
  * stream cut mid-file is an {@link IOException} from {@code read}. {@link #close()} kills the process tree.
+ *
+ * <p>The deadline timer is armed for the life of the stream, not of the process: a {@code juju} that exited while a
+ * background child still holds stdout leaves {@code read} blocked, and the timer's kill of the process's session
+ * (see {@link ProcessTree}) ends that child, so {@code read} sees the end and reports the deadline.
  */
 public final class RemoteFileStream extends InputStream {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteFileStream.class);
@@ -80,9 +84,7 @@ public final class RemoteFileStream extends InputStream {
         runner.requireOpen();
         deadline.check(description);
         String executable = runner.executable();
-        ProcessBuilder builder = new ProcessBuilder();
-        builder.command().add(executable);
-        builder.command().addAll(argv);
+        ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
         builder.environment().clear();
         builder.environment().putAll(runner.environment());
         builder.redirectInput(ProcessBuilder.Redirect.PIPE);
@@ -151,6 +153,10 @@ public final class RemoteFileStream extends InputStream {
             }
             exitCode = process.exitValue();
             stderrDrain.join(TimeUnit.SECONDS.toMillis(5));
+            if (stderrDrain.isAlive()) {
+                // A child orphaned by juju still holds stderr: end it, so that neither it nor the drain outlives us.
+                ProcessTree.kill(process.toHandle());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -183,12 +189,14 @@ public final class RemoteFileStream extends InputStream {
         return text.length() <= 2048 ? text : "…" + text.substring(text.length() - 2048);
     }
 
-    /** Kills the process tree; idempotent. */
+    /** Kills the process tree, unless the file was read to a verified end (nothing is left to stop); idempotent. */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             deadlineKill.cancel(false);
-            ProcessTree.kill(process.toHandle());
+            if (!verifiedEnd) {
+                ProcessTree.kill(process.toHandle());
+            }
             owner.untrack(process);
             try {
                 stdout.close();

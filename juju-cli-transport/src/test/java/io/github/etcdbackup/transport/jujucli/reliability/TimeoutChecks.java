@@ -102,10 +102,10 @@ class TimeoutChecks {
 
     /**
      * A {@code juju} that exits while a child it left in the background still holds stdout (as a daemonised helper
-     * would). Known bugs, found by this suite, not fixed yet: the child was re-parented away from the killed tree, so
-     * (1) a commons-exec call ends only after the 5 s reap time, past its deadline, and leaves the executor and pump
-     * threads and the child running until the child exits; (2) a file stream's {@code read} blocks past its deadline
-     * until the child exits. Enable {@link #aJujuWhoseOrphanHoldsStdoutStillEndsByItsDeadline} once fixed.
+     * would). The child is re-parented away from the killed tree, so only the kill of {@code juju}'s session reaches
+     * it; before that fix (1) a commons-exec call ended only after the 5 s reap time, past its deadline, and left the
+     * executor and pump threads and the child running until the child exited; (2) a file stream's {@code read}
+     * blocked past its deadline until the child exited.
      */
     private List<Scenario> orphanScenarios() {
         return List.of(
@@ -117,8 +117,6 @@ class TimeoutChecks {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("known bug: an orphaned child holding juju's stdout outlives the deadline"
-            + " (see orphanScenarios)")
     void aJujuWhoseOrphanHoldsStdoutStillEndsByItsDeadline() throws Exception {
         runAll(orphanScenarios());
     }
