@@ -72,4 +72,32 @@ class CrashSuiteTest {
                 + "corruptFinalFiles=0%n", CRASHES, partial, finished, resumed);
         assertThat(partial).isPositive();
     }
+
+    @Test
+    void twoProcessesDownloadingIntoOneStoreNeverCorruptIt() throws Exception {
+        byte[] content = TestArchives.v3Archive(TestArchives.bboltLikeDb(4 * 1024 * 1024, 12), work);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path dir = work.resolve("shared-store");
+        for (int round = 0; round < 3; round++) {
+            Path source = work.resolve("etcd-snapshot-2026-11-26-11.00.0" + round + ".tar.gz");
+            Files.write(source, content);
+            String sha256 = FakeTransport.sha256(content);
+            List<Process> writers = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                writers.add(new ProcessBuilder(List.of(java.toString(), "-cp", System.getProperty("java.class.path"),
+                        LocalFileTransport.class.getName(), source.toString(), sha256, dir.toString()))
+                        .redirectErrorStream(true)
+                        .redirectOutput(work.resolve("writer-" + round + "-" + i + ".log").toFile()).start());
+            }
+            for (Process writer : writers) {
+                assertThat(writer.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            }
+            // One writer wins; the other either finds the verified archive already there or is refused while the
+            // first holds the .part: never a mixed or overwritten file.
+            assertThat(writers.stream().filter(p -> p.exitValue() == 0).count()).isPositive();
+            assertThat(Files.readAllBytes(dir.resolve(source.getFileName()))).isEqualTo(content);
+        }
+        assertThat(SnapshotStore.open(dir).list()).hasSize(3);
+        assertThat(SnapshotStore.open(dir).verifyAll()).hasSize(3).allSatisfy(check -> assertThat(check.ok()).isTrue());
+    }
 }

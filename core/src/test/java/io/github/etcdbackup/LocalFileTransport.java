@@ -67,7 +67,7 @@ final class LocalFileTransport implements EtcdTransport {
     public static void main(String[] args) {
         Path source = Path.of(args[0]);
         Snapshot snapshot = Snapshot.of("etcd/0", "/home/ubuntu/etcd-snapshots/" + source.getFileName(), args[1]);
-        try (EtcdBackupClient client = EtcdBackupClient.create(new LocalFileTransport(source, 2))) {
+        try (EtcdBackupClient client = EtcdBackupClient.create(new LocalFileTransport(source, 6))) {
             client.download(snapshot, Path.of(args[2]));
         }
     }
