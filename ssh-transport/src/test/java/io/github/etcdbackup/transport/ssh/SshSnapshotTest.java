@@ -139,6 +139,19 @@ class SshSnapshotTest {
     }
 
     @Test
+    void withoutTheV2ApiHealthFallsBackToEndpointHealthOfEveryMember() throws IOException {
+        EtcdUnit unit = testbed.cluster.unit("etcd/0");
+        try (EtcdBackupClient client = client(testbed.direct()
+                .unitLayout("etcd/0", Testbed.layoutOf(unit).withEtcdctl(etcdctlWithoutV2().toString())).build())) {
+            HealthReport report = client.health("etcd/0");
+
+            assertThat(report.format()).isEqualTo(HealthReport.Format.ENDPOINT_HEALTH_V3);
+            assertThat(report.members()).hasSize(3).allSatisfy(m -> assertThat(m.healthy()).isTrue());
+            assertThat(report.allMembersHealthy()).isTrue();
+        }
+    }
+
+    @Test
     void aHostileTargetStaysOneQuotedPath() {
         String target = shared.resolve("odd 'dir' $(touch PWNED) `touch PWNED2`; echo x").toString();
         try (SshTransport transport = testbed.direct().build()) {
@@ -233,6 +246,18 @@ class SshSnapshotTest {
                     .map(p -> p.pid() + " " + p.info().commandLine().orElse("")).toList();
         } while (!running.isEmpty() && System.nanoTime() < until);
         assertThat(running).as("processes still running " + script).isEmpty();
+    }
+
+    /** The real etcdctl without its v2 commands, as etcd 3.6 ships it (ctlv2 was removed). */
+    private static Path etcdctlWithoutV2() throws IOException {
+        Path script = shared.resolve("etcdctl-3.6-like");
+        if (!Files.exists(script)) {
+            Files.writeString(script, "#!/bin/sh\n"
+                    + "if [ \"$ETCDCTL_API\" = 2 ]; then echo 'Error: unknown command \"cluster-health\"' >&2; exit 1; fi\n"
+                    + "exec /usr/bin/etcdctl \"$@\"\n");
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return script;
     }
 
     /** An "etcdctl" that hangs, to exercise deadlines and interrupts. */
