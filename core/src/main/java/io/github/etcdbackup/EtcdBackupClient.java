@@ -22,6 +22,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Backs up etcd units and checks their health through one {@link EtcdTransport}.
@@ -271,7 +272,7 @@ public final class EtcdBackupClient implements AutoCloseable {
         }
     }
 
-    private <T> T step(String operation, String step, java.util.function.Supplier<T> body) {
+    private <T> T step(String operation, String step, Supplier<T> body) {
         long start = System.nanoTime();
         emit(new BackupEvent.StepStarted(operation, step, Instant.now()));
         T result = body.get();
@@ -303,7 +304,10 @@ public final class EtcdBackupClient implements AutoCloseable {
             return this;
         }
 
-        /** The per-operation deadline; finite and positive. Default {@value #DEFAULT_TIMEOUT_MINUTES} minutes. */
+        /**
+         * The per-operation deadline; finite and positive. Default
+         * {@value EtcdBackupClient#DEFAULT_TIMEOUT_MINUTES} minutes.
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = SnapshotRequest.requirePositive(Objects.requireNonNull(timeout, "timeout"));
             return this;
@@ -327,7 +331,5 @@ public final class EtcdBackupClient implements AutoCloseable {
             }
             return new EtcdBackupClient(this);
         }
-
-        private static final long DEFAULT_TIMEOUT_MINUTES = EtcdBackupClient.DEFAULT_TIMEOUT_MINUTES;
     }
 }
