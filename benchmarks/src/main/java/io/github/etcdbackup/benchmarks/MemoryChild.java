@@ -1,0 +1,64 @@
+package io.github.etcdbackup.benchmarks;
+
+import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.transport.ssh.SshTransport;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Benchmark 4, the child side: one verified download through the ssh transport in a JVM started with
+ * {@code -Xmx64m}; prints {@code memory.KEY=VALUE} lines (peak heap, VmHWM, GC count, time) for the parent.
+ */
+final class MemoryChild {
+    static final String MODE = "memory-child";
+    static final String PREFIX = "memory.";
+
+    private MemoryChild() {
+    }
+
+    /** Arguments: mode, port, user, private key, known_hosts, remote path, SHA-256, output directory. */
+    static void main(String[] args) {
+        java.util.concurrent.atomic.AtomicLong maxLive = new java.util.concurrent.atomic.AtomicLong();
+        for (java.lang.management.GarbageCollectorMXBean gc
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            ((javax.management.NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
+                if (!notification.getType().equals(
+                        com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
+                    return;
+                }
+                var info = com.sun.management.GarbageCollectionNotificationInfo.from(
+                        (javax.management.openmbean.CompositeData) notification.getUserData());
+                long live = 0;
+                for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                    var after = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
+                    if (pool.getType() == java.lang.management.MemoryType.HEAP && after != null) {
+                        live += after.getUsed();
+                    }
+                }
+                maxLive.accumulateAndGet(live, Math::max);
+            }, null, null);
+        }
+        long start = System.nanoTime();
+        SshTransport transport = SshTransport.builder().unitAddress("etcd/0", "127.0.0.1")
+                .port(Integer.parseInt(args[1])).user(args[2]).privateKey(Path.of(args[3]))
+                .knownHosts(Path.of(args[4])).connectTimeout(Duration.ofSeconds(30)).build();
+        // A bounded deadline: at -Xmx16m sshj's reader thread died of OutOfMemoryError and the read waited forever.
+        try (EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)
+                .timeout(Duration.ofMinutes(3)).build()) {
+            var local = client.download(Snapshot.of("etcd/0", args[5], args[6]), Path.of(args[7]));
+            if (!local.sha256().equals(args[6])) {
+                throw new IllegalStateException("checksum differs: " + local.sha256());
+            }
+        }
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        for (Map.Entry<String, Long> figure : Benchmarks.memoryFigures().entrySet()) {
+            System.out.println(PREFIX + figure.getKey() + "=" + figure.getValue());
+        }
+        System.out.println(PREFIX + "millis=" + millis);
+        System.out.println(PREFIX + "maxLiveAfterGcBytes=" + maxLive.get());
+        System.out.println(PREFIX + "ok=1");
+    }
+}
