@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -90,11 +92,11 @@ public final class ProcessRunner {
         // No input stream: commons-exec closes the child's stdin, so a prompt (remove-application) reads EOF.
         executor.setStreamHandler(new PumpStreamHandler(stdout, stderr));
         executor.setProcessDestroyer(launched);
-        DefaultExecuteResultHandler handler = new DefaultExecuteResultHandler();
+        PromptResultHandler handler = new PromptResultHandler();
         long start = System.nanoTime();
         try {
             executor.execute(commandLine, environment, handler);
-            handler.waitFor(deadline.remaining());
+            handler.await(deadline.remaining());
         } catch (InterruptedException e) {
             launched.killTree();
             Thread.currentThread().interrupt();
@@ -168,11 +170,35 @@ public final class ProcessRunner {
         return String.valueOf(root.getMessage());
     }
 
-    private static void awaitQuietly(DefaultExecuteResultHandler handler) {
+    private static void awaitQuietly(PromptResultHandler handler) {
         try {
-            handler.waitFor(REAP_TIME);
+            handler.await(REAP_TIME);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * commons-exec's handler polls every 50 ms in {@code waitFor}, which doubled the cost of a short {@code juju}
+     * call (measured by the benchmarks); this one wakes the caller the moment the result is in.
+     */
+    private static final class PromptResultHandler extends DefaultExecuteResultHandler {
+        private final CountDownLatch done = new CountDownLatch(1);
+
+        @Override
+        public void onProcessComplete(int exitValue) {
+            super.onProcessComplete(exitValue);
+            done.countDown();
+        }
+
+        @Override
+        public void onProcessFailed(ExecuteException e) {
+            super.onProcessFailed(e);
+            done.countDown();
+        }
+
+        void await(Duration timeout) throws InterruptedException {
+            done.await(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
         }
     }
 
