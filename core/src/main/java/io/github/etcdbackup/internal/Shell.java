@@ -9,11 +9,19 @@ public final class Shell {
     private Shell() {
     }
 
-    /** The word unchanged when it is safe, else in single quotes with each {@code '} written as {@code '\''}. */
+    /** The word unchanged when it is safe, else {@link #quoteAlways(String)}: for commands printed to people. */
     public static String quote(String word) {
         if (!word.isEmpty() && SAFE.matcher(word).matches()) {
             return word;
         }
+        return quoteAlways(word);
+    }
+
+    /**
+     * One shell word in single quotes, where the shell interprets nothing; each embedded {@code '} is closed,
+     * escaped and reopened as {@code '\''}. For values that go into a remote shell.
+     */
+    public static String quoteAlways(String word) {
         return "'" + word.replace("'", "'\\''") + "'";
     }
 }

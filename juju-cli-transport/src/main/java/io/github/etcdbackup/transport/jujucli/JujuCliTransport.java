@@ -8,6 +8,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -186,13 +187,8 @@ public final class JujuCliTransport implements EtcdTransport {
         } else {
             argv.addAll(List.of("tail", "-c", "+" + (offset + 1)));
         }
-        argv.add(shellQuote(remotePath));
+        argv.add(Shell.quoteAlways(remotePath));
         return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath);
-    }
-
-    /** One shell word: single quotes, with each embedded quote closed, escaped and reopened. */
-    static String shellQuote(String word) {
-        return "'" + word.replace("'", "'\\''") + "'";
     }
 
     /**

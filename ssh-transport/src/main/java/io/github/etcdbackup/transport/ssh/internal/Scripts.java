@@ -4,7 +4,7 @@ import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
-import static io.github.etcdbackup.transport.ssh.internal.ShellQuote.quote;
+import static io.github.etcdbackup.internal.Shell.quoteAlways;
 
 /**
  * The POSIX sh scripts run on a unit. Each operation is one script in one exec channel (one round trip). Values
@@ -46,9 +46,9 @@ final class Scripts {
                 + "trap cleanup EXIT\n"
                 + "trap 'exit 143' TERM INT HUP\n"
                 + "unset ETCDCTL_API\n"
-                + "etcdctl=" + quote(layout.etcdctl()) + "\n"
-                + "certs=" + quote(layout.certDir()) + "\n"
-                + "endpoint=" + quote(layout.endpoint()) + "\n"
+                + "etcdctl=" + quoteAlways(layout.etcdctl()) + "\n"
+                + "certs=" + quoteAlways(layout.certDir()) + "\n"
+                + "endpoint=" + quoteAlways(layout.endpoint()) + "\n"
                 + "fail() { code=$1; shift; printf 'etcd-backup: %s\\n' \"$*\" >&2; exit \"$code\"; }\n"
                 + "[ -x \"$etcdctl\" ] || fail " + EXIT_ETCDCTL_MISSING
                 + " \"etcdctl not found or not executable: $etcdctl\"\n"
@@ -74,7 +74,7 @@ final class Scripts {
                 ? "work=$(mktemp -d \"$target/.etcd-backup.XXXXXXXX\")\n"
                 + "ETCDCTL_API=3 \"$etcdctl\" " + V3_TLS + " snapshot save \"$work/db\" >&2\n"
                 // The charm dumps v2 inside the data dir too: a strictly confined etcdctl may write nowhere else.
-                : "data=" + quote(layout.dataDir()) + "\n"
+                : "data=" + quoteAlways(layout.dataDir()) + "\n"
                 + "[ -d \"$data/member\" ] || fail " + EXIT_NO_DATA_DIR + " \"no etcd data in $data/member\"\n"
                 + "mkdir -p \"$data/v2-snapshots\"\n"
                 + "work=$(mktemp -d \"$data/v2-snapshots/etcd-backup.XXXXXXXX\")\n"
@@ -82,7 +82,7 @@ final class Scripts {
         return prelude(layout)
                 + "set -e\n"
                 + "umask 022\n"
-                + "target=" + quote(target) + "\n"
+                + "target=" + quoteAlways(target) + "\n"
                 + "mkdir -p \"$target\"\n"
                 + scratch
                 + "stamp=$(date +%Y-%m-%d-%H.%M.%S)\n"
@@ -126,8 +126,8 @@ final class Scripts {
         return prelude(layout)
                 + "set -e\n"
                 + "umask 077\n"
-                + "data=" + quote(layout.dataDir()) + "\n"
-                + "archive=" + quote(archive) + "\n"
+                + "data=" + quoteAlways(layout.dataDir()) + "\n"
+                + "archive=" + quoteAlways(archive) + "\n"
                 + "[ -f \"$archive\" ] || fail " + EXIT_NO_DATA_DIR + " \"no archive at $archive\"\n"
                 + "mkdir -p \"$data\"\n"
                 + "work=$(mktemp -d \"$data/.etcd-restore.XXXXXXXX\")\n"
@@ -142,8 +142,8 @@ final class Scripts {
                 + " \"etcd $version restores with etcdutl, found neither next to $etcdctl nor on PATH\" ;;\n"
                 + "esac\n"
                 + "ETCDCTL_API=3 \"$restore\" snapshot restore \"$work/db\" --skip-hash-check"
-                + " --data-dir \"$work/restored\" --name " + quote(name) + " --initial-cluster " + quote(initialCluster)
-                + " --initial-cluster-token " + quote(token) + " --initial-advertise-peer-urls " + quote(peerUrl)
+                + " --data-dir \"$work/restored\" --name " + quoteAlways(name) + " --initial-cluster " + quoteAlways(initialCluster)
+                + " --initial-cluster-token " + quoteAlways(token) + " --initial-advertise-peer-urls " + quoteAlways(peerUrl)
                 + bump(bumpRevision) + " >&2\n"
                 + "aside=\n"
                 + "if [ -e \"$data/member\" ]; then\n"
@@ -199,31 +199,31 @@ final class Scripts {
 
     /** {@code etcdctl version}; its first line is {@code etcdctl version: 3.4.22}. */
     static String version(UnitLayout layout) {
-        return quote(layout.etcdctl()) + " version";
+        return quoteAlways(layout.etcdctl()) + " version";
     }
 
     /** Prints the file's SHA-256, or nothing when there is no such file. */
     static String sha256(String path) {
-        return "if [ -f " + quote(path) + " ]; then sha256sum -- " + quote(path) + "; fi";
+        return "if [ -f " + quoteAlways(path) + " ]; then sha256sum -- " + quoteAlways(path) + "; fi";
     }
 
     /** Writes stdin to a new file only root can read; {@code set -C} makes an existing file an error. */
     static String upload(String path) {
-        return "set -C; umask 077; cat > " + quote(path);
+        return "set -C; umask 077; cat > " + quoteAlways(path);
     }
 
     /** {@code systemctl start|stop} of the layout's service, with the layout's systemctl. */
     static String service(String action, UnitLayout layout) {
-        return quote(layout.systemctl()) + " " + action + " -- " + quote(layout.service());
+        return quoteAlways(layout.systemctl()) + " " + action + " -- " + quoteAlways(layout.service());
     }
 
     /** Exits 0 when the layout's service is active, 3 when it is not (systemctl's codes). */
     static String isActive(UnitLayout layout) {
-        return quote(layout.systemctl()) + " is-active --quiet -- " + quote(layout.service());
+        return quoteAlways(layout.systemctl()) + " is-active --quiet -- " + quoteAlways(layout.service());
     }
 
     /** Streams a file from a byte offset ({@code tail -c +N} counts from 1). */
     static String readFile(String path, long offset) {
-        return offset == 0 ? "cat -- " + quote(path) : "tail -c +" + (offset + 1) + " -- " + quote(path);
+        return offset == 0 ? "cat -- " + quoteAlways(path) : "tail -c +" + (offset + 1) + " -- " + quoteAlways(path);
     }
 }

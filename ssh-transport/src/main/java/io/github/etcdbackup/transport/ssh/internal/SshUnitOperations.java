@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
+import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.EtcdBackupException;
 import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.KeysVersion;
@@ -153,7 +154,7 @@ public final class SshUnitOperations implements AutoCloseable {
 
     /** A script for {@code sh -c}, as root through {@code sudo -n} (never prompts) when sudo is on. */
     String shell(String script) {
-        return command("sh -c " + ShellQuote.quote(script));
+        return command("sh -c " + Shell.quoteAlways(script));
     }
 
     /** The command line as it runs on the unit: through {@code sudo -n} when sudo is on. */
