@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Running charm actions: Juju 2.9's {@code run-action} / {@code show-action-output} and Juju 3's {@code run} /
@@ -70,7 +71,11 @@ final class ActionCommands {
         throw new CliArgs.UsageException("no action specified");
     }
 
-    void runAction(Call call, CliArgs args) {
+    /**
+     * Queues {@code UNIT... ACTION k=v...} on each unit, as both dialects' run commands do; empty (with the error
+     * printed) when a unit is unknown. The operation id is taken only once the units are known, like Juju.
+     */
+    private Optional<List<Task>> enqueue(Call call, CliArgs args, Supplier<String> operation) {
         List<String> words = args.positionals();
         int actionAt = actionIndex(words);
         if (actionAt == 0) {
@@ -80,12 +85,22 @@ final class ActionCommands {
         Map<String, String> params = params(words.subList(actionAt + 1, words.size()));
         Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt), action);
         if (units.isEmpty()) {
-            return;
+            return Optional.empty();
         }
+        String operationId = operation.get();
         List<Task> tasks = new ArrayList<>();
         for (ModelUnit unit : units.get()) {
-            tasks.add(model.enqueue(unit, action, params, null));
+            tasks.add(model.enqueue(unit, action, params, operationId));
         }
+        return Optional.of(tasks);
+    }
+
+    void runAction(Call call, CliArgs args) {
+        Optional<List<Task>> queued = enqueue(call, args, () -> null);
+        if (queued.isEmpty()) {
+            return;
+        }
+        List<Task> tasks = queued.get();
         Optional<String> wait = args.flag("wait");
         String format = args.flag("format").orElse("yaml");
         if (wait.isEmpty()) {
@@ -142,22 +157,12 @@ final class ActionCommands {
     }
 
     void run(Call call, CliArgs args) {
-        List<String> words = args.positionals();
-        int actionAt = actionIndex(words);
-        if (actionAt == 0) {
-            throw new CliArgs.UsageException("no unit specified");
-        }
-        String action = words.get(actionAt);
-        Map<String, String> params = params(words.subList(actionAt + 1, words.size()));
-        Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt), action);
-        if (units.isEmpty()) {
+        Optional<List<Task>> queued = enqueue(call, args, model::nextId);
+        if (queued.isEmpty()) {
             return;
         }
-        String operation = model.nextId();
-        List<Task> tasks = new ArrayList<>();
-        for (ModelUnit unit : units.get()) {
-            tasks.add(model.enqueue(unit, action, params, operation));
-        }
+        List<Task> tasks = queued.get();
+        String operation = tasks.get(0).operationId();
         if (args.has("background")) {
             call.err("Scheduled operation " + operation + " with task"
                     + (tasks.size() == 1 ? " " : "s ") + String.join(",", tasks.stream().map(Task::id).toList())
