@@ -8,11 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.stream.Stream;
 
 /**
  * A replaying fake {@code juju}: a bash script in a temp directory that records the argv of every call (NUL
@@ -108,17 +105,7 @@ final class FakeJuju {
 
     /** Every call's argv, in order, {@code juju version} included. */
     List<List<String>> calls() {
-        try (Stream<Path> files = Files.list(dir.resolve("calls"))) {
-            List<List<String>> calls = new ArrayList<>();
-            for (Path file : files.sorted().toList()) {
-                String text = Files.readString(file, StandardCharsets.UTF_8);
-                calls.add(text.isEmpty() ? List.of()
-                        : Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1)));
-            }
-            return calls;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RecordedCalls.read(dir.resolve("calls"));
     }
 
     /** The calls other than {@code juju version}. */

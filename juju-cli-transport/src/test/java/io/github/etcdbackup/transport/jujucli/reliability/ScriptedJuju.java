@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.jujucli.reliability;
 
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import io.github.etcdbackup.transport.jujucli.RecordedCalls;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -9,8 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -153,17 +152,7 @@ final class ScriptedJuju {
 
     /** Every call's argv, in no particular order, {@code juju version} included. */
     List<List<String>> calls() {
-        try (Stream<Path> files = Files.list(dir.resolve("calls"))) {
-            List<List<String>> calls = new ArrayList<>();
-            for (Path file : files.sorted().toList()) {
-                String text = Files.readString(file, StandardCharsets.UTF_8);
-                calls.add(text.isEmpty() ? List.of()
-                        : Arrays.asList(text.substring(0, text.length() - 1).split("\0", -1)));
-            }
-            return calls;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return RecordedCalls.read(dir.resolve("calls"));
     }
 
     /** Every pid this fake and its children ever had. */
