@@ -270,14 +270,14 @@ public final class Benchmarks {
         return new long[] {total, reads};
     }
 
-    /** The prototype of the proposed core changes (see {@link PipelinedCopy}) over a transport's stream. */
-    static void prototype(io.github.etcdbackup.spi.EtcdTransport transport, String unit, String remotePath,
-                          Path out, String expected, boolean pipelined, boolean backgroundSync) throws Exception {
+    /** The rejected alternative to core's copy loop (see {@link PipelinedCopy}) over a transport's stream. */
+    static void pipelined(io.github.etcdbackup.spi.EtcdTransport transport, String unit, String remotePath,
+                          Path out, String expected) throws Exception {
         InputStream in = transport.openFile(unit, remotePath, 0,
                 io.github.etcdbackup.spi.Deadline.after(Duration.ofMinutes(30)));
-        String actual = PipelinedCopy.copy(in, fresh(out), ARCHIVE, pipelined, backgroundSync);
+        String actual = PipelinedCopy.copy(in, fresh(out), ARCHIVE);
         if (!actual.equals(expected)) {
-            throw new VerificationFailed("prototype copy hashed to " + actual + ", expected " + expected);
+            throw new VerificationFailed("pipelined copy hashed to " + actual + ", expected " + expected);
         }
     }
 

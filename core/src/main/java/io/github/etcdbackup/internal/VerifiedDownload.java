@@ -161,7 +161,7 @@ public final class VerifiedDownload {
         deadline.check(operation);
         InputStream in = source.open(offset, deadline);
         StreamWatchdog.Guard guard = StreamWatchdog.closeAfter(in, deadline.remaining());
-        try (in; guard) {
+        try (in; guard; WritebackSync writeback = new WritebackSync(channel)) {
             int n;
             while ((n = read(in, buffer, guard, deadline, operation, total)) != -1) {
                 digest.update(buffer, 0, n);
@@ -170,6 +170,7 @@ public final class VerifiedDownload {
                     channel.write(wrapped);
                 }
                 total += n;
+                writeback.written(n);
                 if (total - lastReported >= PROGRESS_EVERY_BYTES) {
                     progress.bytes(total);
                     lastReported = total;
@@ -178,6 +179,7 @@ public final class VerifiedDownload {
                     throw new OperationInterruptedException(operation, null);
                 }
             }
+            writeback.finish();
         }
         progress.bytes(total);
         return total;
