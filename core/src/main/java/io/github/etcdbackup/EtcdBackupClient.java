@@ -3,6 +3,7 @@ package io.github.etcdbackup;
 import io.github.etcdbackup.internal.HostRestorePlanner;
 import io.github.etcdbackup.internal.InputValidation;
 import io.github.etcdbackup.internal.RestoreExecutor;
+import io.github.etcdbackup.internal.RestoreJournal;
 import io.github.etcdbackup.internal.RestorePlanner;
 import io.github.etcdbackup.internal.VerifiedDownload;
 import io.github.etcdbackup.spi.Deadline;
@@ -18,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
@@ -201,15 +203,52 @@ public final class EtcdBackupClient implements AutoCloseable {
      * the report says which step failed and why, and {@link #resume(RestoreReport)} continues from it.
      */
     public RestoreReport restore(RestorePlan plan) {
-        return execute(plan, 0, List.of());
+        Objects.requireNonNull(plan, "plan");
+        return execute(plan, 0, List.of(), Optional.empty());
+    }
+
+    /**
+     * Runs a restore plan like {@link #restore(RestorePlan)} and writes it down in {@code journal} as it goes: the
+     * plan, then every step as it starts and ends, each line on disk before the step goes on. If this process dies
+     * (a crash, a reboot, a closed laptop), {@link #resume(Path)} in another process continues from the step that
+     * did not finish. Use it for every restore that matters.
+     *
+     * @throws FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
+     *                               away to start again)
+     */
+    public RestoreReport restore(RestorePlan plan, Path journal) {
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(journal, "journal");
+        try (RestoreJournal written = RestoreJournal.create(journal, plan)) {
+            return execute(plan, 0, List.of(), Optional.of(written));
+        }
     }
 
     /** Continues a restore from the step that failed (or the first that did not run). */
     public RestoreReport resume(RestoreReport report) {
-        return execute(report.plan(), report.resumeIndex(), report.outcomes());
+        Objects.requireNonNull(report, "report");
+        return execute(report.plan(), report.resumeIndex(), report.outcomes(), Optional.empty());
     }
 
-    private RestoreReport execute(RestorePlan plan, int from, List<RestoreReport.StepOutcome> earlier) {
+    /**
+     * Continues the restore written down in {@code journal} by {@link #restore(RestorePlan, Path)}, in this process
+     * or another, from the first step that did not end well; a step that started but never ended runs again (each
+     * step first looks whether its effect is already there). The archive must still be where the journal says,
+     * with the same SHA-256. A journal whose restore completed gives its report and runs nothing.
+     *
+     * @throws InvalidInputException  if the file is not a restore journal
+     * @throws FileConflictException  if another process is running this restore, or the archive changed
+     */
+    public RestoreReport resume(Path journal) {
+        Objects.requireNonNull(journal, "journal");
+        RestoreJournal.Recovered recovered = RestoreJournal.read(journal);
+        try (RestoreJournal appended = RestoreJournal.open(journal)) {
+            return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(appended));
+        }
+    }
+
+    private RestoreReport execute(RestorePlan plan, int from, List<RestoreReport.StepOutcome> earlier,
+                                  Optional<RestoreJournal> journal) {
         BiFunction<String, Deadline, HealthReport> health =
                 (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline));
         RestoreExecutor executor = plan.overSsh()
@@ -222,12 +261,14 @@ public final class EtcdBackupClient implements AutoCloseable {
         emit(new BackupEvent.Started(operation, Instant.now()));
         RestoreReport report = executor.run(plan, from, earlier, new RestoreExecutor.StepListener() {
             @Override
-            public void started(RestoreStep step) {
+            public void started(int index, RestoreStep step) {
+                journal.ifPresent(j -> j.started(index));
                 emit(new BackupEvent.StepStarted(operation, step.title(), Instant.now()));
             }
 
             @Override
             public void ended(RestoreReport.StepOutcome outcome) {
+                journal.ifPresent(j -> j.ended(outcome));
                 if (outcome.error().isEmpty()) {
                     emit(new BackupEvent.StepCompleted(operation, outcome.step().title(), outcome.elapsed(),
                             Instant.now()));

@@ -34,8 +34,8 @@ import java.util.function.Predicate;
 public final class RestoreExecutor {
     /** Observes steps as they start and end, for progress events. */
     public interface StepListener {
-        /** A step is about to run. */
-        void started(RestoreStep step);
+        /** Step {@code index} of the plan is about to run. */
+        void started(int index, RestoreStep step);
 
         /** A step ended. */
         void ended(RestoreReport.StepOutcome outcome);
@@ -88,7 +88,7 @@ public final class RestoreExecutor {
         List<RestoreReport.StepOutcome> outcomes = new ArrayList<>(earlier.subList(0, Math.min(from, earlier.size())));
         for (int i = from; i < plan.steps().size(); i++) {
             RestoreStep step = plan.steps().get(i);
-            listener.started(step);
+            listener.started(i, step);
             long start = System.nanoTime();
             RestoreReport.StepOutcome outcome;
             try {

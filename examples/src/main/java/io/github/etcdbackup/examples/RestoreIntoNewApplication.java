@@ -51,9 +51,12 @@ public final class RestoreIntoNewApplication {
             if (dryRun) {
                 return null;
             }
-            RestoreReport report = client.restore(plan);
+            // The journal writes the plan and every step down as it runs: if this process dies, another one
+            // continues with client.resume(journal). It refuses to overwrite the journal of an earlier restore.
+            Path journal = dir.resolve("new-etcd.restore-journal");
+            RestoreReport report = client.restore(plan, journal);
             System.out.println(report.describe());         // where it stopped, if it did
-            return report.completed() ? report : client.resume(report);
+            return report.completed() ? report : client.resume(journal);
             // end::restore[]
         }
     }

@@ -1,0 +1,267 @@
+package io.github.etcdbackup.internal;
+
+import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.FileConflictException;
+import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.LocalStorageException;
+import io.github.etcdbackup.RestorePlan;
+import io.github.etcdbackup.RestoreReport;
+import io.github.etcdbackup.RestoreStep;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A restore written down as it runs, so that another process can finish it after this one crashed: the plan itself
+ * (every step, with its data), then one line when a step starts and one when it ends, each line fsynced before the
+ * step goes on. Without it, a restore killed after the charm's {@code restore} action ran and units were added
+ * could only be planned again from the model, which then refuses a multi-unit target, or worse, runs
+ * {@code restore} a second time.
+ *
+ * <p>The header (the plan) is written atomically; a crash in the middle of appending a line leaves a last line with
+ * no newline, which reading ignores. A step that started but never ended is run again on resume: every step first
+ * looks whether its effect is already there. The file is locked while a restore runs from it, so two processes
+ * cannot drive the same restore.
+ */
+public final class RestoreJournal implements AutoCloseable {
+    private static final String MAGIC = "etcd-backup restore journal";
+    private static final String FORMAT = "1";
+
+    private final Path file;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private RestoreJournal(Path file, FileChannel channel, FileLock lock) {
+        this.file = file;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** A journal that was read back: its plan and the steps that ended well. */
+    public record Recovered(RestorePlan plan, List<RestoreReport.StepOutcome> finished) {
+        /** The first step that did not end well: where a resume starts. */
+        public int resumeIndex() {
+            return finished.size();
+        }
+    }
+
+    /**
+     * Starts the journal of a new restore.
+     *
+     * @throws FileConflictException if the file exists: an earlier restore is journaled there
+     */
+    public static RestoreJournal create(Path file, RestorePlan plan) {
+        if (Files.exists(file)) {
+            throw new FileConflictException(file, "holds the journal of an earlier restore; continue it with "
+                    + "client.resume(" + file + "), or move it away to start a new restore");
+        }
+        List<String> lines = new ArrayList<>();
+        lines.add(MAGIC + " " + FORMAT);
+        lines.add("# Written by etcd-backup while a restore runs; do not edit. Continue it with client.resume(path).");
+        LocalSnapshot archive = plan.snapshot();
+        lines.add("archive " + StepCodec.encodeRecord(new LocalSnapshot(archive.file().toAbsolutePath(),
+                archive.sha256(), archive.sizeBytes(), archive.source())));
+        lines.add("target " + StepCodec.enc(plan.targetApplication()));
+        lines.add("juju " + StepCodec.enc(plan.jujuVersion()));
+        lines.add("settle-timeout " + plan.settleTimeout());
+        lines.add("poll-interval " + plan.pollInterval());
+        plan.steps().forEach(step -> lines.add("step " + StepCodec.encode(step)));
+        lines.add("plan-end " + plan.steps().size());
+        AtomicFile.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        return open(file);
+    }
+
+    /**
+     * Opens an existing journal to continue it.
+     *
+     * @throws FileConflictException if another process is running the restore it holds
+     */
+    public static RestoreJournal open(Path file) {
+        try {
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new FileConflictException(file, "another process is running the restore journaled here");
+            }
+            dropTornLine(file, channel);
+            return new RestoreJournal(file, channel, lock);
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Opening", e);
+        }
+    }
+
+    /**
+     * Reads a journal: the plan (its archive checked against the journal's SHA-256) and the steps that ended well.
+     *
+     * @throws InvalidInputException if the file is not a complete journal header
+     */
+    public static Recovered read(Path file) {
+        List<String> lines = completeLines(file);
+        if (lines.isEmpty() || !lines.get(0).equals(MAGIC + " " + FORMAT)) {
+            throw notAJournal(file, "it does not start with \"" + MAGIC + " " + FORMAT + "\"");
+        }
+        Map<String, String> header = new HashMap<>();
+        List<RestoreStep> steps = new ArrayList<>();
+        int i = 1;
+        try {
+            for (; i < lines.size(); i++) {
+                String line = lines.get(i);
+                if (line.startsWith("#")) {
+                    continue;
+                }
+                String key = line.substring(0, line.indexOf(' '));
+                String value = line.substring(key.length() + 1);
+                if (key.equals("step")) {
+                    steps.add(StepCodec.decode(value));
+                } else if (key.equals("plan-end")) {
+                    if (Integer.parseInt(value) != steps.size()) {
+                        throw notAJournal(file, "its plan has " + steps.size() + " steps, not " + value);
+                    }
+                    break;
+                } else {
+                    header.put(key, value);
+                }
+            }
+            if (i == lines.size()) {
+                throw notAJournal(file, "its plan is incomplete");
+            }
+            RestorePlan plan = new RestorePlan(snapshot(header, file), StepCodec.dec(required(file, header, "target")),
+                    StepCodec.dec(required(file, header, "juju")), steps,
+                    Duration.parse(required(file, header, "settle-timeout")),
+                    Duration.parse(required(file, header, "poll-interval")));
+            return new Recovered(plan, finished(plan, lines.subList(i + 1, lines.size())));
+        } catch (InvalidInputException | FileConflictException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw notAJournal(file, "line " + (i + 1) + " cannot be read (" + e.getMessage() + ")");
+        }
+    }
+
+    /** The steps that ended well, in plan order, up to the first that did not. */
+    private static List<RestoreReport.StepOutcome> finished(RestorePlan plan, List<String> events) {
+        Map<Integer, RestoreReport.StepOutcome> ended = new HashMap<>();
+        for (String event : events) {
+            String[] words = event.split(" ");
+            if (words[0].equals("started")) {
+                ended.remove(Integer.parseInt(words[1]));
+            } else if (words[0].equals("ended")) {
+                int index = Integer.parseInt(words[1]);
+                RestoreReport.Result result = RestoreReport.Result.valueOf(words[2]);
+                if (result == RestoreReport.Result.FAILED) {
+                    ended.remove(index);
+                } else {
+                    ended.put(index, new RestoreReport.StepOutcome(index, plan.steps().get(index), result,
+                            Duration.ofMillis(Long.parseLong(words[3])), Optional.empty()));
+                }
+            } else {
+                throw new IllegalArgumentException("unknown event " + words[0]);
+            }
+        }
+        List<RestoreReport.StepOutcome> finished = new ArrayList<>();
+        for (int i = 0; i < plan.steps().size() && ended.containsKey(i); i++) {
+            finished.add(ended.get(i));
+        }
+        return finished;
+    }
+
+    /** The archive the restore started with, checked again: it must still be there with the same bytes. */
+    private static LocalSnapshot snapshot(Map<String, String> header, Path file) {
+        LocalSnapshot snapshot = StepCodec.decodeRecord(LocalSnapshot.class, required(file, header, "archive"));
+        try {
+            return snapshot.verify();
+        } catch (EtcdBackupException e) {
+            throw new FileConflictException(snapshot.file(), "is named by the restore journal " + file
+                    + " but is no longer the archive the restore started with (" + e.getMessage()
+                    + "): put the verified archive back there");
+        }
+    }
+
+    private static String required(Path file, Map<String, String> header, String key) {
+        String value = header.get(key);
+        if (value == null) {
+            throw notAJournal(file, "it has no " + key);
+        }
+        return value;
+    }
+
+    private static InvalidInputException notAJournal(Path file, String why) {
+        return new InvalidInputException("journal", file.toString(), "must be a restore journal written by "
+                + "etcd-backup, but " + why);
+    }
+
+    /** Cuts a last line without a newline (a crash while it was appended), so that the next line starts clean. */
+    private static void dropTornLine(Path file, FileChannel channel) throws IOException {
+        byte[] bytes = Files.readAllBytes(file);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] != '\n') {
+            end--;
+        }
+        if (end < bytes.length) {
+            channel.truncate(end);
+            channel.force(false);
+        }
+    }
+
+    /** Lines that end with a newline: a last line torn by a crash is not one. */
+    private static List<String> completeLines(Path file) {
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Reading", e);
+        }
+        int end = text.lastIndexOf('\n');
+        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
+    }
+
+    /** Records that step {@code index} starts. */
+    public void started(int index) {
+        append("started " + index);
+    }
+
+    /** Records how a step ended. */
+    public void ended(RestoreReport.StepOutcome outcome) {
+        append("ended " + outcome.index() + " " + outcome.result() + " " + outcome.elapsed().toMillis());
+    }
+
+    private void append(String line) {
+        try {
+            ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Appending to", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try (channel) {
+            lock.release();
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Closing", e);
+        }
+    }
+}
