@@ -1,0 +1,144 @@
+package io.github.etcdbackup.transport.jujucli.reliability;
+
+import io.github.etcdbackup.ChecksumMismatchException;
+import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Cut and corrupted streams through the real transport stack: {@code juju ssh ... cat} of the simulator (bash client,
+ * socket, {@code cat} pipe, {@code tail -c +N} on resume), not a fake stream. Each cut ends in a typed error with the
+ * partial file kept under {@code .part} and nothing under the final name; the next download resumes it and the final
+ * file is byte-identical to the unit's. Each flipped byte is caught by the checksum.
+ */
+@Timeout(600)
+class SimulatorCutChecks {
+    static final int CUTS = Integer.getInteger("reliability.simulatorCuts", 200);
+    static final int FLIPS = Integer.getInteger("reliability.simulatorFlips", 30);
+    private static final int[] SIZES = {1, 4096, 65_537, 1 << 20, 5 * (1 << 20) + 3};
+
+    @TempDir
+    static Path work;
+    private static JujuSimulator sim;
+    private static EtcdBackupClient client;
+
+    @BeforeAll
+    static void startModel() {
+        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
+        sim.deploy("etcd", 1);
+        client = EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())
+                .build()).timeout(Duration.ofMinutes(1)).build();
+    }
+
+    @AfterAll
+    static void stopModel() {
+        client.close();
+        sim.close();
+    }
+
+    /** An archive of {@code size} seeded bytes on etcd/0, and the snapshot that names it. */
+    private static Snapshot archiveOnUnit(int index, int size, SplittableRandom random) throws Exception {
+        byte[] bytes = new byte[size];
+        random.nextBytes(bytes);
+        String remote = "/home/ubuntu/etcd-snapshots/etcd-snapshot-cut-" + index + ".tar.gz";
+        Path onUnit = sim.unit("etcd/0").hostPath(remote);
+        Files.createDirectories(onUnit.getParent());
+        Files.write(onUnit, bytes);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return Snapshot.of("etcd/0", remote, sha256);
+    }
+
+    @Test
+    void everyCutEndsTypedAndResumesToTheSameBytes() throws Exception {
+        SplittableRandom random = Seeds.random("simulator-cuts");
+        Set<String> threads = Leaks.libraryThreads();
+        for (int i = 0; i < CUTS; i++) {
+            int size = SIZES[i % SIZES.length];
+            Snapshot snapshot = archiveOnUnit(i, size, random);
+            byte[] expected = Files.readAllBytes(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
+            long cutAt = size == 1 ? 0 : random.nextLong(size);
+            Path dir = work.resolve("cuts-" + i);
+            Ledger.FAULTS_INJECTED.incrementAndGet();
+            sim.cutSshStreamAfter(cutAt, 1);
+            String where = "cut " + i + " of a " + size + "-byte archive at " + cutAt + " (seed " + Seeds.BASE + ")";
+
+            assertThatThrownBy(() -> client.download(snapshot, dir)).as(where)
+                    .isInstanceOf(TransportException.class);
+            Ledger.TYPED_ERRORS.incrementAndGet();
+            Path finalFile = dir.resolve(snapshot.archiveName());
+            assertThat(finalFile).as(where).doesNotExist();
+            Path part = dir.resolve(snapshot.archiveName() + ".part");
+            assertThat(Files.size(part)).as(where).isLessThanOrEqualTo(cutAt);
+
+            LocalSnapshot resumed = client.download(snapshot, dir);
+            if (!java.util.Arrays.equals(Files.readAllBytes(resumed.file()), expected)) {
+                Ledger.CORRUPT_FINAL_FILES.incrementAndGet();
+            }
+            assertThat(Files.readAllBytes(resumed.file())).as(where).isEqualTo(expected);
+            assertThat(part).as(where).doesNotExist();
+            Ledger.RECOVERIES.incrementAndGet();
+            Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
+        }
+        assertNoJujuLeftAndNoThreads(threads);
+        System.out.printf("simulator-cuts: cuts=%d typedErrors=%d resumedByteIdentical=%d sizes=%s%n", CUTS, CUTS,
+                CUTS, java.util.Arrays.toString(SIZES));
+    }
+
+    @Test
+    void everyFlippedByteIsCaughtAndNoFinalFileIsLeft() throws Exception {
+        SplittableRandom random = Seeds.random("simulator-flips");
+        for (int i = 0; i < FLIPS; i++) {
+            int size = SIZES[1 + i % (SIZES.length - 1)];
+            Snapshot snapshot = archiveOnUnit(10_000 + i, size, random);
+            long at = random.nextLong(size);
+            Path dir = work.resolve("flips-" + i);
+            Ledger.FAULTS_INJECTED.incrementAndGet();
+            sim.flipSshByte(at, 1);
+
+            assertThatThrownBy(() -> client.download(snapshot, dir)).as("flip %d at %d", i, at)
+                    .isInstanceOf(ChecksumMismatchException.class);
+            Ledger.TYPED_ERRORS.incrementAndGet();
+            assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+            assertThat(dir.resolve(snapshot.archiveName() + ".part")).doesNotExist();
+            Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
+        }
+        System.out.printf("simulator-flips: flips=%d caught=%d%n", FLIPS, FLIPS);
+    }
+
+    /** No {@code juju} client process of this simulator alive, no library thread beyond those before. */
+    private static void assertNoJujuLeftAndNoThreads(Set<String> threadBaseline) throws InterruptedException {
+        String juju = sim.jujuExecutable().toString();
+        List<ProcessHandle> alive = List.of();
+        for (int i = 0; i < 150; i++) {
+            alive = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                    .filter(p -> p.info().commandLine().map(c -> c.contains(juju)).orElse(false)).toList();
+            if (alive.isEmpty()) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        Ledger.LEAKED_PROCESSES.addAndGet(alive.size());
+        assertThat(alive).as("juju processes left").isEmpty();
+        assertThat(Leaks.checkThreads(threadBaseline)).isEmpty();
+    }
+}
