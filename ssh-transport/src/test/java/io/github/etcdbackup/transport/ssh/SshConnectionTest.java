@@ -128,15 +128,26 @@ class SshConnectionTest {
     @Test
     void anEncryptedKeyWorksWithItsPassphraseAndNeverLeaksIt() {
         Path key = testbed.sshd.encryptedUserKey("correct horse");
-        try (SshTransport transport = testbed.direct().privateKey(key, "correct horse".toCharArray()).build()) {
-            assertThat(health(transport)).contains("is healthy");
+        // Every log event of every logger at every level (sshj's TRACE included) while the passphrases are in use.
+        CapturedLogs.start();
+        List<String> logs;
+        try {
+            try (SshTransport transport = testbed.direct().privateKey(key, "correct horse".toCharArray()).build()) {
+                assertThat(health(transport)).contains("is healthy");
+                assertThat(transport.toString()).doesNotContain("correct horse");
+            }
+            try (SshTransport transport = testbed.direct().privateKey(key, "wrong battery".toCharArray()).build()) {
+                assertThatThrownBy(() -> health(transport))
+                        .isInstanceOf(TransportException.class)
+                        .satisfies(e -> assertThat(stackText(e)).doesNotContain("wrong battery"));
+                assertThat(transport.toString()).doesNotContain("wrong battery");
+            }
+        } finally {
+            logs = CapturedLogs.stop();
         }
-        try (SshTransport transport = testbed.direct().privateKey(key, "wrong battery".toCharArray()).build()) {
-            assertThatThrownBy(() -> health(transport))
-                    .isInstanceOf(TransportException.class)
-                    .satisfies(e -> assertThat(stackText(e)).doesNotContain("wrong battery"));
-            assertThat(transport.toString()).doesNotContain("wrong battery");
-        }
+        assertThat(logs).as("log events captured").hasSizeGreaterThan(20)
+                .anySatisfy(line -> assertThat(line).startsWith("DEBUG net.schmizz"));
+        assertThat(logs).noneMatch(line -> line.contains("correct horse") || line.contains("wrong battery"));
     }
 
     @Test
