@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * One {@code juju} invocation as the simulator sees it: the client's arguments, working directory and
  * {@code JUJU_MODEL}, a stdout that streams straight to the client, a stderr collected for the end, and the exit
- * code the client will exit with.
+ * code the client will exit with. A copy call ({@code scp} from a unit) instead hands the client one local file to
+ * write the bytes into, see {@link #copyInto(Path)}.
  */
 final class Call {
     private final List<String> argv;
@@ -20,14 +21,18 @@ final class Call {
     private final OutputStream stdout;
     private final StringBuilder stderr = new StringBuilder();
     private final Supplier<String> stdinLine;
+    private final boolean copy;
+    private boolean copyStarted;
     private int exitCode;
 
-    Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine) {
+    Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine,
+         boolean copy) {
         this.argv = List.copyOf(argv);
         this.workingDir = workingDir;
         this.modelFromEnv = modelFromEnv;
         this.stdout = stdout;
         this.stdinLine = stdinLine;
+        this.copy = copy;
     }
 
     List<String> argv() {
@@ -57,6 +62,24 @@ final class Call {
 
     OutputStream stdout() {
         return stdout;
+    }
+
+    /**
+     * Tells the client to open {@code destination} (as scp's sink does: O_WRONLY|O_CREAT, so an existing FIFO stays
+     * a FIFO) and returns the stream whose bytes it writes there. Until this is called the client opens nothing, as
+     * scp opens nothing before the unit has sent the file's header.
+     */
+    OutputStream copyInto(Path destination) {
+        if (!copy || copyStarted) {
+            throw new IllegalStateException("not a copy call, or its destination was already sent");
+        }
+        copyStarted = true;
+        out((destination + "\0").getBytes(StandardCharsets.UTF_8));
+        return stdout;
+    }
+
+    boolean copyStarted() {
+        return copyStarted;
     }
 
     void err(String text) {

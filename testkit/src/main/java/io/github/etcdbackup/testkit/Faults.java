@@ -15,6 +15,8 @@ final class Faults {
     private volatile boolean controllerUnreachable;
     private final StreamFault cutSsh = new StreamFault();
     private final StreamFault flipSsh = new StreamFault();
+    private final StreamFault cutScp = new StreamFault();
+    private volatile boolean sudoRequiresPassword;
     private volatile int slowOutputBytesPerSecond;
     private volatile long actionDelayMillis;
 
@@ -75,6 +77,23 @@ final class Faults {
         flipSsh.set(offset, times);
     }
 
+    /** After how many bytes the next {@code juju scp} from a unit stops, or -1; consumes one use of the switch. */
+    long takeScpCut() {
+        return cutScp.take();
+    }
+
+    void cutScp(long afterBytes, int times) {
+        cutScp.set(afterBytes, times);
+    }
+
+    boolean sudoRequiresPassword() {
+        return sudoRequiresPassword;
+    }
+
+    void sudoRequiresPassword(boolean on) {
+        sudoRequiresPassword = on;
+    }
+
     int slowOutputBytesPerSecond() {
         return slowOutputBytesPerSecond;
     }
@@ -91,7 +110,7 @@ final class Faults {
         actionDelayMillis = millis;
     }
 
-    /** A stream fault that applies to a number of {@code juju ssh} calls, then switches itself off. */
+    /** A stream fault that applies to a number of calls, then switches itself off. */
     private static final class StreamFault {
         private long offset = -1;
         private int remaining;

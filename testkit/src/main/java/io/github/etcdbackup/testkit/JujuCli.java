@@ -24,19 +24,42 @@ final class JujuCli {
         this.units = new UnitCommands(model);
     }
 
+    /** How the output of this command line reaches the client. */
+    SimulatorServer.Mode mode(List<String> argv) {
+        if (promptsForStdin(argv)) {
+            return SimulatorServer.Mode.PROMPT;
+        }
+        if (streamsOutput(argv)) {
+            return SimulatorServer.Mode.STREAM;
+        }
+        return copiesToClient(argv) ? SimulatorServer.Mode.COPY : SimulatorServer.Mode.INLINE;
+    }
+
     /** True when this command line will prompt on stdin: 3.x {@code remove-application} without --no-prompt. */
-    boolean promptsForStdin(List<String> argv) {
+    private boolean promptsForStdin(List<String> argv) {
         return !model.isJuju2() && !argv.isEmpty() && argv.get(0).equals("remove-application")
                 && !argv.contains("--no-prompt") && !model.faults().controllerUnreachable();
     }
 
     /** True when the command's stdout is a raw stream (ssh, exec) rather than text printed at the end. */
-    boolean streamsOutput(List<String> argv) {
+    private boolean streamsOutput(List<String> argv) {
         if (argv.isEmpty()) {
             return false;
         }
         String command = argv.get(0);
         return command.equals("ssh") || command.equals("exec") || command.equals("run") && model.isJuju2();
+    }
+
+    /** True for {@code scp} from a unit to the client, whose bytes the client itself writes into the destination. */
+    private boolean copiesToClient(List<String> argv) {
+        if (argv.isEmpty() || !argv.get(0).equals("scp")) {
+            return false;
+        }
+        try {
+            return UnitCommands.downloads(CliArgs.parse(argv));
+        } catch (CliArgs.UsageException e) {
+            return false;
+        }
     }
 
     void handle(Call call) {

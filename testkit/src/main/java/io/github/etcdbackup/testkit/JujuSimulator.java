@@ -45,8 +45,7 @@ public final class JujuSimulator implements AutoCloseable {
         this.model = new SimModel(workDir, jujuVersion);
         JujuCli cli = new JujuCli(model, new StatusView.ModelInfo(modelName, builder.controllerName, "localhost",
                 "default"), builder.defaultRunWait);
-        this.server = new SimulatorServer(workDir.resolve("juju/calls"), cli::handle, cli::promptsForStdin,
-                cli::streamsOutput);
+        this.server = new SimulatorServer(workDir.resolve("juju/calls"), cli::handle, cli::mode);
         try {
             this.juju = writeClient(workDir.resolve("bin"), server.port());
         } catch (RuntimeException e) {
@@ -252,7 +251,26 @@ public final class JujuSimulator implements AutoCloseable {
         model.faults().flipSsh(offset, times);
     }
 
-    /** {@code juju ssh} output trickles at this rate (0 = full speed). */
+    /**
+     * The next {@code times} {@code juju scp} copies from a unit stop after {@code bytes} bytes, as when the SSH
+     * connection drops: what arrived stays in the destination and juju fails with
+     * {@code ERROR exit status 1 (Broken pipe)}, scp's message for a sink whose connection ended mid-file.
+     */
+    public void cutScpStreamAfter(long bytes, int times) {
+        model.faults().cutScp(bytes, times);
+    }
+
+    /**
+     * {@code sudo} in a {@code juju ssh} command asks for a password it cannot read, as on a machine whose
+     * {@code ubuntu} user lost passwordless sudo: it prints what sudo prints without a terminal
+     * ({@code sudo: a terminal is required to read the password; ...} and {@code sudo: a password is required};
+     * {@code sudo -n} only the latter) and the command exits 1. {@code juju exec} runs as root and is not affected.
+     */
+    public void sudoRequiresPassword(boolean required) {
+        model.faults().sudoRequiresPassword(required);
+    }
+
+    /** {@code juju ssh} and {@code juju scp} output trickles at this rate (0 = full speed). */
     public void slowOutput(int bytesPerSecond) {
         model.faults().slowOutputBytesPerSecond(bytesPerSecond);
     }
@@ -273,6 +291,8 @@ public final class JujuSimulator implements AutoCloseable {
         faults.controllerUnreachable(false);
         faults.cutSsh(-1, 0);
         faults.flipSsh(-1, 0);
+        faults.cutScp(-1, 0);
+        faults.sudoRequiresPassword(false);
         faults.slowOutputBytesPerSecond(0);
         faults.actionDelayMillis(0);
         model.legacyHealthAction(false);
@@ -310,9 +330,13 @@ public final class JujuSimulator implements AutoCloseable {
                 + "IFS= read -r -d '' mode <&3 || {\n"
                 + "  echo 'ERROR the Juju simulator closed the connection' >&2; exit 1; }\n"
                 + "case $mode in\n"
-                + "stream)\n"
+                + "stream|copy)\n"
                 + "  IFS= read -r -d '' id <&3\n"
-                + "  cat <&3\n"
+                + "  if [ \"$mode\" = stream ]; then cat <&3\n"
+                + "  else\n"
+                + "    IFS= read -r -d '' dest <&3\n"
+                + "    if [ -n \"$dest\" ]; then cat <&3 > \"$dest\"; fi\n"
+                + "  fi\n"
                 + "  exec 3<&-\n"
                 + "  " + connect.replace("\n  ", "\n    ")
                 + "  printf '%s\\0' JUJUSIM1-RESULT \"$id\" >&3\n"

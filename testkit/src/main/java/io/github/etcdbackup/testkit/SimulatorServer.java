@@ -26,7 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * The loopback server behind the generated {@code juju} script. The client sends
@@ -40,7 +40,11 @@ import java.util.function.Predicate;
  *       {@code E\n} at end of input) for the command's question;</li>
  *   <li>{@code stream} ({@code ssh}, {@code exec}: raw bytes, possibly large): {@code id \0}, then stdout raw
  *       until the connection closes; the client then connects again with {@code JUJUSIM1-RESULT \0 id \0} and
- *       reads {@code exitCode \0 stderr \0}. Bash cannot relay a raw stream itself, so this mode uses {@code cat}.</li>
+ *       reads {@code exitCode \0 stderr \0}. Bash cannot relay a raw stream itself, so this mode uses {@code cat};</li>
+ *   <li>{@code copy} ({@code scp} from a unit): as stream, but after the id comes {@code destination \0} (empty when
+ *       nothing is to be written) and the raw bytes go into that local file, written by the client's {@code cat}:
+ *       like scp's sink, the writer is a process of the {@code juju} call, so killing the call's session stops
+ *       it, and it opens an existing destination (a FIFO included) without replacing it.</li>
  * </ul>
  */
 final class SimulatorServer implements AutoCloseable {
@@ -57,15 +61,18 @@ final class SimulatorServer implements AutoCloseable {
     private final Map<String, Result> results = new ConcurrentHashMap<>();
     private final AtomicLong callIds = new AtomicLong();
     private final Consumer<Call> handler;
-    private final Predicate<List<String>> promptsForStdin;
-    private final Predicate<List<String>> streams;
+    private final Function<List<String>, Mode> modes;
     private final Path callDir;
+
+    /** How a call's output reaches the client; see the class comment. */
+    enum Mode {
+        INLINE, PROMPT, STREAM, COPY
+    }
 
     private record Result(int exitCode, String stderr) {
     }
 
-    SimulatorServer(Path callDir, Consumer<Call> handler, Predicate<List<String>> promptsForStdin,
-                    Predicate<List<String>> streams) {
+    SimulatorServer(Path callDir, Consumer<Call> handler, Function<List<String>, Mode> modes) {
         this.callDir = callDir;
         try {
             Files.createDirectories(callDir);
@@ -73,8 +80,7 @@ final class SimulatorServer implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.handler = handler;
-        this.promptsForStdin = promptsForStdin;
-        this.streams = streams;
+        this.modes = modes;
         try {
             socket = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
         } catch (IOException e) {
@@ -126,15 +132,15 @@ final class SimulatorServer implements AutoCloseable {
             argv.add(readField(in));
         }
         OutputStream out = new BufferedOutputStream(rawOut, 64 * 1024);
-        if (streams.test(argv)) {
-            stream(argv, cwd, model, in, out);
+        Mode mode = modes.apply(argv);
+        if (mode == Mode.STREAM || mode == Mode.COPY) {
+            stream(argv, cwd, model, in, out, mode == Mode.COPY);
             return;
         }
-        boolean prompts = promptsForStdin.test(argv);
-        out.write(((prompts ? "prompt" : "inline") + "\0").getBytes(StandardCharsets.UTF_8));
+        out.write(((mode == Mode.PROMPT ? "prompt" : "inline") + "\0").getBytes(StandardCharsets.UTF_8));
         out.flush();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        Call call = new Call(argv, cwd, model, stdout, () -> readStdinLine(in));
+        Call call = new Call(argv, cwd, model, stdout, () -> readStdinLine(in), false);
         execute(call);
         Path stdoutFile = null;
         if (stdout.size() > 0) {
@@ -153,13 +159,20 @@ final class SimulatorServer implements AutoCloseable {
         }
     }
 
-    private void stream(List<String> argv, Path cwd, String model, InputStream in, OutputStream out)
+    private void stream(List<String> argv, Path cwd, String model, InputStream in, OutputStream out, boolean copy)
             throws IOException {
         String id = String.valueOf(callIds.incrementAndGet());
-        out.write(("stream\0" + id + "\0").getBytes(StandardCharsets.UTF_8));
+        out.write(((copy ? "copy" : "stream") + "\0" + id + "\0").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in));
+        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in), copy);
         execute(call);
+        if (copy && !call.copyStarted()) {
+            try {
+                out.write(0); // no destination: the client writes nothing
+            } catch (IOException clientGone) {
+                LOG.debug("client of call {} went away before its result", id);
+            }
+        }
         // The result must exist before stdout ends: the client asks for it as soon as it sees end-of-file.
         results.put(id, new Result(call.exitCode(), call.stderr()));
         try {

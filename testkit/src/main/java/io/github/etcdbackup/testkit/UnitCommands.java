@@ -1,17 +1,23 @@
 package io.github.etcdbackup.testkit;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Reaching into units: {@code juju ssh} (stdout streamed byte for byte through the ssh fault switches, the remote
- * exit code passed through), {@code juju exec} / 2.9 {@code juju run --unit}, and {@code juju scp} in both
- * directions. Only etcd units have a machine behind them.
+ * exit code passed through, sudo refusing when the unit wants a password), {@code juju exec} / 2.9
+ * {@code juju run --unit}, and {@code juju scp} in both directions. Only etcd units have a machine behind them.
  */
 final class UnitCommands {
     private final SimModel model;
@@ -56,7 +62,8 @@ final class UnitCommands {
         FaultyStream stdout = new FaultyStream(call.stdout(), faults.takeSshCut(), faults.takeSshFlip(),
                 faults.slowOutputBytesPerSecond(), pty);
         StringBuilder stderr = new StringBuilder();
-        int code = UnitShell.run(unit.get().etcd(), String.join(" ", remote), stdout, stderr);
+        int code = UnitShell.run(unit.get().etcd(), String.join(" ", remote), stdout, stderr,
+                faults.sudoRequiresPassword());
         call.err(stderr.toString());
         call.exit(code);
     }
@@ -70,53 +77,145 @@ final class UnitCommands {
             return;
         }
         StringBuilder stderr = new StringBuilder();
-        int code = UnitShell.run(unit.get().etcd(), String.join(" ", command), call.stdout(), stderr);
+        // exec runs as root on the unit: sudo never asks root for a password.
+        int code = UnitShell.run(unit.get().etcd(), String.join(" ", command), call.stdout(), stderr, false);
         call.err(stderr.toString());
         call.exit(code);
     }
 
+    /**
+     * {@code juju scp [-m MODEL] [--] [SCP OPTIONS] SOURCE DESTINATION}, one side a unit, played as Juju runs a
+     * local OpenSSH 9 {@code scp}: SFTP by default, the legacy protocol with {@code -O}. Under the legacy protocol the
+     * remote path goes through the unit's shell (so it may be quoted) and the received name must match the requested
+     * one unless {@code -T}. A download writes into the destination as scp's sink does: opened O_WRONLY|O_CREAT, so
+     * a FIFO stays a FIFO and is read as the bytes arrive; SFTP mode cannot write a FIFO (it seeks before every
+     * write). Errors are Juju's {@code ERROR exit status 1 (<scp's stderr>)}.
+     */
     void scp(Call call, CliArgs args) {
-        List<String> words = args.positionals().stream().filter(w -> !w.startsWith("-")).toList();
-        if (words.size() != 2) {
-            throw new CliArgs.UsageException("the simulator copies exactly one source to one destination");
+        ScpArgs scp = ScpArgs.parse(args);
+        if (isRemote(scp.source()) && !isRemote(scp.destination())) {
+            download(call, scp);
+        } else if (isRemote(scp.destination())) {
+            upload(call, scp);
+        } else {
+            throw new CliArgs.UsageException("at least one of source and destination must be a unit");
         }
-        String source = words.get(0);
-        String destination = words.get(1);
+    }
+
+    /** Whether this {@code scp} command line copies from a unit to the client. */
+    static boolean downloads(CliArgs args) {
+        ScpArgs scp = ScpArgs.parse(args);
+        return isRemote(scp.source()) && !isRemote(scp.destination());
+    }
+
+    private void download(Call call, ScpArgs scp) {
+        Optional<RemotePath> remote = remote(call, scp.source(), scp);
+        if (remote.isEmpty()) {
+            return;
+        }
+        Path source = remote.get().host();
+        if (Files.isDirectory(source)) {
+            call.error("exit status 1 (scp: " + remote.get().path() + ": not a regular file)");
+            return;
+        }
+        if (!Files.isRegularFile(source)) {
+            call.error("exit status 1 (scp: " + remote.get().path() + ": No such file or directory)");
+            return;
+        }
+        if (scp.legacy() && scp.strictNames() && !remote.get().requestedName().equals(source.getFileName().toString())) {
+            // OpenSSH's sink matches the name the unit sends against the last component of the path as typed.
+            call.error("exit status 1 (protocol error: filename does not match request)");
+            return;
+        }
+        Path target = call.local(scp.destination());
+        if (Files.isDirectory(target)) {
+            target = target.resolve(source.getFileName().toString());
+        }
+        if (!Files.isDirectory(target.getParent())) {
+            call.error("exit status 1 (" + target + ": No such file or directory)");
+            return;
+        }
         try {
-            if (isRemote(source)) {
-                Optional<RemotePath> remote = remote(call, source);
-                if (remote.isEmpty()) {
-                    return;
-                }
-                if (!Files.isRegularFile(remote.get().host())) {
-                    call.error("exit status 1 (scp: " + remote.get().path() + ": No such file or directory)");
-                    return;
-                }
-                Path target = call.local(destination);
-                if (Files.isDirectory(target)) {
-                    target = target.resolve(remote.get().host().getFileName().toString());
-                }
-                Files.copy(remote.get().host(), target, StandardCopyOption.REPLACE_EXISTING);
-            } else if (isRemote(destination)) {
-                Optional<RemotePath> remote = remote(call, destination);
-                if (remote.isEmpty()) {
-                    return;
-                }
-                Path local = call.local(source);
-                if (!Files.isRegularFile(local)) {
-                    call.error("exit status 1 (" + source + ": No such file or directory)");
-                    return;
-                }
-                Path target = remote.get().host();
-                if (Files.isDirectory(target)) {
-                    target = target.resolve(local.getFileName().toString());
-                }
-                Files.copy(local, target, StandardCopyOption.REPLACE_EXISTING);
-            } else {
-                throw new CliArgs.UsageException("at least one of source and destination must be a unit");
+            if (!scp.legacy() && Files.exists(target)
+                    && Files.readAttributes(target, BasicFileAttributes.class).isOther()) {
+                // What OpenSSH 9.2's SFTP client prints for a FIFO: it truncates and seeks before writing.
+                call.copyInto(target).flush();
+                call.error("exit status 1 (scp: local ftruncate \"" + target + "\": Invalid argument\n"
+                        + "scp: write local \"" + target + "\": Illegal seek)");
+                return;
+            }
+            Faults faults = model.faults();
+            OutputStream out = new FaultyStream(call.copyInto(target), faults.takeScpCut(), -1,
+                    faults.slowOutputBytesPerSecond(), false);
+            try (InputStream in = Files.newInputStream(source)) {
+                in.transferTo(out);
+                out.flush();
+            } catch (FaultyStream.ConnectionCut cut) {
+                call.error("exit status 1 (Broken pipe)");
+            }
+        } catch (IOException clientGone) {
+            throw new UncheckedIOException(clientGone);
+        }
+    }
+
+    private void upload(Call call, ScpArgs scp) {
+        Optional<RemotePath> remote = remote(call, scp.destination(), scp);
+        if (remote.isEmpty()) {
+            return;
+        }
+        Path local = call.local(scp.source());
+        if (!Files.isRegularFile(local)) {
+            call.error("exit status 1 (" + scp.source() + ": No such file or directory)");
+            return;
+        }
+        Path target = remote.get().host();
+        if (Files.isDirectory(target)) {
+            target = target.resolve(local.getFileName().toString());
+        }
+        try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             InputStream in = Files.newInputStream(local)) {
+            long size = in.transferTo(Channels.newOutputStream(out));
+            if (Files.isRegularFile(target)) {
+                out.truncate(size);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The words of an scp command line: options (after {@code --}, where Juju passes them on to scp) and exactly
+     * one source and one destination.
+     */
+    private record ScpArgs(boolean legacy, boolean strictNames, String source, String destination) {
+        /** scp's options that take a value (OpenSSH 9 getopt string). */
+        private static final String WITH_VALUE = "cDFiJlMoPSX";
+
+        static ScpArgs parse(CliArgs args) {
+            List<String> words = args.positionals();
+            List<String> paths = new ArrayList<>();
+            boolean legacy = false;
+            boolean strictNames = true;
+            for (int i = 0; i < words.size(); i++) {
+                String word = words.get(i);
+                if (!word.startsWith("-") || word.equals("-")) {
+                    paths.add(word);
+                    continue;
+                }
+                for (int j = 1; j < word.length(); j++) {
+                    char option = word.charAt(j);
+                    legacy |= option == 'O';
+                    strictNames &= option != 'T';
+                    if (WITH_VALUE.indexOf(option) >= 0) {
+                        i += j == word.length() - 1 ? 1 : 0;
+                        break;
+                    }
+                }
+            }
+            if (paths.size() != 2) {
+                throw new CliArgs.UsageException("the simulator copies exactly one source to one destination");
+            }
+            return new ScpArgs(legacy, strictNames, paths.get(0), paths.get(1));
         }
     }
 
@@ -125,16 +224,30 @@ final class UnitCommands {
         return colon > 0 && !spec.substring(0, colon).contains(".") || spec.matches("[a-z][a-z0-9-]*/[0-9a-z]+:.*");
     }
 
-    private record RemotePath(String path, Path host) {
+    /**
+     * A unit path as scp reaches it: {@code path} is what the unit's file system sees, {@code requestedName} the last
+     * component as typed (quotes included), which is what OpenSSH's sink compares names against.
+     */
+    private record RemotePath(String path, String requestedName, Path host) {
     }
 
-    private Optional<RemotePath> remote(Call call, String spec) {
+    private Optional<RemotePath> remote(Call call, String spec, ScpArgs scp) {
         String target = spec.substring(0, spec.indexOf(':'));
-        String path = spec.substring(spec.indexOf(':') + 1);
+        String typed = spec.substring(spec.indexOf(':') + 1);
+        String path = typed;
+        if (scp.legacy()) {
+            Optional<String> word = ShellWord.unquote(typed);
+            if (word.isEmpty()) {
+                call.error("exit status 1 (the simulator's unit shell reads one plainly quoted word, not " + typed + ")");
+                return Optional.empty();
+            }
+            path = word.get();
+        }
         if (!path.startsWith("/")) {
             path = "/home/ubuntu/" + path;
         }
         String unitPath = path;
-        return sshTarget(call, target).map(u -> new RemotePath(unitPath, u.etcd().hostPath(unitPath)));
+        String requestedName = typed.substring(typed.lastIndexOf('/') + 1);
+        return sshTarget(call, target).map(u -> new RemotePath(unitPath, requestedName, u.etcd().hostPath(unitPath)));
     }
 }

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * unit's root dir, {@code /snap/bin/etcd.etcdctl} is the host's etcdctl, {@code https://127.0.0.1:2379} is the
  * unit's client URL, and {@code sudo} is dropped (the simulator runs as the test user; CI runs as root).
  * So {@code sudo cat /var/snap/etcd/common/ca.crt} and {@code tail -c +N /home/ubuntu/...} behave as on a unit.
+ * A unit whose sudo wants a password keeps the word and gets a {@code sudo} shell function that refuses as the real
+ * one does without a terminal.
  */
 final class UnitShell {
     private static final Pattern SUDO = Pattern.compile("(^|[;&|(]\\s*)sudo(\\s+-[A-Za-z]+)*\\s+");
@@ -26,13 +28,20 @@ final class UnitShell {
             "(?<![^\\s'\"=<>|;&(:])(/(?:var|home|root|tmp|mnt|media|srv|opt)(?=/|\\s|$|['\";|&<>)])[^\\s'\";|&<>()]*)");
     private static final Pattern ETCDCTL = Pattern.compile("/snap/bin/(?:etcd\\.)?etcdctl\\b");
     private static final Pattern CHARM_ENDPOINT = Pattern.compile("https://127\\.0\\.0\\.1:2379\\b");
+    /** sudo 1.9's words when it needs a password and has no terminal (with {@code -n}, only the second line). */
+    private static final String SUDO_REFUSES = "sudo() {\n"
+            + "  if [ \"$1\" != -n ]; then echo 'sudo: a terminal is required to read the password; either use the -S"
+            + " option to read from standard input or configure an askpass helper' >&2; fi\n"
+            + "  echo 'sudo: a password is required' >&2\n"
+            + "  return 1\n"
+            + "}\n";
 
     private UnitShell() {
     }
 
     /** The shell command with the unit's paths and endpoints mapped onto the host. */
-    static String translate(EtcdUnit unit, String command) {
-        String translated = SUDO.matcher(command).replaceAll("$1");
+    static String translate(EtcdUnit unit, String command, boolean sudoRefuses) {
+        String translated = sudoRefuses ? SUDO_REFUSES + command : SUDO.matcher(command).replaceAll("$1");
         translated = ETCDCTL.matcher(translated).replaceAll(EtcdUnit.ETCDCTL.toString());
         translated = CHARM_ENDPOINT.matcher(translated).replaceAll(unit.clientUrl());
         Matcher paths = UNIT_PATH.matcher(translated);
@@ -48,11 +57,14 @@ final class UnitShell {
      * Runs the command, streaming stdout to {@code stdout} as it comes, and returns the exit status, with stderr
      * (unit paths restored) appended to {@code stderr}. A {@link FaultyStream.ConnectionCut} kills the command
      * and ends like a dropped ssh connection: status 255.
+     *
+     * @param sudoRefuses whether {@code sudo} asks for a password (the command runs as {@code ubuntu} without
+     *                    passwordless sudo)
      */
-    static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr) {
+    static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses) {
         try {
             Files.createDirectories(unit.root().resolve("tmp"));
-            ProcessBuilder builder = new ProcessBuilder("bash", "-c", translate(unit, command))
+            ProcessBuilder builder = new ProcessBuilder("bash", "-c", translate(unit, command, sudoRefuses))
                     .directory(Files.createDirectories(unit.root().resolve("home/ubuntu")).toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().put("HOME", unit.root().resolve("home/ubuntu").toString());

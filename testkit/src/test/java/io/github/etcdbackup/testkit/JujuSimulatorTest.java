@@ -7,14 +7,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -223,6 +229,84 @@ class JujuSimulatorTest {
         sim.slowOutput(0);
         byte[] pty = Juju.run(sim, "ssh", "--pty=true", "etcd/1", "--", "printf", "'a\\nb\\n'").stdout();
         assertThat(new String(pty, StandardCharsets.UTF_8)).isEqualTo("a\r\nb\r\n");
+    }
+
+    @Test
+    void scpWritesIntoAFifoAsTheBytesArriveAndFailsLikeJuju() throws Exception {
+        Path file = sim.unit("etcd/2").dataDir().resolve("member/snap/db");
+        byte[] db = Files.readAllBytes(file);
+        Path unitFile = sim.unit("etcd/2").hostPath("/home/ubuntu/it's here/db copy");
+        Files.createDirectories(unitFile.getParent());
+        Files.write(unitFile, db);
+        String quoted = "'/home/ubuntu/it'\\''s here/db copy'";
+
+        FifoReader legacy = FifoReader.start(dir.resolve("fifo-legacy"));
+        CommandResult copied = Juju.run(sim, "scp", "--", "-O", "-T", "etcd/2:" + quoted, legacy.fifo().toString());
+        assertThat(copied.exitCode()).as(copied.stderr()).isZero();
+        assertThat(legacy.bytes()).isEqualTo(db);
+        assertThat(Files.readAttributes(legacy.fifo(), BasicFileAttributes.class).isOther())
+                .as("still a FIFO").isTrue();
+
+        CommandResult strict = Juju.run(sim, "scp", "--", "-O", "etcd/2:" + quoted, legacy.fifo().toString());
+        assertThat(strict.exitCode()).isEqualTo(1);
+        assertThat(strict.stderr()).isEqualTo("ERROR exit status 1 (protocol error: filename does not match request)\n");
+
+        CommandResult missing = Juju.run(sim, "scp", "-m", "k8s", "--", "-O", "-T", "etcd/2:'/home/ubuntu/nope'",
+                legacy.fifo().toString());
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.stderr()).isEqualTo("ERROR exit status 1 (scp: /home/ubuntu/nope: No such file or directory)\n");
+
+        FifoReader sftp = FifoReader.start(dir.resolve("fifo-sftp"));
+        CommandResult seek = Juju.run(sim, "scp", "etcd/2:/home/ubuntu/it's here/db copy", sftp.fifo().toString());
+        assertThat(seek.exitCode()).isEqualTo(1);
+        assertThat(seek.stderr()).contains("Illegal seek");
+        assertThat(sftp.bytes()).isEmpty();
+
+        sim.cutScpStreamAfter(1000, 1);
+        FifoReader cut = FifoReader.start(dir.resolve("fifo-cut"));
+        CommandResult broken = Juju.run(sim, "scp", "--", "-O", "-T", "etcd/2:" + quoted, cut.fifo().toString());
+        assertThat(broken.exitCode()).isEqualTo(1);
+        assertThat(broken.stderr()).isEqualTo("ERROR exit status 1 (Broken pipe)\n");
+        assertThat(cut.bytes()).isEqualTo(Arrays.copyOf(db, 1000));
+    }
+
+    @Test
+    void sudoThatWantsAPasswordFailsSshButNotScpOrExec() {
+        String unitPath = "/var/snap/etcd/current/member/snap/db";
+        sim.sudoRequiresPassword(true);
+        CommandResult cat = Juju.run(sim, "ssh", "--pty=false", "etcd/1", "--", "sudo", "cat", unitPath);
+        assertThat(cat.exitCode()).isEqualTo(1);
+        assertThat(cat.stdout()).isEmpty();
+        assertThat(cat.stderr()).isEqualTo("sudo: a terminal is required to read the password; either use the -S"
+                + " option to read from standard input or configure an askpass helper\nsudo: a password is required\n");
+        assertThat(Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "-n", "true").stderr())
+                .isEqualTo("sudo: a password is required\n");
+        assertThat(Juju.run(sim, "exec", "--unit", "etcd/1", "--", "sudo", "true").exitCode()).isZero();
+
+        assertThat(Juju.run(sim, "scp", "etcd/1:" + unitPath, dir.resolve("db-without-sudo").toString()).exitCode())
+                .isZero();
+        sim.sudoRequiresPassword(false);
+        assertThat(Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "true").exitCode()).isZero();
+    }
+
+    /** A FIFO and a thread that reads it to its end, as the transport's scp fallback does. */
+    private record FifoReader(Path fifo, CompletableFuture<byte[]> read) {
+        static FifoReader start(Path fifo) {
+            Commands.run(List.of("mkfifo", fifo.toString())).orThrow();
+            CompletableFuture<byte[]> read = CompletableFuture.supplyAsync(
+                    () -> {
+                        try (InputStream in = Files.newInputStream(fifo)) {
+                            return in.readAllBytes();
+                        } catch (IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
+            return new FifoReader(fifo, read);
+        }
+
+        byte[] bytes() throws Exception {
+            return read.get(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -8,7 +8,6 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.internal.InputValidation;
-import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -17,7 +16,7 @@ import io.github.etcdbackup.transport.jujucli.internal.ActionRun;
 import io.github.etcdbackup.transport.jujucli.internal.JujuCli;
 import io.github.etcdbackup.transport.jujucli.internal.JujuModelOperations;
 import io.github.etcdbackup.transport.jujucli.internal.ProcessRunner;
-import io.github.etcdbackup.transport.jujucli.internal.RemoteFileStream;
+import io.github.etcdbackup.transport.jujucli.internal.RemoteFiles;
 import io.github.etcdbackup.transport.jujucli.internal.Tasks;
 
 import java.io.InputStream;
@@ -33,8 +32,9 @@ import java.util.Optional;
 /**
  * Drives the etcd charm through the local {@code juju} CLI, Juju 2.9 ({@code run-action}) or 3.x ({@code run}),
  * detected once from {@code juju version}. Snapshots and health run the charm's {@code snapshot} and {@code health}
- * actions; files are streamed with {@code juju ssh --pty=false UNIT -- sudo cat PATH}; {@link #model()} runs the
- * restore procedure's model commands.
+ * actions; files are streamed with {@code juju ssh --pty=false UNIT -- sudo cat PATH}, or with {@code juju scp} into a
+ * named pipe when sudo is refused (see {@link FileTransfer}); {@link #model()} runs the restore procedure's model
+ * commands.
  *
  * <pre>{@code
  * try (EtcdBackupClient client = EtcdBackupClient.create(JujuCliTransport.builder().model("k8s").build())) {
@@ -53,6 +53,7 @@ public final class JujuCliTransport implements EtcdTransport {
     private static final Duration PROCESS_GRACE = Duration.ofSeconds(30);
 
     private final JujuCli cli;
+    private final RemoteFiles files;
     private final JujuModelOperations modelOperations;
     private final Duration timeout;
     private final Optional<String> model;
@@ -61,6 +62,7 @@ public final class JujuCliTransport implements EtcdTransport {
         Map<String, String> environment = new HashMap<>(System.getenv());
         environment.putAll(builder.environment);
         this.cli = new JujuCli(new ProcessRunner(builder.executable, environment), builder.model);
+        this.files = new RemoteFiles(cli, builder.fileTransfer);
         this.modelOperations = new JujuModelOperations(cli);
         this.timeout = builder.timeout;
         this.model = Optional.ofNullable(builder.model);
@@ -170,8 +172,13 @@ public final class JujuCliTransport implements EtcdTransport {
     }
 
     /**
-     * Streams {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo cat 'PATH'} (or {@code sudo tail -c +N 'PATH'} from
-     * an offset). The path is single-quoted because the remote side runs the words through a shell.
+     * Streams the file the way chosen with {@link Builder#fileTransfer(FileTransfer)}: by default
+     * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo cat 'PATH'} (or {@code sudo tail -c +N 'PATH'} from an
+     * offset), and {@code juju scp} into a named pipe when sudo is refused before the first byte. The path is
+     * single-quoted because the remote side runs it through a shell.
+     *
+     * @throws TransportException if {@code juju scp} failed before it started writing ({@link FileTransfer#SCP}; with
+     *                            {@link FileTransfer#AUTO} the fallback's failure comes from {@code read})
      */
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
@@ -181,14 +188,7 @@ public final class JujuCliTransport implements EtcdTransport {
         if (offset < 0) {
             throw new InvalidInputException("offset", Long.toString(offset), "must be >= 0");
         }
-        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo");
-        if (offset == 0) {
-            argv.add("cat");
-        } else {
-            argv.addAll(List.of("tail", "-c", "+" + (offset + 1)));
-        }
-        argv.add(Shell.quoteAlways(remotePath));
-        return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath);
+        return files.open(unit, remotePath, offset, deadline);
     }
 
     /**
@@ -241,6 +241,7 @@ public final class JujuCliTransport implements EtcdTransport {
         private String model;
         private final Map<String, String> environment = new HashMap<>();
         private Duration timeout = DEFAULT_TIMEOUT;
+        private FileTransfer fileTransfer = FileTransfer.AUTO;
 
         private Builder() {
         }
@@ -285,6 +286,15 @@ public final class JujuCliTransport implements EtcdTransport {
                 throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
             }
             this.timeout = timeout;
+            return this;
+        }
+
+        /**
+         * How files are streamed from the units; default {@link FileTransfer#AUTO} ({@code sudo cat} over
+         * {@code juju ssh}, {@code juju scp} when sudo is refused).
+         */
+        public Builder fileTransfer(FileTransfer fileTransfer) {
+            this.fileTransfer = Objects.requireNonNull(fileTransfer, "fileTransfer");
             return this;
         }
 

@@ -14,7 +14,9 @@ import java.util.OptionalLong;
 /**
  * A replaying fake {@code juju}: a bash script in a temp directory that records the argv of every call (NUL
  * separated, so any byte but NUL survives) and answers {@code juju version} with a chosen version and every other
- * command with a chosen stdout, stderr and exit code. It can also hang, with a child process, to test deadlines.
+ * command with a chosen stdout, stderr and exit code (per sub-command if wanted). Its {@code scp} can write a file
+ * into the destination (its last argument) as scp's sink does. It can also hang, with a child process, to test
+ * deadlines.
  */
 final class FakeJuju {
     private static final String SCRIPT = """
@@ -24,15 +26,21 @@ final class FakeJuju {
             for a in "$@"; do printf '%s\\0' "$a"; done > "$dir/calls/$(printf '%04d' "$n")"
             printf '%s' "${JUJU_DATA-unset}" > "$dir/juju-data"
             if [ "$1" = "version" ]; then cat "$dir/version"; exit 0; fi
-            if [ -f "$dir/stdout.$1" ]; then cat "$dir/stdout.$1"; elif [ -f "$dir/stdout" ]; then cat "$dir/stdout"; fi
-            [ -f "$dir/stderr" ] && cat "$dir/stderr" >&2
+            pick() { if [ -f "$dir/$1.$cmd" ]; then cat "$dir/$1.$cmd"; elif [ -f "$dir/$1" ]; then cat "$dir/$1"; fi; }
+            cmd="$1"
+            pick stdout
+            pick stderr >&2
+            if [ "$cmd" = "scp" ] && [ -f "$dir/scp-file" ]; then
+              for dest in "$@"; do :; done
+              if [ -f "$dir/scp-holds" ]; then exec 4> "$dest"; cat "$dir/scp-file" >&4; else cat "$dir/scp-file" > "$dest"; fi
+            fi
             if [ -f "$dir/hang" ]; then
               echo $$ > "$dir/parent.pid"
               sleep 1000 &
               echo $! > "$dir/child.pid"
               wait
             fi
-            exit "$(cat "$dir/exitcode")"
+            exit "$(pick exitcode)"
             """;
 
     private final Path dir;
@@ -70,6 +78,24 @@ final class FakeJuju {
     /** Answers the sub-command {@code command} (e.g. {@code ssh}) with this stdout instead of the general one. */
     FakeJuju answerFor(String command, byte[] stdout) {
         return write("stdout." + command, stdout);
+    }
+
+    /** Answers the sub-command {@code command} with this stdout, stderr and exit code instead of the general ones. */
+    FakeJuju answerFor(String command, String stdout, String stderr, int exitCode) {
+        answerFor(command, stdout.getBytes(StandardCharsets.UTF_8));
+        write("stderr." + command, stderr.getBytes(StandardCharsets.UTF_8));
+        return write("exitcode." + command, Integer.toString(exitCode).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** {@code juju scp} writes this into its destination (opened as scp's sink does: no replace, a FIFO stays one). */
+    FakeJuju scpWrites(byte[] content) {
+        return write("scp-file", content);
+    }
+
+    /** As {@link #scpWrites}, but keeps the destination open afterwards, for as long as the call lives. */
+    FakeJuju scpWritesAndHolds(byte[] content) {
+        write("scp-holds", new byte[0]);
+        return scpWrites(content);
     }
 
     /** The {@code JUJU_DATA} the last call saw, {@code unset} if none. */

@@ -69,6 +69,11 @@ public final class JujuErrors {
     private static String advice(CommandResult result) {
         String stderr = result.stderr().toLowerCase(Locale.ROOT);
         String what = "'juju " + result.command() + "' failed (exit code " + result.exitCode() + ")";
+        if (result.command().equals("scp") && stderr.contains("error exit status")) {
+            // Juju reached the unit and ran the local scp, which failed: what Juju prints is scp's own error.
+            return what + ": the local scp could not copy the file (its error follows Juju's 'exit status'). It runs"
+                    + " as the unit's ubuntu user without sudo: the file must exist and be readable by that user.";
+        }
         if (stderr.contains("not logged in") || stderr.contains("please enter password")
                 || stderr.contains("cannot log into controller") || stderr.contains("no credentials provided")) {
             return what + ": Juju is not logged in to the controller. Run 'juju login' (or 'juju switch' to the right"

@@ -129,8 +129,35 @@ public final class ProcessRunner {
         return new CommandResult(argv, handler.getExitValue(), stdout.text(), stderr.text());
     }
 
+    /**
+     * Starts {@code juju ARGV...} for a file stream, in a session of its own, with stdin closed (an open stdin would
+     * only keep ssh waiting for input) and stdout sent to {@code stdout}. Tracked, so that {@link #close()} stops it.
+     *
+     * @param description what is streamed, for messages (e.g. {@code etcd/0:/path})
+     * @throws TransportException if it cannot be started
+     */
+    Process startTracked(List<String> argv, ProcessBuilder.Redirect stdout, String description) {
+        requireOpen();
+        ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+        builder.redirectOutput(stdout);
+        LOG.debug("streaming {} {}", executable, Redaction.redact(argv));
+        try {
+            Process process = builder.start();
+            track(process);
+            process.getOutputStream().close();
+            return process;
+        } catch (IOException e) {
+            throw new TransportException(TRANSPORT, "Cannot run '" + executable + "' to stream " + description + ": "
+                    + e.getMessage() + ". Install Juju or give its location with"
+                    + " JujuCliTransport.builder().executable(Path).", e);
+        }
+    }
+
     /** Registers a process started elsewhere (a file stream) so that {@link #close()} stops it too. */
-    void track(Process process) {
+    private void track(Process process) {
         live.add(process);
         if (closed.get()) {
             ProcessTree.kill(process.toHandle());

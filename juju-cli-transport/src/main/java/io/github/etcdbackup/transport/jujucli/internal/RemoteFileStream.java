@@ -2,8 +2,6 @@ package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A remote file as the stdout of {@code juju ssh UNIT -- sudo cat PATH}, handed to the caller as it arrives.
+ * A remote file as the bytes a {@code juju} process delivers, handed to the caller as they arrive: the stdout of
+ * {@code juju ssh UNIT -- sudo cat PATH}, or the FIFO {@code juju scp} writes into (see {@link ScpDownload}).
  *
  * <p>Started with {@link ProcessBuilder}, not commons-exec: commons-exec pumps a child's stdout into an
  * {@code OutputStream} of ours, whereas the core's verified download must pull the bytes itself (constant memory,
@@ -31,31 +30,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (see {@link ProcessTree}) ends that child, so {@code read} sees the end and reports the deadline.
  */
 public final class RemoteFileStream extends InputStream {
-    private static final Logger LOG = LoggerFactory.getLogger(RemoteFileStream.class);
-    private static final int STDERR_LIMIT = 64 * 1024;
     private static final ScheduledExecutorService DEADLINES = deadlineTimer();
 
     private final Process process;
     private final ProcessRunner owner;
-    private final InputStream stdout;
-    private final BoundedBuffer stderr = new BoundedBuffer(STDERR_LIMIT);
-    private final Thread stderrDrain;
+    private final InputStream data;
+    private final StderrDrain stderr;
     private final Deadline deadline;
     private final String description;
+    private final String command;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean expired = new AtomicBoolean();
     private final ScheduledFuture<?> deadlineKill;
+    private long toSkip;
     private boolean verifiedEnd;
 
-    private RemoteFileStream(Process process, ProcessRunner owner, Deadline deadline, String description) {
+    /**
+     * @param data        what the process delivers the file through
+     * @param skip        how many leading bytes to discard (a command that cannot start at an offset)
+     * @param description what is streamed, e.g. {@code etcd/0:/path}
+     * @param command     what delivers it, for messages, e.g. {@code juju ssh}
+     */
+    RemoteFileStream(ProcessRunner owner, Process process, StderrDrain stderr, InputStream data, long skip,
+                     Deadline deadline, String description, String command) {
         this.process = process;
         this.owner = owner;
-        this.stdout = process.getInputStream();
+        this.data = data;
+        this.stderr = stderr;
+        this.toSkip = skip;
         this.deadline = deadline;
         this.description = description;
-        this.stderrDrain = new Thread(this::drainStderr, "juju-ssh-stderr");
-        stderrDrain.setDaemon(true);
-        stderrDrain.start();
+        this.command = command;
         this.deadlineKill = DEADLINES.schedule(() -> {
             expired.set(true);
             ProcessTree.kill(process.toHandle());
@@ -65,7 +70,7 @@ public final class RemoteFileStream extends InputStream {
     private static ScheduledExecutorService deadlineTimer() {
         ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
             Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-            thread.setName("juju-ssh-deadline");
+            thread.setName("juju-stream-deadline");
             thread.setDaemon(true);
             return thread;
         });
@@ -74,44 +79,18 @@ public final class RemoteFileStream extends InputStream {
     }
 
     /**
-     * Starts {@code juju ARGV...} with the runner's executable and environment and returns its stdout; the runner's
-     * {@code close()} stops it too.
+     * Starts {@code juju ARGV...} (an {@code ssh} whose remote command prints the file) with the runner's executable
+     * and environment and returns its stdout; the runner's {@code close()} stops it too.
      *
      * @throws TransportException if the process cannot be started
      */
     public static RemoteFileStream start(ProcessRunner runner, List<String> argv, Deadline deadline,
                                          String description) {
-        runner.requireOpen();
         deadline.check(description);
-        String executable = runner.executable();
-        ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
-        builder.environment().clear();
-        builder.environment().putAll(runner.environment());
-        builder.redirectInput(ProcessBuilder.Redirect.PIPE);
-        LOG.debug("streaming {} {}", executable, Redaction.redact(argv));
-        try {
-            Process process = builder.start();
-            runner.track(process);
-            // Nothing is sent to the remote command; an open stdin would only keep ssh waiting for input.
-            process.getOutputStream().close();
-            return new RemoteFileStream(process, runner, deadline, description);
-        } catch (IOException e) {
-            throw new TransportException(ProcessRunner.TRANSPORT, "Cannot run '" + executable + "' to stream "
-                    + description + ": " + e.getMessage() + ". Install Juju or give its location with"
-                    + " JujuCliTransport.builder().executable(Path).", e);
-        }
-    }
-
-    private void drainStderr() {
-        byte[] buffer = new byte[8192];
-        try (InputStream err = process.getErrorStream()) {
-            int n;
-            while ((n = err.read(buffer)) != -1) {
-                stderr.write(buffer, 0, n);
-            }
-        } catch (IOException ignored) {
-            // The process was killed or closed; what was read so far is kept for the message.
-        }
+        Process process = runner.startTracked(argv, ProcessBuilder.Redirect.PIPE, description);
+        StderrDrain stderr = StderrDrain.start(process, "juju-ssh-stderr");
+        return new RemoteFileStream(runner, process, stderr, process.getInputStream(), 0, deadline, description,
+                "juju ssh");
     }
 
     @Override
@@ -131,7 +110,7 @@ public final class RemoteFileStream extends InputStream {
         }
         int n;
         try {
-            n = stdout.read(buffer, offset, length);
+            n = skipLeadingBytes() ? data.read(buffer, offset, length) : -1;
         } catch (IOException e) {
             throw failure("was cut: " + e.getMessage(), e);
         }
@@ -142,7 +121,26 @@ public final class RemoteFileStream extends InputStream {
         return n;
     }
 
-    /** At end of stdout the process must have exited with 0, or the file is not complete. */
+    /**
+     * Discards the bytes before the offset, through a buffer of its own (the caller's bytes past what {@code read}
+     * returns must stay untouched).
+     *
+     * @return false when the data ended first: the file is shorter than the offset and its remainder is empty, as
+     *         with {@code tail -c +N}
+     */
+    private boolean skipLeadingBytes() throws IOException {
+        byte[] discard = toSkip > 0 ? new byte[(int) Math.min(64 * 1024, toSkip)] : null;
+        while (toSkip > 0) {
+            int n = data.read(discard, 0, (int) Math.min(discard.length, toSkip));
+            if (n == -1) {
+                return false;
+            }
+            toSkip -= n;
+        }
+        return true;
+    }
+
+    /** At end of the data the process must have exited with 0, or the file is not complete. */
     private void checkExit() throws IOException {
         int exitCode;
         try {
@@ -152,8 +150,7 @@ public final class RemoteFileStream extends InputStream {
                 throw failure("did not end before the deadline", null);
             }
             exitCode = process.exitValue();
-            stderrDrain.join(TimeUnit.SECONDS.toMillis(5));
-            if (stderrDrain.isAlive()) {
+            if (!stderr.awaitEnd()) {
                 // A child orphaned by juju still holds stderr: end it, so that neither it nor the drain outlives us.
                 ProcessTree.kill(process.toHandle());
             }
@@ -168,21 +165,26 @@ public final class RemoteFileStream extends InputStream {
             throw failure("was stopped by its deadline", null);
         }
         if (exitCode != 0) {
-            throw failure("failed: 'juju ssh' exited with " + exitCode, null);
+            throw new RemoteCommandFailedException(message("failed: '" + command + "' exited with " + exitCode),
+                    exitCode, stderr.text());
         }
         deadlineKill.cancel(false);
         owner.untrack(process);
     }
 
     private IOException failure(String what, Throwable cause) {
-        String err = stderr.text().strip();
-        IOException e = new IOException("Streaming " + description + " " + what
-                + (expired.get() ? " (deadline " + deadline.timeout() + " passed)" : "")
-                + (err.isEmpty() ? "" : "; stderr: " + tail(err)));
+        IOException e = new IOException(message(what));
         if (cause != null) {
             e.initCause(cause);
         }
         return e;
+    }
+
+    private String message(String what) {
+        String err = stderr.text().strip();
+        return "Streaming " + description + " " + what
+                + (expired.get() ? " (deadline " + deadline.timeout() + " passed)" : "")
+                + (err.isEmpty() ? "" : "; stderr: " + tail(err));
     }
 
     private static String tail(String text) {
@@ -199,10 +201,35 @@ public final class RemoteFileStream extends InputStream {
             }
             owner.untrack(process);
             try {
-                stdout.close();
+                data.close();
             } catch (IOException ignored) {
                 // Closing a pipe of a killed process; nothing more to release.
             }
+        }
+    }
+
+    /**
+     * The process delivered what it could and exited with a non-zero status: a remote command that failed, or
+     * {@code ssh} itself (255). Its exit code and stderr let {@link ScpFallbackStream} decide whether scp can do
+     * better.
+     */
+    static final class RemoteCommandFailedException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final int exitCode;
+        private final transient String stderr;
+
+        RemoteCommandFailedException(String message, int exitCode, String stderr) {
+            super(message);
+            this.exitCode = exitCode;
+            this.stderr = stderr;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+
+        String stderr() {
+            return stderr == null ? "" : stderr;
         }
     }
 }

@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * What the library may leave behind: processes (the fake's pids, and any child of this JVM) and its own threads
- * (commons-exec's executor, pumps and watchdog, and the stderr drainer of a file stream). The deadline timer
- * {@code juju-ssh-deadline} is one shared daemon thread by design and is not counted.
+ * (commons-exec's executor, pumps and watchdog, the stderr drainers of a file stream, the opener of a scp FIFO). The
+ * deadline timer {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
  */
 final class Leaks {
     private static final Duration SETTLE = Duration.ofSeconds(3);
@@ -18,7 +18,8 @@ final class Leaks {
 
     static boolean isLibraryThread(Thread thread) {
         String name = thread.getName();
-        return thread.isAlive() && (name.startsWith("CommonsExec") || name.equals("juju-ssh-stderr"));
+        return thread.isAlive() && (name.startsWith("CommonsExec") || name.equals("juju-ssh-stderr")
+                || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
     }
 
     static Set<String> libraryThreads() {

@@ -7,6 +7,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -66,6 +67,13 @@ class TimeoutChecks {
         }
     }
 
+    private static Object scp(ScriptedJuju juju, Function<JujuCliTransport, Object> call) {
+        try (JujuCliTransport transport = JujuCliTransport.builder().executable(juju.executable())
+                .fileTransfer(FileTransfer.SCP).build()) {
+            return call.apply(transport);
+        }
+    }
+
     private static Object use(ScriptedJuju juju, Function<JujuCliTransport, Object> call) {
         try (JujuCliTransport transport = juju.transport()) {
             return call.apply(transport);
@@ -97,6 +105,8 @@ class TimeoutChecks {
                 TransportException.class));
         s.add(new Scenario("ssh stream under the client: download", "ssh", false,
                 j -> download(j, dir.resolve("downloads-hang")), EtcdBackupException.class));
+        s.add(new Scenario("scp stream: openFile", "scp", false, j -> scp(j, TimeoutChecks::read),
+                OperationTimeoutException.class));
         return s;
     }
 
@@ -113,7 +123,9 @@ class TimeoutChecks {
                         j -> use(j, t -> t.model().orElseThrow().status(Deadline.after(DEADLINE))),
                         OperationTimeoutException.class),
                 new Scenario("ssh stream, juju exits but its child keeps stdout open", "ssh", true,
-                        j -> use(j, TimeoutChecks::read), TransportException.class));
+                        j -> use(j, TimeoutChecks::read), TransportException.class),
+                new Scenario("scp stream, juju exits 0 without writing but its child keeps stderr open", "scp", true,
+                        j -> scp(j, TimeoutChecks::read), TransportException.class));
     }
 
     @Test

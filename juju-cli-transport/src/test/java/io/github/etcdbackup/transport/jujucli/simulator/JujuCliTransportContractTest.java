@@ -3,6 +3,8 @@ package io.github.etcdbackup.transport.jujucli.simulator;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.testing.EtcdTransportContract;
 import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.FakeOpenSsh;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -13,7 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 
-/** The core transport contract, passed by the juju-cli transport against the simulator in both dialects. */
+/**
+ * The core transport contract, passed by the juju-cli transport against the simulator in both dialects, and with
+ * files streamed through {@code juju scp} into a FIFO.
+ */
 @Timeout(300)
 class JujuCliTransportContractTest {
     @TempDir
@@ -45,7 +50,7 @@ class JujuCliTransportContractTest {
     @Nested
     class Juju3 extends Contract {
         Juju3() {
-            super(juju3);
+            super(juju3, FileTransfer.AUTO);
         }
     }
 
@@ -53,15 +58,25 @@ class JujuCliTransportContractTest {
     @Nested
     class Juju29 extends Contract {
         Juju29() {
-            super(juju29);
+            super(juju29, FileTransfer.AUTO);
+        }
+    }
+
+    /** Against Juju 3.x, files through {@code juju scp} (the local OpenSSH pinned to 9.x). */
+    @Nested
+    class Juju3Scp extends Contract {
+        Juju3Scp() {
+            super(juju3, FileTransfer.SCP);
         }
     }
 
     abstract static class Contract extends EtcdTransportContract {
         private final JujuSimulator sim;
+        private final FileTransfer transfer;
 
-        Contract(JujuSimulator sim) {
+        Contract(JujuSimulator sim, FileTransfer transfer) {
             this.sim = sim;
+            this.transfer = transfer;
         }
 
         @AfterEach
@@ -71,7 +86,8 @@ class JujuCliTransportContractTest {
 
         @Override
         protected EtcdTransport newTransport() {
-            return JujuCliTransport.builder().executable(sim.jujuExecutable()).build();
+            return JujuCliTransport.builder().executable(sim.jujuExecutable()).fileTransfer(transfer)
+                    .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build();
         }
 
         @Override
@@ -81,7 +97,11 @@ class JujuCliTransportContractTest {
 
         @Override
         protected void cutNextStreamAfter(long bytes) {
-            sim.cutSshStreamAfter(bytes, 1);
+            if (transfer == FileTransfer.SCP) {
+                sim.cutScpStreamAfter(bytes, 1);
+            } else {
+                sim.cutSshStreamAfter(bytes, 1);
+            }
         }
     }
 }

@@ -1,0 +1,54 @@
+package io.github.etcdbackup.transport.jujucli.internal;
+
+import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
+
+import java.io.InputStream;
+import java.util.List;
+
+/**
+ * Opens remote files the way the transport was built for ({@link FileTransfer}): {@code juju ssh ... sudo cat},
+ * {@code juju scp} through a FIFO, or the first with the second as its fallback. Unit and path are validated by the
+ * caller. Thread-safe.
+ */
+public final class RemoteFiles {
+    private final JujuCli cli;
+    private final FileTransfer transfer;
+    private final ScpDownload scp;
+
+    /**
+     * @param cli      the command vocabulary and runner
+     * @param transfer how files are streamed
+     */
+    public RemoteFiles(JujuCli cli, FileTransfer transfer) {
+        this.cli = cli;
+        this.transfer = transfer;
+        this.scp = new ScpDownload(cli);
+    }
+
+    /** The file from {@code offset}; see {@link FileTransfer} for each way. */
+    public InputStream open(String unit, String remotePath, long offset, Deadline deadline) {
+        return switch (transfer) {
+            case SSH_CAT -> sshCat(unit, remotePath, offset, deadline);
+            case SCP -> scp.open(unit, remotePath, offset, deadline);
+            case AUTO -> new ScpFallbackStream(sshCat(unit, remotePath, offset, deadline),
+                    () -> scp.open(unit, remotePath, offset, deadline), unit + ":" + remotePath);
+        };
+    }
+
+    /**
+     * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo cat 'PATH'} (or {@code sudo tail -c +N 'PATH'} from an
+     * offset). The path is single-quoted because the remote side runs the words through a shell.
+     */
+    private InputStream sshCat(String unit, String remotePath, long offset, Deadline deadline) {
+        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo");
+        if (offset == 0) {
+            argv.add("cat");
+        } else {
+            argv.addAll(List.of("tail", "-c", "+" + (offset + 1)));
+        }
+        argv.add(Shell.quoteAlways(remotePath));
+        return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath);
+    }
+}
