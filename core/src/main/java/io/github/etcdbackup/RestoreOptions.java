@@ -39,13 +39,18 @@ import java.util.regex.Pattern;
  *                            (etcdutl 3.5.8+; refused on etcd 3.4) so that Kubernetes watch caches never see
  *                            revisions go backwards; 0 (the default) leaves revisions as in the snapshot
  * @param remoteDir           SSH only: where the archive is uploaded on each host; default {@code /root}
+ * @param v2Snapshot          Juju only: a verified {@code keys-version=v2} archive whose v2 keys (flannel, older
+ *                            calico) are written into the restored cluster after the charm restored the v3 archive,
+ *                            as the docs advise (snapshot and restore both). The charm's own restore takes one
+ *                            archive and each kind replaces the whole data directory, so the v2 keys are replayed
+ *                            through etcd's v2 API instead: see {@link RestoreStep.ReplayV2Keys}
  */
 public record RestoreOptions(String targetApplication, String sourceApplication, Optional<Integer> units,
                              Optional<String> channel, Optional<String> base, Optional<String> etcdChannel,
                              Optional<String> controlPlane, Optional<List<String>> cniApplications,
                              Optional<String> certificates, boolean restoreIntoExisting, Duration settleTimeout,
                              Duration pollInterval, List<Member> members, Optional<String> clusterToken,
-                             long bumpRevision, String remoteDir) {
+                             long bumpRevision, String remoteDir, Optional<LocalSnapshot> v2Snapshot) {
     private static final Pattern ETCD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern PEER_URL = Pattern.compile("https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}"
             + "[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}])(?::[0-9]{1,5})?");
@@ -102,6 +107,13 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
             throw new InvalidInputException("bump revision", Long.toString(bumpRevision), "must be 0 or more");
         }
         InputValidation.remotePath(remoteDir);
+        Objects.requireNonNull(v2Snapshot, "v2Snapshot");
+        v2Snapshot.ifPresent(v2 -> {
+            if (v2.source().keysVersion() != KeysVersion.V2) {
+                throw new InvalidInputException("v2 snapshot", v2.file().toString(),
+                        "must be a keys-version v2 archive (KeysVersion.V2); the v3 archive is the one to restore");
+            }
+        });
     }
 
     /** A builder with the defaults above. */
@@ -127,6 +139,7 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
         private String clusterToken;
         private long bumpRevision;
         private String remoteDir = "/root";
+        private LocalSnapshot v2Snapshot;
 
         private Builder() {
         }
@@ -221,6 +234,15 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
             return this;
         }
 
+        /**
+         * Juju only: the verified v2 archive taken with the v3 one, whose v2 keys are replayed into the restored
+         * cluster.
+         */
+        public Builder v2Snapshot(LocalSnapshot snapshot) {
+            v2Snapshot = Objects.requireNonNull(snapshot, "snapshot");
+            return this;
+        }
+
         /** SSH only: the directory the archive is uploaded to on each host. */
         public Builder remoteDir(String directory) {
             remoteDir = directory;
@@ -233,7 +255,7 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
                     Optional.ofNullable(channel), Optional.ofNullable(base), Optional.ofNullable(etcdChannel),
                     Optional.ofNullable(controlPlane), Optional.ofNullable(cniApplications),
                     Optional.ofNullable(certificates), restoreIntoExisting, settleTimeout, pollInterval, members,
-                    Optional.ofNullable(clusterToken), bumpRevision, remoteDir);
+                    Optional.ofNullable(clusterToken), bumpRevision, remoteDir, Optional.ofNullable(v2Snapshot));
         }
     }
 }

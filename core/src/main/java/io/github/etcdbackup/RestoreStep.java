@@ -14,7 +14,8 @@ import java.util.Optional;
  */
 public sealed interface RestoreStep
         permits RestoreStep.VerifyArchive, RestoreStep.Deploy, RestoreStep.Integrate, RestoreStep.AttachSnapshot,
-                RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.AddUnits, RestoreStep.CheckHealth,
+                RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.CopyToLeader, RestoreStep.ReplayV2Keys,
+                RestoreStep.AddUnits, RestoreStep.CheckHealth,
                 RestoreStep.UploadArchive, RestoreStep.StopService, RestoreStep.RestoreMember,
                 RestoreStep.StartService, RestoreStep.AwaitHealthy {
 
@@ -159,6 +160,62 @@ public sealed interface RestoreStep
         @Override
         public String title() {
             return "run restore on " + unit;
+        }
+    }
+
+    /**
+     * Copy a verified local archive to the application's leader ({@code juju scp}), into the {@code ubuntu} user's
+     * home, where scp may write. Used for the v2 archive, which the charm's {@code restore} cannot take together with
+     * the v3 one.
+     *
+     * @param application the application; its leader is looked up when the step runs
+     * @param file        the local archive
+     * @param sha256      its SHA-256, checked on the unit after the copy
+     * @param remotePath  where it goes on the leader
+     * @param command     the juju command
+     */
+    record CopyToLeader(String application, Path file, String sha256, String remotePath, String command)
+            implements RestoreStep {
+        /** Validates every field. */
+        public CopyToLeader {
+            Objects.requireNonNull(application, "application");
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(sha256, "sha256");
+            Objects.requireNonNull(remotePath, "remotePath");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "copy " + file.getFileName() + " to the leader of " + application;
+        }
+    }
+
+    /**
+     * Write the v2 keys of a {@code keys-version=v2} archive (flannel, older calico) into the restored cluster,
+     * after the charm restored the v3 archive: on the leader, a throwaway etcd is started from the v2 archive on
+     * loopback (as the charm's own v2 restore does, with {@code --force-new-cluster}), and every v2 key is copied
+     * with its value and remaining TTL into the live cluster through the v2 API, then the throwaway etcd and its
+     * files are removed. Keys already there are overwritten with the archive's value, so running it twice is harmless.
+     *
+     * @param application   the application; its leader is looked up when the step runs
+     * @param remoteArchive the v2 archive on the leader
+     * @param script        the script run there as root
+     * @param command       the juju command
+     */
+    record ReplayV2Keys(String application, String remoteArchive, String script, String command)
+            implements RestoreStep {
+        /** Validates every field. */
+        public ReplayV2Keys {
+            Objects.requireNonNull(application, "application");
+            Objects.requireNonNull(remoteArchive, "remoteArchive");
+            Objects.requireNonNull(script, "script");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "replay the v2 keys of " + remoteArchive + " into " + application;
         }
     }
 

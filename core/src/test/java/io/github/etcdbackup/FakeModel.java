@@ -40,6 +40,8 @@ final class FakeModel implements ModelOperations {
     final Map<String, App> apps = new LinkedHashMap<>();
     final AtomicInteger deploys = new AtomicInteger();
     final AtomicInteger restores = new AtomicInteger();
+    final Map<String, byte[]> copied = new LinkedHashMap<>();
+    final List<String> replays = new ArrayList<>();
     String jujuVersion = "3.4.2";
     volatile boolean placeholderResource;
     volatile boolean neverHealthy;
@@ -170,6 +172,39 @@ final class FakeModel implements ModelOperations {
             throw new ActionFailedException(unit, "4", "failed", "Missing snapshot. See: README.md", 0, "");
         }
         return Map.of();
+    }
+
+    @Override
+    public synchronized void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
+        checkController();
+        try {
+            copied.put(unit + ":" + remotePath, java.nio.file.Files.readAllBytes(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Understands the two scripts the executor runs: {@code sha256sum -- PATH} of a copied file, and the v2 key
+     * replay, which it records.
+     */
+    @Override
+    public synchronized String runAsRoot(String unit, String script, Deadline deadline) {
+        checkController();
+        if (script.startsWith("sha256sum -- ")) {
+            String path = script.substring("sha256sum -- ".length()).replace("'", "");
+            byte[] bytes = copied.get(unit + ":" + path);
+            if (bytes == null) {
+                throw new TransportException("fake", "sha256sum failed", 1, "sha256sum: " + path
+                        + ": No such file or directory", null);
+            }
+            return FakeTransport.sha256(bytes) + "  " + path + "\n";
+        }
+        if (script.contains("replayed $count v2 keys")) {
+            replays.add(unit);
+            return "replayed 3 v2 keys\n";
+        }
+        throw new IllegalStateException("the fake model does not run " + script);
     }
 
     /** Health text of an application with every member healthy. */

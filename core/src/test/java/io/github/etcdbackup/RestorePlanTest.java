@@ -98,6 +98,58 @@ class RestorePlanTest {
         assertThat(events.get(events.size() - 1)).isInstanceOf(BackupEvent.Completed.class);
     }
 
+    private LocalSnapshot v2Backup() throws Exception {
+        transport.archiveContent(TestArchives.v2Archive(TestArchives.bboltLikeDb(8_000, 9), work));
+        return client.download(client.snapshot(SnapshotRequest.builder().unit("etcd/0")
+                .keysVersion(KeysVersion.V2).build()), dir.resolve("v2"));
+    }
+
+    @Test
+    void aV2ArchiveGivenWithTheV3OneIsCopiedToTheLeaderAndItsKeysReplayedBeforeTheCnisAreRelated()
+            throws Exception {
+        LocalSnapshot v2 = v2Backup();
+        RestorePlan plan = client.planRestore(backup, fast().v2Snapshot(v2).build());
+
+        assertThat(plan.steps()).extracting(step -> step.getClass().getSimpleName()).containsSubsequence(
+                "RunRestore", "CopyToLeader", "ReplayV2Keys", "Integrate", "Integrate", "AddUnits");
+        RestoreStep.CopyToLeader copy = (RestoreStep.CopyToLeader) plan.steps().stream()
+                .filter(RestoreStep.CopyToLeader.class::isInstance).findFirst().orElseThrow();
+        assertThat(copy.command()).isEqualTo("juju scp -m k8s -- " + v2.file() + " new-etcd/leader:/home/ubuntu/"
+                + v2.file().getFileName());
+        assertThat(plan.describe()).contains("replay the v2 keys of /home/ubuntu/" + v2.file().getFileName(),
+                "juju ssh -m k8s new-etcd/leader -- sudo bash -c 'set -euo pipefail",
+                "--force-new-cluster", "replayed $count v2 keys");
+
+        Path journal = work.resolve("v2.journal");
+        RestoreReport report = client.restore(plan, journal);
+
+        assertThat(report.completed()).as(report.describe()).isTrue();
+        assertThat(io.github.etcdbackup.internal.RestoreJournal.read(journal).plan())
+                .as("the multi-line script survives the journal").isEqualTo(plan);
+        assertThat(model.copied).containsOnlyKeys("new-etcd/0:/home/ubuntu/" + v2.file().getFileName());
+        assertThat(model.replays).containsExactly("new-etcd/0");
+        assertThat(report.outcomes()).filteredOn(o -> o.step() instanceof RestoreStep.CopyToLeader)
+                .extracting(RestoreReport.StepOutcome::result).containsExactly(RestoreReport.Result.DONE);
+    }
+
+    @Test
+    void aV2ArchiveIsOnlyTakenBesideAV3OneAndNeverOverSsh() throws Exception {
+        LocalSnapshot v2 = v2Backup();
+        assertThatThrownBy(() -> RestoreOptions.builder().v2Snapshot(backup).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("KeysVersion.V2");
+        assertThatThrownBy(() -> client.planRestore(v2, fast().v2Snapshot(v2).build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.whatToDoInstead()).contains("RestoreOptions.v2Snapshot"));
+        FakeTransport overSsh = new FakeTransport();
+        overSsh.hosts(FakeHosts.of(1, "3.4.23"));
+        assertThatThrownBy(() -> EtcdBackupClient.create(overSsh).planRestore(backup, RestoreOptions.builder()
+                .members(List.of(new RestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380")))
+                .v2Snapshot(v2).build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.reason()).contains("only built for the Juju path"));
+        assertThat(model.deploys.get()).isZero();
+    }
+
     @Test
     void aVersionMismatchIsRefusedWithWhatToDoInstead() {
         assertThatThrownBy(() -> client.planRestore(backup, fast().etcdChannel("3.5/stable").build()))

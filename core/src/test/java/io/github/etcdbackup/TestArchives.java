@@ -33,6 +33,19 @@ final class TestArchives {
         return Files.readAllBytes(archive);
     }
 
+    /** A v2 archive as {@code etcdctl backup} leaves it: {@code ./member/snap/db} and one WAL file. */
+    static byte[] v2Archive(byte[] db, Path workDir) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory(workDir, "archive");
+        Path content = Files.createDirectory(dir.resolve("content"));
+        Files.createDirectories(content.resolve("member/snap"));
+        Files.createDirectories(content.resolve("member/wal"));
+        Files.write(content.resolve("member/snap/db"), db);
+        Files.write(content.resolve("member/wal/0000000000000000-0000000000000000.wal"), new byte[4096]);
+        Path archive = dir.resolve("out.tar.gz");
+        run(List.of("tar", "czf", archive.toString(), "-C", content.toString(), "."));
+        return Files.readAllBytes(archive);
+    }
+
     static void run(List<String> argv) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());

@@ -50,6 +50,11 @@ public final class HostRestorePlanner {
             throw new RestoreRefusedException("the SSH restore takes a v3 archive (./db), this one holds v2 keys",
                     "restore a v3 snapshot over SSH; restore v2 data through Juju with the charm's restore action");
         }
+        if (options.v2Snapshot().isPresent()) {
+            throw new RestoreRefusedException("replaying the v2 keys of a second archive is only built for the Juju "
+                    + "path", "restore the v3 archive over SSH now, and the v2 keys through Juju "
+                    + "(RestoreOptions.v2Snapshot) once the controller is back");
+        }
         RestorePlanner.checkArchive(snapshot);
         List<RestoreOptions.Member> members = options.members();
         checkMembers(members);

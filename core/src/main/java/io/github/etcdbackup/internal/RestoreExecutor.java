@@ -10,6 +10,7 @@ import io.github.etcdbackup.RestoreFailedException;
 import io.github.etcdbackup.RestorePlan;
 import io.github.etcdbackup.RestoreReport;
 import io.github.etcdbackup.RestoreStep;
+import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.UnitStatus;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
@@ -173,6 +174,27 @@ public final class RestoreExecutor {
             model.runRestore(restore.unit(), Map.of(), Deadline.after(plan.settleTimeout()));
             return true;
         }
+        if (step instanceof RestoreStep.CopyToLeader copy) {
+            String leader = leaderOf(copy.application(), step);
+            if (remoteSha256(leader, copy.remotePath()).equals(Optional.of(copy.sha256()))) {
+                return false;
+            }
+            model.copyToUnit(leader, copy.file(), copy.remotePath(), call());
+            Optional<String> copied = remoteSha256(leader, copy.remotePath());
+            if (!copied.equals(Optional.of(copy.sha256()))) {
+                throw new RestoreFailedException(step.title(), "the copy on " + leader + " has SHA-256 "
+                        + copied.orElse("(none)") + ", not the archive's " + copy.sha256());
+            }
+            return true;
+        }
+        if (step instanceof RestoreStep.ReplayV2Keys replay) {
+            String leader = leaderOf(replay.application(), step);
+            String output = model.runAsRoot(leader, replay.script(), Deadline.after(plan.settleTimeout()));
+            int keys = V2KeyReplay.replayed(output).orElseThrow(() -> new RestoreFailedException(step.title(),
+                    "the replay on " + leader + " ended without saying how many keys it wrote:\n" + output.strip()));
+            LOG.info("Replayed {} v2 keys into {}", keys, replay.application());
+            return true;
+        }
         if (step instanceof RestoreStep.AddUnits add) {
             int wanted = finalUnits(plan);
             int have = application(add.application()).map(a -> a.units().size()).orElse(0);
@@ -198,6 +220,22 @@ public final class RestoreExecutor {
     private static int finalUnits(RestorePlan plan) {
         RestoreStep last = plan.steps().get(plan.steps().size() - 1);
         return last instanceof RestoreStep.CheckHealth check ? check.members() : 1;
+    }
+
+    private String leaderOf(String application, RestoreStep step) {
+        return application(application).flatMap(a -> a.units().stream().filter(UnitStatus::leader).findFirst())
+                .map(UnitStatus::name).orElseThrow(() -> new RestoreFailedException(step.title(),
+                        "juju status shows no leader for " + application));
+    }
+
+    /** The SHA-256 of a file on a unit, or empty when it is not there. */
+    private Optional<String> remoteSha256(String unit, String path) {
+        try {
+            String out = model.runAsRoot(unit, "sha256sum -- " + Shell.quoteAlways(path), call());
+            return Optional.of(out.strip().split("\\s+")[0]);
+        } catch (TransportException e) {
+            return Optional.empty();
+        }
     }
 
     private Optional<ApplicationStatus> application(String name) {

@@ -2,6 +2,7 @@ package io.github.etcdbackup.internal;
 
 import io.github.etcdbackup.ApplicationStatus;
 import io.github.etcdbackup.ChecksumMismatchException;
+import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.ModelStatus;
 import io.github.etcdbackup.RestoreOptions;
@@ -49,6 +50,7 @@ public final class RestorePlanner {
     /** Builds the plan; see the class comment. */
     public RestorePlan plan(LocalSnapshot snapshot, RestoreOptions options, Deadline deadline) {
         checkArchive(snapshot);
+        options.v2Snapshot().ifPresent(v2 -> checkV2(snapshot, v2));
         ModelStatus status = model.status(deadline);
         Optional<ApplicationStatus> source = status.application(options.sourceApplication());
         Optional<ApplicationStatus> target = status.application(options.targetApplication());
@@ -57,6 +59,7 @@ public final class RestorePlanner {
 
         String etcdChannel = etcdChannel(options, source, deadline);
         checkVersions(snapshot, etcdChannel);
+        options.v2Snapshot().ifPresent(v2 -> checkVersions(v2, etcdChannel));
         int existingUnits = target.map(t -> t.units().size()).orElse(0);
         checkTarget(options, target);
         int units = options.units().orElse(source.map(s -> s.units().size()).filter(n -> n > 0).orElse(1));
@@ -89,6 +92,15 @@ public final class RestorePlanner {
         steps.add(new RestoreStep.RunRestore(leader, juju2
                 ? juju("run-action", leader, "restore", "--wait=" + minutes(options))
                 : juju("run", leader, "restore", "--wait=" + minutes(options))));
+        options.v2Snapshot().ifPresent(v2 -> {
+            // Before the CNIs are related: flannel reads its network config from the v2 keys when it connects.
+            String remote = "/home/ubuntu/" + v2.file().getFileName();
+            steps.add(new RestoreStep.CopyToLeader(app, v2.file(), v2.sha256(), remote,
+                    juju("scp", "--", v2.file().toString(), leader + ":" + remote)));
+            String script = V2KeyReplay.script(remote);
+            steps.add(new RestoreStep.ReplayV2Keys(app, remote, script,
+                    juju("ssh", leader, "--", "sudo", "bash", "-c") + " " + Shell.quoteAlways(script)));
+        });
         for (String other : related) {
             steps.add(integrate(app, other, juju2));
         }
@@ -119,6 +131,15 @@ public final class RestorePlanner {
                     + String.join("; ", problems), "use an archive made by the charm's snapshot action or by "
                     + "this library, with ./db at its root (v3) or a member/ tree (v2)");
         }
+    }
+
+    private static void checkV2(LocalSnapshot snapshot, LocalSnapshot v2) {
+        if (snapshot.source().keysVersion() != KeysVersion.V3) {
+            throw new RestoreRefusedException("the archive to restore is a v2 archive and a second v2 archive was "
+                    + "given", "pass the keys-version v3 archive to planRestore and the v2 one as "
+                    + "RestoreOptions.v2Snapshot(...)");
+        }
+        checkArchive(v2);
     }
 
     private String etcdChannel(RestoreOptions options, Optional<ApplicationStatus> source, Deadline deadline) {

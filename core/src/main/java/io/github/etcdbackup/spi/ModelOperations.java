@@ -56,6 +56,20 @@ public interface ModelOperations {
     String config(String application, String key, Deadline deadline);
 
     /**
+     * Copies a local file to a unit ({@code juju scp FILE UNIT:REMOTE}), as the {@code ubuntu} user: the target must
+     * be somewhere that user may write, such as its home.
+     */
+    void copyToUnit(String unit, Path file, String remotePath, Deadline deadline);
+
+    /**
+     * Runs a bash script as root on a unit ({@code juju ssh UNIT -- sudo bash -c SCRIPT}) and returns its stdout.
+     *
+     * @throws io.github.etcdbackup.TransportException if the script exits with a status other than 0 (the message
+     *                                                 holds its stderr)
+     */
+    String runAsRoot(String unit, String script, Deadline deadline);
+
+    /**
      * Runs the charm's {@code restore} action on a unit (the leader) and waits for it.
      *
      * @param params the action's parameters, e.g. {@code skip-backup=true}; may be empty

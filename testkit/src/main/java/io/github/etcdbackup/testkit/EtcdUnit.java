@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  */
 public final class EtcdUnit {
     private static final Logger LOG = LoggerFactory.getLogger(EtcdUnit.class);
-    private static final Path ETCD = Path.of("/usr/bin/etcd");
+    static final Path ETCD = Path.of("/usr/bin/etcd");
     static final Path ETCDCTL = Path.of("/usr/bin/etcdctl");
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
     private static final Pattern COUNT = Pattern.compile("\"count\":(\\d+)");
@@ -150,6 +150,14 @@ public final class EtcdUnit {
         command.addAll(etcdctlV3Args());
         command.addAll(List.of(args));
         return Commands.run(command, Map.of("ETCDCTL_API", "3"));
+    }
+
+    /** Runs {@code etcdctl} with API v2 (flannel's key space) against this member; failed or not. */
+    public CommandResult etcdctlV2(String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ETCDCTL.toString());
+        command.addAll(List.of(args));
+        return Commands.run(command, etcdctlV2Env());
     }
 
     /** Writes one key through this member. */

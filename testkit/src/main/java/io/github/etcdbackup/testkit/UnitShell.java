@@ -27,6 +27,8 @@ final class UnitShell {
     private static final Pattern UNIT_PATH = Pattern.compile(
             "(?<![^\\s'\"=<>|;&(:])(/(?:var|home|root|tmp|mnt|media|srv|opt)(?=/|\\s|$|['\";|&<>)])[^\\s'\";|&<>()]*)");
     private static final Pattern ETCDCTL = Pattern.compile("/snap/bin/(?:etcd\\.)?etcdctl\\b");
+    /** The snap's own etcd binary, which the charm's v2 restore (and the v2 key replay) start by this path. */
+    private static final Pattern ETCD = Pattern.compile("/snap/etcd/current/bin/etcd\\b");
     private static final Pattern CHARM_ENDPOINT = Pattern.compile("https://127\\.0\\.0\\.1:2379\\b");
     /** sudo 1.9's words when it needs a password and has no terminal (with {@code -n}, only the second line). */
     private static final String SUDO_REFUSES = "sudo() {\n"
@@ -43,6 +45,7 @@ final class UnitShell {
     static String translate(EtcdUnit unit, String command, boolean sudoRefuses) {
         String translated = sudoRefuses ? SUDO_REFUSES + command : SUDO.matcher(command).replaceAll("$1");
         translated = ETCDCTL.matcher(translated).replaceAll(EtcdUnit.ETCDCTL.toString());
+        translated = ETCD.matcher(translated).replaceAll(EtcdUnit.ETCD.toString());
         translated = CHARM_ENDPOINT.matcher(translated).replaceAll(unit.clientUrl());
         Matcher paths = UNIT_PATH.matcher(translated);
         StringBuilder out = new StringBuilder();
@@ -64,6 +67,7 @@ final class UnitShell {
     static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses) {
         try {
             Files.createDirectories(unit.root().resolve("tmp"));
+            Files.createDirectories(unit.root().resolve("var/tmp"));
             ProcessBuilder builder = new ProcessBuilder("bash", "-c", translate(unit, command, sudoRefuses))
                     .directory(Files.createDirectories(unit.root().resolve("home/ubuntu")).toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

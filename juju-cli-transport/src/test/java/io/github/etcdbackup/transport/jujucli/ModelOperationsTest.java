@@ -71,6 +71,31 @@ class ModelOperationsTest {
     }
 
     @Test
+    void copiesToAUnitAndRunsAScriptAsRootWithArgvOnly() throws IOException {
+        FakeJuju juju = new FakeJuju(dir.resolve("juju")).jujuVersion("3.x")
+                .answerFor("ssh", "replayed 2 v2 keys\n", "", 0);
+        ModelOperations model = model(juju, "k8s");
+        Path archive = Files.writeString(dir.resolve("etcd-snapshot-v2.tar.gz"), "x");
+        String script = "echo \"$HOME\"; exit 0\n";
+
+        model.copyToUnit("new-etcd/0", archive, "/home/ubuntu/etcd-snapshot-v2.tar.gz", deadline());
+        String out = model.runAsRoot("new-etcd/0", script, deadline());
+
+        assertThat(out).isEqualTo("replayed 2 v2 keys\n");
+        // The unit's shell splits the words juju ssh joins: the script is one single-quoted word.
+        assertThat(juju.commands()).containsExactly(
+                List.of("scp", "-m", "k8s", "--", archive.toAbsolutePath().toString(),
+                        "new-etcd/0:/home/ubuntu/etcd-snapshot-v2.tar.gz"),
+                List.of("ssh", "-m", "k8s", "--pty=false", "new-etcd/0", "--", "sudo", "bash", "-c",
+                        "'echo \"$HOME\"; exit 0\n'"));
+        assertThatThrownBy(() -> model.copyToUnit("new-etcd/0", archive, "/home/ubuntu/a b;rm -rf ~", deadline()))
+                .isInstanceOf(io.github.etcdbackup.InvalidInputException.class);
+        assertThatThrownBy(() -> model.runAsRoot("-oProxyCommand=x", script, deadline()))
+                .isInstanceOf(io.github.etcdbackup.InvalidInputException.class);
+        assertThat(juju.commands()).hasSize(2);
+    }
+
+    @Test
     void runRestoreUsesTheDialectAndReturnsFlattenedResults() {
         String output = """
                 etcd/0:

@@ -5,6 +5,7 @@ import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.ModelStatus;
 import io.github.etcdbackup.OutputParseException;
 import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelOperations;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
@@ -27,6 +28,7 @@ public final class JujuModelOperations implements ModelOperations {
     private static final Pattern ENDPOINT = Pattern.compile("[a-z][a-z0-9-]{0,63}");
     private static final Pattern CONFIG_KEY = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
     private static final Pattern RESOURCE = Pattern.compile("[a-z][a-z0-9_-]{0,63}");
+    private static final Pattern PLAIN_REMOTE_PATH = Pattern.compile("/[A-Za-z0-9._/-]{1,255}");
     /** Ubuntu releases the etcd charm has run on: Juju 2.9 speaks series, 3.x speaks bases. */
     private static final Map<String, String> SERIES_OF_UBUNTU = Map.of("18.04", "bionic", "20.04", "focal",
             "22.04", "jammy", "24.04", "noble");
@@ -171,6 +173,30 @@ public final class JujuModelOperations implements ModelOperations {
         // Juju prints the raw value and a newline; an empty string value is just the newline.
         return out.endsWith("\r\n") ? out.substring(0, out.length() - 2)
                 : out.endsWith("\n") ? out.substring(0, out.length() - 1) : out;
+    }
+
+    @Override
+    public void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
+        InputValidation.unit(unit);
+        Path absolute = file.toAbsolutePath().normalize();
+        if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
+            throw new InvalidInputException("file", absolute.toString(), "must be a readable regular file");
+        }
+        plainValue("file", absolute.toString());
+        // Unquoted on purpose: scp's SFTP mode takes the path literally and its legacy mode through the unit's shell,
+        // so only a path that means the same to both is accepted.
+        InputValidation.remotePath(remotePath);
+        matching("remote path", remotePath, PLAIN_REMOTE_PATH);
+        cli.runOrFail(cli.argv("scp", "--", absolute.toString(), unit + ":" + remotePath), deadline,
+                "scp " + absolute.getFileName() + " to " + unit);
+    }
+
+    @Override
+    public String runAsRoot(String unit, String script, Deadline deadline) {
+        InputValidation.unit(unit);
+        // juju ssh joins the words and the unit's shell splits them again: the script travels as one quoted word.
+        return cli.runOrFail(cli.argv("ssh", "--pty=false", unit, "--", "sudo", "bash", "-c",
+                Shell.quoteAlways(script)), deadline, "script on " + unit).stdout();
     }
 
     @Override
