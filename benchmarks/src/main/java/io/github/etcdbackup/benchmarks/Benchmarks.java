@@ -52,10 +52,11 @@ import java.util.stream.Stream;
  * {@code bench.only} (e.g. {@code 1,2,4}; default all), {@code bench.profile} (JFR of the downloads, default true),
  * {@code bench.dir} (work directory, deleted at start).
  *
- * <p>The sshd of every benchmark sets {@code SHLVL=1} in its sessions ({@code SetEnv}): bash, started by sshd for
- * each exec, then does not read {@code ~/.bashrc} (bash only sources it for sshd when its shell level is below 2),
- * which on a machine whose {@code .bashrc} runs {@code pyenv init} costs 0.6 to 3 s per session. scp (the SFTP
- * subsystem, {@code internal-sftp}) never starts a shell, so without this the comparison would be unfair.
+ * <p>The sshd of every benchmark (testkit's {@code LocalSshd}) sets {@code SHLVL=1} in its sessions
+ * ({@code SetEnv}): bash, started by sshd for each exec, then does not read {@code ~/.bashrc} (bash only sources it
+ * for sshd when its shell level is below 2), which on a machine whose {@code .bashrc} runs {@code pyenv init} costs
+ * 0.6 to 3 s per session. scp (the SFTP subsystem, {@code internal-sftp}) never starts a shell, so without this the
+ * comparison would be unfair.
  */
 public final class Benchmarks {
     static final int MIB = Integer.getInteger("bench.mib", 2048);
@@ -366,11 +367,6 @@ public final class Benchmarks {
             keys.put("/registry/bench/key-" + i, Base64.getEncoder().encodeToString(value));
         }
         unit.putAll(keys);
-    }
-
-    /** A sshd for benchmarks: exec sessions skip ~/.bashrc (see the class comment). */
-    static LocalSshd sshd(Path dir) {
-        return LocalSshd.builder().config("SetEnv SHLVL=1").start(dir);
     }
 
     static SshTransport.Builder sshTransport(LocalSshd sshd) {

@@ -60,7 +60,7 @@ final class ScaleBenchmark {
                 EtcdCluster cluster = EtcdCluster.start(clusterDir, "etcd", 1);
                 LocalSshd sshd;
                 try {
-                    sshd = Benchmarks.sshd(clusterDir.resolve("sshd"));
+                    sshd = LocalSshd.start(clusterDir.resolve("sshd"));
                 } catch (RuntimeException e) {
                     cluster.close();
                     throw e;

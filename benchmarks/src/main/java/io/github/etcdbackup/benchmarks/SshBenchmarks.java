@@ -34,7 +34,7 @@ final class SshBenchmarks {
 
     void run() throws Exception {
         Path dir = bench.dir().resolve("ssh");
-        try (LocalSshd sshd = Benchmarks.sshd(dir.resolve("sshd"))) {
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
             if (Benchmarks.enabled("1") || Benchmarks.enabled("2")) {
                 throughput(sshd, dir);
             }

@@ -38,6 +38,8 @@ class LocalSshdTest {
             assertThat(result.stdoutText()).isEqualTo("ok\n");
 
             assertThat(ssh(sshd.sshClientArgs(), "exit 7").exitCode()).as("remote exit code").isEqualTo(7);
+            // SetEnv SHLVL=1, raised by the login shell: a level of 2 or more keeps bash from sourcing ~/.bashrc.
+            assertThat(ssh(sshd.sshClientArgs(), "echo $SHLVL").stdoutText()).isEqualTo("2\n");
         }
         assertThat(ProcessHandle.of(pid)).isEmpty();
         assertThat(LeftoverProcesses.etcdOrSshdUnder(dir)).isEmpty();

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * <p>The TLS directory must hold the charm's file names: {@code ca.crt}, {@code client.crt} and {@code client.key}.
  * Every value is validated here, so nothing that reaches a remote shell comes from an unchecked string.
  *
- * @param etcdctl     absolute path of etcdctl on the unit
+ * @param etcdctl     absolute path of etcdctl on the unit; restores use the etcdutl beside it under the matching
+ *                    name ({@code etcd.etcdctl} and {@code etcd.etcdutl}) when there is one
  * @param certDir     directory with {@code ca.crt}, {@code client.crt}, {@code client.key}
  * @param dataDir     the etcd data dir (holds {@code member/})
  * @param snapshotDir where archives go when the request keeps the default target

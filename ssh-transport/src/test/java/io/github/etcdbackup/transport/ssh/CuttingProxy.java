@@ -23,6 +23,7 @@ final class CuttingProxy implements AutoCloseable {
     private final Thread acceptor;
     /** Server-to-client bytes still allowed through before everything is cut; negative when not armed. */
     private final java.util.concurrent.atomic.AtomicLong allowance = new java.util.concurrent.atomic.AtomicLong(-1);
+    private volatile boolean frozen;
 
     private CuttingProxy(ServerSocket server, String targetHost, int targetPort) {
         this.server = server;
@@ -50,7 +51,15 @@ final class CuttingProxy implements AutoCloseable {
         allowance.set(bytes);
     }
 
-    /** Closes every relayed connection now; new connections are still accepted. */
+    /**
+     * Stops relaying in both directions and closes nothing, as a network that silently drops every packet: neither
+     * side hears from the other again. {@link #cutAll()} ends it.
+     */
+    void freeze() {
+        frozen = true;
+    }
+
+    /** Closes every relayed connection now (and ends a freeze); new connections are still accepted. */
     void cutAll() {
         for (Socket socket : sockets) {
             try {
@@ -60,6 +69,7 @@ final class CuttingProxy implements AutoCloseable {
             }
         }
         sockets.clear();
+        frozen = false;
     }
 
     private void acceptLoop() {
@@ -83,6 +93,9 @@ final class CuttingProxy implements AutoCloseable {
                 byte[] buffer = new byte[8192];
                 int n;
                 while ((n = in.read(buffer)) != -1) {
+                    while (frozen && !to.isClosed()) {
+                        Thread.sleep(20);
+                    }
                     long left = toClient ? allowance.get() : -1;
                     if (left >= 0 && n >= left) {
                         out.write(buffer, 0, (int) left);
@@ -98,6 +111,8 @@ final class CuttingProxy implements AutoCloseable {
                 }
             } catch (IOException ignored) {
                 // the other side or cutAll() closed the socket
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } finally {
                 closeQuietly(from);
                 closeQuietly(to);

@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.ssh.internal;
 
 import io.github.etcdbackup.ActionFailedException;
 import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.RestoreRefusedException;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
@@ -10,7 +11,9 @@ import java.util.Locale;
 /**
  * Turns a failed remote script into a typed exception whose message says what to fix. Access problems (sudo) are
  * {@link TransportException}s: the unit was never asked. Problems of the unit itself (no etcdctl, unreadable
- * certificates, a failing etcdctl) are {@link ActionFailedException}s, as the charm's action would report them.
+ * certificates, a failing etcdctl) are {@link ActionFailedException}s, as the charm's action would report them. A
+ * restore the unit's etcd cannot do as asked (a revision bump without etcdutl) is a {@link RestoreRefusedException}:
+ * the script stops before it changes anything.
  */
 final class CommandFailures {
     private CommandFailures() {
@@ -31,6 +34,19 @@ final class CommandFailures {
             return new TransportException(TransportName.SSH, "sudo is not installed on " + unit
                     + ": install it, or use useSudo(false) with a user that can read " + layout.certDir(), exit,
                     stderr, null);
+        }
+        if (exit == Scripts.EXIT_NO_BUMP && stderr.contains("etcd-backup: --bump-revision")) {
+            return new RestoreRefusedException(unit + " has no etcdutl, which --bump-revision/--mark-compacted need"
+                    + " (etcdutl 3.5.8+; looked for " + Scripts.etcdutlBeside(layout.etcdctl()) + ", and on the PATH"
+                    + " for etcd 3.5+); nothing was changed",
+                    "restore without the revision bump (RestoreOptions.bumpRevision) and restart the Kubernetes API"
+                            + " servers afterwards so that their watch caches start over, or first upgrade the unit to"
+                            + " etcd 3.5.8+ with etcdutl beside its etcdctl (UnitLayout.withEtcdctl(...) says where)");
+        }
+        if (exit == Scripts.EXIT_ETCDUTL_MISSING && stderr.contains("etcd-backup:")) {
+            return failed(unit, what + ": etcdctl of this etcd version has no 'snapshot restore' and etcdutl is"
+                    + " not at " + Scripts.etcdutlBeside(layout.etcdctl()) + " nor on the PATH: install etcdutl"
+                    + " there, or point UnitLayout.withEtcdctl(...) at an etcdctl with etcdutl beside it", result);
         }
         if (exit == Scripts.EXIT_ETCDCTL_MISSING && stderr.contains("etcd-backup:")) {
             return failed(unit, what + ": etcdctl is missing or not executable at " + layout.etcdctl()

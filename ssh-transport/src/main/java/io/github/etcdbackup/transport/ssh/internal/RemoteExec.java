@@ -55,7 +55,8 @@ final class RemoteExec implements AutoCloseable {
     /** {@link #run(String, String, Deadline, String)} with {@code stdin} (a local file) as the command's input. */
     ExecResult run(String unit, String command, Path stdin, Deadline deadline, String operation) {
         deadline.check(operation);
-        Session session = connections.openSession(unit, deadline, operation);
+        UnitSession channel = connections.openSession(unit, deadline, operation);
+        Session session = channel.session();
         Session.Command process = null;
         boolean finished = false;
         try {
@@ -85,7 +86,7 @@ final class RemoteExec implements AutoCloseable {
             if (finished) {
                 Closing.quietly(session);
             } else {
-                ChannelStopper.stop(session, process, drainers);
+                ChannelStopper.stop(channel, process, drainers);
             }
         }
     }

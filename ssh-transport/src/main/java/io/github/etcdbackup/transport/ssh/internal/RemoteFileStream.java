@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -15,30 +16,31 @@ import java.util.concurrent.TimeoutException;
 /**
  * The stdout of a remote {@code cat} as a stream. It ends (-1) only once the remote command exited 0; a non-zero
  * exit, a missing exit status (connection cut) or a broken channel is an {@link IOException} from {@code read},
- * never a silent early end. Closing it, the deadline passing, or an interrupt closes the channel.
+ * never a silent early end. Closing it, the deadline passing, or an interrupt closes the channel; a read blocked on
+ * it then ends once the unit confirms the close, or when {@link ChannelStopper} gives the connection up.
  */
 final class RemoteFileStream extends InputStream {
-    private final Session session;
+    private final UnitSession channel;
     private final Session.Command process;
     private final InputStream in;
     private final Future<String> stderr;
     private final Deadline deadline;
     private final String operation;
     private final StreamWatchdog.Guard watchdog;
-    private final java.util.concurrent.Executor closer;
+    private final Executor closer;
     private long bytesRead;
     private boolean ended;
     private volatile boolean closed;
 
-    RemoteFileStream(Session session, Session.Command process, Future<String> stderr, Deadline deadline,
-                     String operation, java.util.concurrent.Executor closer) {
-        this.closer = closer;
-        this.session = session;
+    RemoteFileStream(UnitSession channel, Session.Command process, Future<String> stderr, Deadline deadline,
+                     String operation, Executor closer) {
+        this.channel = channel;
         this.process = process;
         this.in = process.getInputStream();
         this.stderr = stderr;
         this.deadline = deadline;
         this.operation = operation;
+        this.closer = closer;
         this.watchdog = StreamWatchdog.closeAfter(this, deadline.remaining());
     }
 
@@ -55,8 +57,7 @@ final class RemoteFileStream extends InputStream {
             return -1;
         }
         if (closed) {
-            throw new IOException(operation + ": " + (watchdog.fired() ? "the deadline of " + deadline.timeout()
-                    + " passed" : "the stream is closed") + " after " + bytesRead + " bytes");
+            throw closedError();
         }
         int n;
         try {
@@ -69,15 +70,25 @@ final class RemoteFileStream extends InputStream {
             boolean byWatchdog = watchdog.fired();
             close();
             throw new IOException(operation + ": " + (byWatchdog ? "the deadline of " + deadline.timeout()
-                    + " passed" : "the SSH channel broke") + " after " + bytesRead + " bytes", e);
+                    + " passed" : "the SSH connection broke (" + e.getMessage() + ")") + " after " + bytesRead
+                    + " bytes", e);
         }
         if (n == -1) {
+            if (closed) {
+                // The unit confirmed a close made by the deadline or another thread: not the end of the file.
+                throw closedError();
+            }
             checkExit();
             ended = true;
             return -1;
         }
         bytesRead += n;
         return n;
+    }
+
+    private IOException closedError() {
+        return new IOException(operation + ": " + (watchdog.fired() ? "the deadline of " + deadline.timeout()
+                + " passed" : "the stream is closed") + " after " + bytesRead + " bytes");
     }
 
     /** At the end of stdout: the transfer only counts if the remote command said it succeeded. */
@@ -114,10 +125,10 @@ final class RemoteFileStream extends InputStream {
         watchdog.cancel();
         stderr.cancel(true);
         if (ended || process.getExitStatus() != null) {
-            Closing.quietly(session);
+            Closing.quietly(channel.session());
         } else {
             // Abandoned early (or cut, or timed out): do not wait for the remote cat to notice.
-            ChannelStopper.stop(session, process, closer);
+            ChannelStopper.stop(channel, process, closer);
         }
     }
 }

@@ -17,6 +17,7 @@ final class Scripts {
     static final int EXIT_CERT_UNREADABLE = 77;
     static final int EXIT_NO_DATA_DIR = 66;
     static final int EXIT_NO_BUMP = 64;
+    static final int EXIT_ETCDUTL_MISSING = 69;
 
     static final String PATH_KEY = "etcd-backup-path=";
     static final String SHA256_KEY = "etcd-backup-sha256=";
@@ -114,12 +115,16 @@ final class Scripts {
 
     /**
      * Restores a v3 archive as the data dir's {@code member} directory: extracts {@code ./db}, runs
-     * {@code snapshot restore} (etcdctl up to 3.4, etcdutl from 3.5, which moved the command) into a scratch dir
-     * inside the data dir (same file system, so the final move is a rename), moves the old {@code member} aside and
-     * the restored one in, and prints where the old one went. {@code --skip-hash-check} as in the charm: the charm's
-     * archives hold a raw copy of the live db without the hash, and ours was verified end to end with SHA-256.
-     * A positive {@code bumpRevision} adds {@code --bump-revision N --mark-compacted}, which only etcdutl 3.5.8+
-     * has; etcd 3.4 fails with {@link #EXIT_NO_BUMP} before anything moved.
+     * {@code snapshot restore} into a scratch dir inside the data dir (same file system, so the final move is a
+     * rename), moves the old {@code member} aside and the restored one in, and prints where the old one went.
+     * {@code --skip-hash-check} as in the charm: the charm's archives hold a raw copy of the live db without the hash,
+     * and ours was verified end to end with SHA-256.
+     *
+     * <p>The restore tool: etcdutl where the unit has it, else etcdctl (which has {@code snapshot restore} up to
+     * 3.5 and lost it in 3.6). etcdutl is looked for next to etcdctl under the matching name ({@link #etcdutlBeside}),
+     * then, from etcd 3.5 on, on the PATH; an etcdutl on the PATH of an etcd 3.4 unit belongs to another install.
+     * A positive {@code bumpRevision} adds {@code --bump-revision N --mark-compacted}, which only etcdutl (3.5.8+)
+     * has; without one the script fails with {@link #EXIT_NO_BUMP} before anything moved.
      */
     static String restore(UnitLayout layout, String archive, String name, String peerUrl, String initialCluster,
                           String token, long bumpRevision) {
@@ -129,21 +134,35 @@ final class Scripts {
                 + "data=" + quoteAlways(layout.dataDir()) + "\n"
                 + "archive=" + quoteAlways(archive) + "\n"
                 + "[ -f \"$archive\" ] || fail " + EXIT_NO_DATA_DIR + " \"no archive at $archive\"\n"
+                + "version=$(\"$etcdctl\" version | sed -n 's/^etcdctl version: *//p')\n"
+                + "beside=" + quoteAlways(etcdutlBeside(layout.etcdctl())) + "\n"
+                + "etcdutl=$beside\n"
+                + "if [ ! -x \"$etcdutl\" ]; then\n"
+                + "  case \"$version\" in\n"
+                + "    3.[0-4].*) etcdutl= ;;\n"
+                + "    *) etcdutl=$(command -v etcdutl) || etcdutl= ;;\n"
+                + "  esac\n"
+                + "fi\n"
+                + (bumpRevision > 0
+                ? "[ -n \"$etcdutl\" ] || fail " + EXIT_NO_BUMP + " \"--bump-revision needs etcdutl (etcd 3.5.8+):"
+                + " etcd $version has none at $beside nor on the PATH\"\n"
+                + "restore=$etcdutl\n"
+                : "if [ -z \"$etcdutl\" ]; then\n"
+                + "  case \"$version\" in\n"
+                + "    3.[0-5].*) ;;\n"
+                + "    *) fail " + EXIT_ETCDUTL_MISSING + " \"etcd $version restores with etcdutl: none at $beside nor"
+                + " on the PATH\" ;;\n"
+                + "  esac\n"
+                + "fi\n"
+                + "restore=${etcdutl:-$etcdctl}\n")
                 + "mkdir -p \"$data\"\n"
                 + "work=$(mktemp -d \"$data/.etcd-restore.XXXXXXXX\")\n"
                 + "tar xzf \"$archive\" -C \"$work\" ./db\n"
-                + "version=$(\"$etcdctl\" version | sed -n 's/^etcdctl version: *//p')\n"
-                + "case \"$version\" in\n"
-                + (bumpRevision > 0 ? "  3.[0-4].*) fail " + EXIT_NO_BUMP
-                + " \"etcd $version cannot restore with --bump-revision (etcdutl 3.5.8+ can)\" ;;\n"
-                : "  3.[0-4].*) restore=\"$etcdctl\" ;;\n")
-                + "  *) restore=\"$(dirname \"$etcdctl\")/etcdutl\"\n"
-                + "     [ -x \"$restore\" ] || restore=$(command -v etcdutl) || fail " + EXIT_ETCDCTL_MISSING
-                + " \"etcd $version restores with etcdutl, found neither next to $etcdctl nor on PATH\" ;;\n"
-                + "esac\n"
                 + "ETCDCTL_API=3 \"$restore\" snapshot restore \"$work/db\" --skip-hash-check"
-                + " --data-dir \"$work/restored\" --name " + quoteAlways(name) + " --initial-cluster " + quoteAlways(initialCluster)
-                + " --initial-cluster-token " + quoteAlways(token) + " --initial-advertise-peer-urls " + quoteAlways(peerUrl)
+                + " --data-dir \"$work/restored\" --name " + quoteAlways(name)
+                + " --initial-cluster " + quoteAlways(initialCluster)
+                + " --initial-cluster-token " + quoteAlways(token)
+                + " --initial-advertise-peer-urls " + quoteAlways(peerUrl)
                 + bump(bumpRevision) + " >&2\n"
                 + "aside=\n"
                 + "if [ -e \"$data/member\" ]; then\n"
@@ -155,6 +174,15 @@ final class Scripts {
                 + "fi\n"
                 + "mv \"$work/restored/member\" \"$data/member\"\n"
                 + "printf '" + ASIDE_KEY + "%s\\n' \"$aside\"\n";
+    }
+
+    /**
+     * Where etcdutl sits beside {@code etcdctl}: the same name with etcdutl for etcdctl ({@code /usr/bin/etcdutl},
+     * the snap's {@code /snap/bin/etcd.etcdutl}), or {@code etcdutl} in its directory.
+     */
+    static String etcdutlBeside(String etcdctl) {
+        return etcdctl.endsWith("etcdctl") ? etcdctl.substring(0, etcdctl.length() - "etcdctl".length()) + "etcdutl"
+                : etcdctl.substring(0, etcdctl.lastIndexOf('/') + 1) + "etcdutl";
     }
 
     private static String bump(long bumpRevision) {
@@ -169,10 +197,9 @@ final class Scripts {
                                  String initialCluster, String token, long bumpRevision) {
         String data = layout.dataDir();
         String work = data + "/.etcd-restore";
-        // The same choice as the script: etcdctl restores up to 3.4, etcdutl (next to it) from 3.5.
+        // The script's choice on a unit as etcd releases ship: etcdctl up to 3.4, etcdutl beside it from 3.5.
         String etcdctl = layout.etcdctl();
-        String tool = etcdVersion.matches("3\\.[0-4]\\..*") ? etcdctl
-                : etcdctl.substring(0, etcdctl.lastIndexOf('/') + 1) + "etcdutl";
+        String tool = etcdVersion.matches("3\\.[0-4]\\..*") ? etcdctl : etcdutlBeside(etcdctl);
         return "mkdir " + Shell.quote(work)
                 + " && tar xzf " + Shell.quote(archive) + " -C " + Shell.quote(work) + " ./db"
                 + " && ETCDCTL_API=3 " + Shell.quote(tool) + " snapshot restore " + Shell.quote(work + "/db")

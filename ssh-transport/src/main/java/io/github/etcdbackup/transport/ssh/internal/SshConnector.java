@@ -45,6 +45,7 @@ final class SshConnector {
     SshConnector(SshSettings settings) {
         this.settings = settings;
         this.config = AlgorithmPolicy.config();
+        config.setKeepAliveProvider(ReaderWatch.PROVIDER);
     }
 
     /** A connected and authenticated link to {@code host}; the caller owns it. */
@@ -85,6 +86,7 @@ final class SshConnector {
                            DirectConnection via, String operation, AtomicReference<String> cipher) {
         deadline.check(operation);
         SSHClient client = new SSHClient(config);
+        ConnectionEnd.listen(client);
         int timeoutMs = timeoutMillis(deadline);
         client.setConnectTimeout(timeoutMs);
         // Bounds key exchange, authentication and channel opening; SO_TIMEOUT stays 0 so idle reuse is possible.

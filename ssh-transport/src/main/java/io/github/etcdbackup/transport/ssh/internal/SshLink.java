@@ -15,9 +15,26 @@ record SshLink(SSHClient client, SSHClient jump, String cipher) implements AutoC
         return client.isConnected() && client.isAuthenticated() && (jump == null || jump.isConnected());
     }
 
+    /**
+     * Gives the connection up as broken, healthy or not: every stream of every channel on it fails at once with
+     * {@code why}, then both connections close.
+     */
+    void fail(String why) {
+        ConnectionEnd.kill(client.getTransport(), why);
+        if (jump != null) {
+            ConnectionEnd.kill(jump.getTransport(), why);
+        }
+        close();
+    }
+
+    /** Closes both connections; channels still open on them fail, even when sshj's reader thread is gone. */
     @Override
     public void close() {
+        ConnectionEnd.killIfReaderGone(client.getTransport());
         Closing.quietly(client);
-        Closing.quietly(jump);
+        if (jump != null) {
+            ConnectionEnd.killIfReaderGone(jump.getTransport());
+            Closing.quietly(jump);
+        }
     }
 }

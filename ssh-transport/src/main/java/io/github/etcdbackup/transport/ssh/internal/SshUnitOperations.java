@@ -86,11 +86,12 @@ public final class SshUnitOperations implements AutoCloseable {
         }
         String operation = "read " + unit + ":" + path + " from byte " + offset;
         deadline.check(operation);
-        Session session = exec.connections().openSession(unit, deadline, operation);
+        UnitSession channel = exec.connections().openSession(unit, deadline, operation);
+        Session session = channel.session();
         try {
             Session.Command process = session.exec(command(Scripts.readFile(path, offset)));
             Future<String> stderr = exec.drainers().submit(() -> RemoteExec.drain(process.getErrorStream(), true));
-            return new RemoteFileStream(session, process, stderr, deadline, operation, exec.drainers());
+            return new RemoteFileStream(channel, process, stderr, deadline, operation, exec.drainers());
         } catch (IOException | RuntimeException e) {
             Closing.quietly(session);
             if (Thread.currentThread().isInterrupted()) {

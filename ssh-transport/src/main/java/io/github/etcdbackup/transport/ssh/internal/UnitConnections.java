@@ -4,7 +4,6 @@ import io.github.etcdbackup.OperationInterruptedException;
 import io.github.etcdbackup.OperationTimeoutException;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
-import net.schmizz.sshj.connection.channel.direct.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One reusable SSH connection per unit, opened on first use. Many threads may share it: each call gets its own
- * session channel. A connection found dead (a cut network, a restarted sshd) is replaced once, transparently.
+ * session channel. A connection found dead (a cut network, a restarted sshd, a reader thread gone:
+ * {@link ReaderWatch}) is replaced once, transparently.
  */
 final class UnitConnections implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UnitConnections.class);
@@ -30,17 +30,18 @@ final class UnitConnections implements AutoCloseable {
     }
 
     /** A new session channel on the unit's connection. */
-    Session openSession(String unit, Deadline deadline, String operation) {
+    UnitSession openSession(String unit, Deadline deadline, String operation) {
         Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
         SshLink link = slot.link(unit, deadline);
         try {
-            return link.client().startSession();
+            return new UnitSession(link.client().startSession(), link);
         } catch (IOException firstAttempt) {
             // A reused connection may have died since its last use; one fresh connection is worth a try.
             LOG.debug("Session on the connection to {} failed ({}); reconnecting once", unit, firstAttempt.toString());
             slot.discard(link);
+            SshLink fresh = slot.link(unit, deadline);
             try {
-                return slot.link(unit, deadline).client().startSession();
+                return new UnitSession(fresh.client().startSession(), fresh);
             } catch (IOException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new OperationInterruptedException(operation, e);

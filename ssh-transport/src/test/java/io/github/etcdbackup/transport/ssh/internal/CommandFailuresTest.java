@@ -30,6 +30,17 @@ class CommandFailuresTest {
     }
 
     @Test
+    void aMissingEtcdutlIsNotMistakenForAMissingEtcdctl() {
+        // etcd 3.6 dropped 'snapshot restore' from etcdctl; a unit that has no etcdutl cannot restore.
+        ExecResult result = new ExecResult(Scripts.EXIT_ETCDUTL_MISSING, "",
+                "etcd-backup: etcd 3.6.1 restores with etcdutl: none at /snap/bin/etcd.etcdutl nor on the PATH\n");
+        assertThat(CommandFailures.of("etcd/0", "restore a.tar.gz on etcd/0", result, CHARM, "ubuntu", true))
+                .isInstanceOfSatisfying(ActionFailedException.class, e -> assertThat(e.returnCode()).hasValue(69))
+                .hasMessageContaining("etcdutl is not at /snap/bin/etcd.etcdutl")
+                .hasMessageNotContaining("etcdctl is missing");
+    }
+
+    @Test
     void anyOtherFailureIsAFailedActionWithTheStderr() {
         ExecResult result = new ExecResult(1, "", "Error: context deadline exceeded\n");
         assertThat(CommandFailures.of("etcd/0", "snapshot v3 of etcd/0", result, CHARM, "ubuntu", true))

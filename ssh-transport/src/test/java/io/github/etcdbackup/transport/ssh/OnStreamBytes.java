@@ -1,0 +1,74 @@
+package io.github.etcdbackup.transport.ssh;
+
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The real transport, with a fault a test arms for the next stream: once the caller has read the given number of
+ * bytes, the fault runs (cut the network, freeze it, end sshj's reader thread) and reading simply goes on. What the
+ * caller sees afterwards is the transport's own behaviour.
+ */
+final class OnStreamBytes implements EtcdTransport {
+    private record Fault(long afterBytes, Runnable action) {
+    }
+
+    private final EtcdTransport real;
+    private final AtomicReference<Fault> next = new AtomicReference<>();
+
+    OnStreamBytes(EtcdTransport real) {
+        this.real = real;
+    }
+
+    /** Runs {@code action} once the next stream has delivered {@code afterBytes} bytes. */
+    void armNextStream(long afterBytes, Runnable action) {
+        next.set(new Fault(afterBytes, action));
+    }
+
+    @Override
+    public String name() {
+        return real.name();
+    }
+
+    @Override
+    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        return real.takeSnapshot(request, deadline);
+    }
+
+    @Override
+    public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        InputStream in = real.openFile(unit, remotePath, offset, deadline);
+        Fault fault = next.getAndSet(null);
+        return fault == null ? in : new FilterInputStream(in) {
+            private long read;
+            private boolean done;
+
+            @Override
+            public int read(byte[] buffer, int off, int len) throws IOException {
+                int n = super.read(buffer, off, len);
+                read += Math.max(0, n);
+                if (!done && read >= fault.afterBytes()) {
+                    done = true;
+                    fault.action().run();
+                }
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public String healthOutput(String unit, Deadline deadline) {
+        return real.healthOutput(unit, deadline);
+    }
+
+    @Override
+    public void close() {
+        real.close();
+    }
+}
