@@ -6,6 +6,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,8 +47,10 @@ class SimulatorCutChecks {
     static void startModel() {
         sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
         sim.deploy("etcd", 1);
+        // SSH_CAT: a cut before the first byte must be seen as a cut here, not turned into a juju scp fallback
+        // (which ScpOnSimulatorTest covers).
         client = EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())
-                .build()).timeout(Duration.ofMinutes(1)).build();
+                .fileTransfer(FileTransfer.SSH_CAT).build()).timeout(Duration.ofMinutes(1)).build();
     }
 
     @AfterAll
