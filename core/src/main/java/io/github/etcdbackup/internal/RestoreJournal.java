@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,13 +94,10 @@ public final class RestoreJournal implements AutoCloseable {
             FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
             FileLock lock;
             try {
-                lock = channel.tryLock();
-            } catch (OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
+                lock = FileLocks.lockNow(channel, file, "another process is running the restore journaled here");
+            } catch (FileConflictException | IOException e) {
                 channel.close();
-                throw new FileConflictException(file, "another process is running the restore journaled here");
+                throw e;
             }
             dropTornLine(file, channel);
             return new RestoreJournal(file, channel, lock);

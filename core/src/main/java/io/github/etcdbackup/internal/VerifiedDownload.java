@@ -19,7 +19,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -82,7 +81,8 @@ public final class VerifiedDownload {
             return alreadyThere(snapshot, target, model);
         }
         try (FileChannel channel = openPart(part);
-             FileLock lock = lock(channel, part)) {
+             FileLock lock = FileLocks.lockNow(channel, part,
+                     "another download is writing this archive right now")) {
             MessageDigest digest = Sha256.newDigest();
             long offset = resumeOffset(digest, channel, part);
             long total = copy(source, offset, deadline, channel, digest, progress, operation, part);
@@ -120,19 +120,6 @@ public final class VerifiedDownload {
 
     private static FileChannel openPart(Path part) throws IOException {
         return FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    }
-
-    private static FileLock lock(FileChannel channel, Path part) throws IOException {
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            throw new FileConflictException(part, "another download is writing this archive right now");
-        }
-        return lock;
     }
 
     /** Re-hashes what an earlier attempt left and returns where to continue. */

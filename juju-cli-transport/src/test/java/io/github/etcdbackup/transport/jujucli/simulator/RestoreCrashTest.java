@@ -17,9 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 
@@ -43,21 +41,9 @@ class RestoreCrashTest {
 
     @BeforeAll
     static void backUpAClusterWithKnownKeys() throws InterruptedException {
-        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
-        sim.deploy("etcd", 3);
-        sim.deploy("easyrsa", 1);
-        sim.integrate("etcd", "easyrsa");
-        Map<String, String> keys = new LinkedHashMap<>();
-        for (int i = 0; i < KEYS; i++) {
-            keys.put("/registry/configmaps/default/c" + i, "v" + i);
-        }
-        sim.unit("etcd/0").putAll(keys);
-        // The charm copies the live bbolt file, which etcd commits every 100 ms.
-        Thread.sleep(1000);
-        store = work.resolve("backups");
-        try (EtcdBackupClient client = client()) {
-            client.backup("etcd/leader", store);
-        }
+        RestoreModel model = RestoreModel.backedUp(work, KEYS);
+        sim = model.sim();
+        store = model.backup().file().getParent();
     }
 
     @AfterAll

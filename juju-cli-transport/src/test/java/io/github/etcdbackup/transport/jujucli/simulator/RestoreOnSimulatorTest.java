@@ -23,8 +23,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,20 +40,9 @@ class RestoreOnSimulatorTest {
 
     @BeforeAll
     static void backUpAClusterWithKnownKeys() throws InterruptedException {
-        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
-        sim.deploy("etcd", 3);
-        sim.deploy("easyrsa", 1);
-        sim.integrate("etcd", "easyrsa");
-        Map<String, String> keys = new LinkedHashMap<>();
-        for (int i = 0; i < KEYS; i++) {
-            keys.put("/registry/pods/default/p" + i, "v" + i);
-        }
-        sim.unit("etcd/0").putAll(keys);
-        // The charm copies the live bbolt file, which etcd commits every 100 ms.
-        Thread.sleep(1000);
-        try (EtcdBackupClient client = client(event -> { })) {
-            backup = client.backup("etcd/leader", work.resolve("backups"));
-        }
+        RestoreModel model = RestoreModel.backedUp(work, KEYS);
+        sim = model.sim();
+        backup = model.backup();
     }
 
     @AfterAll
