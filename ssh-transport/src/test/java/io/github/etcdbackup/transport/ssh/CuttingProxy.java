@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP relay in front of sshd whose connections a test can cut, as a network failure would: the SSH client sees
@@ -22,7 +23,14 @@ final class CuttingProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     /** Server-to-client bytes still allowed through before everything is cut; negative when not armed. */
-    private final java.util.concurrent.atomic.AtomicLong allowance = new java.util.concurrent.atomic.AtomicLong(-1);
+    private final AtomicLong allowance = new AtomicLong(-1);
+    /** Server-to-client bytes still to relay untouched before one is flipped; negative when not armed. */
+    private final AtomicLong flipIn = new AtomicLong(-1);
+    private volatile int flipMask;
+    /** Server-to-client bytes relayed so far, over every connection. */
+    private final AtomicLong relayedToClient = new AtomicLong();
+    private final AtomicLong armedCutsDone = new AtomicLong();
+    private final AtomicLong flipsDone = new AtomicLong();
     private volatile boolean frozen;
 
     private CuttingProxy(ServerSocket server, String targetHost, int targetPort) {
@@ -52,6 +60,39 @@ final class CuttingProxy implements AutoCloseable {
     }
 
     /**
+     * Lets {@code bytes} more server-to-client bytes through untouched, then XORs the next one with {@code mask}
+     * (1 to 255), as a faulty link that the checksums of TCP and Ethernet both missed.
+     */
+    void flipAfter(long bytes, int mask) {
+        if (mask < 1 || mask > 255) {
+            throw new IllegalArgumentException("mask must be 1 to 255: " + mask);
+        }
+        flipMask = mask;
+        flipIn.set(bytes);
+    }
+
+    /** Forgets an armed cut or flip that has not happened yet. */
+    void disarm() {
+        allowance.set(-1);
+        flipIn.set(-1);
+    }
+
+    /** Server-to-client bytes relayed so far over every connection (what the SSH client received). */
+    long bytesToClient() {
+        return relayedToClient.get();
+    }
+
+    /** How many cuts armed with {@link #cutAfter(long)} have happened. */
+    long cutsDone() {
+        return armedCutsDone.get();
+    }
+
+    /** How many flips armed with {@link #flipAfter(long, int)} have happened. */
+    long flipsDone() {
+        return flipsDone.get();
+    }
+
+    /**
      * Stops relaying in both directions and closes nothing, as a network that silently drops every packet: neither
      * side hears from the other again. {@link #cutAll()} ends it.
      */
@@ -61,14 +102,11 @@ final class CuttingProxy implements AutoCloseable {
 
     /** Closes every relayed connection now (and ends a freeze); new connections are still accepted. */
     void cutAll() {
+        // One by one: a connection accepted meanwhile (a client reconnecting at once) stays tracked, to be cut later.
         for (Socket socket : sockets) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // already closed
-            }
+            closeQuietly(socket);
+            sockets.remove(socket);
         }
-        sockets.clear();
         frozen = false;
     }
 
@@ -96,11 +134,16 @@ final class CuttingProxy implements AutoCloseable {
                     while (frozen && !to.isClosed()) {
                         Thread.sleep(20);
                     }
+                    if (toClient) {
+                        flip(buffer, n);
+                    }
                     long left = toClient ? allowance.get() : -1;
                     if (left >= 0 && n >= left) {
                         out.write(buffer, 0, (int) left);
                         out.flush();
+                        relayedToClient.addAndGet(left);
                         allowance.set(-1);
+                        armedCutsDone.incrementAndGet();
                         cutAll();
                         return;
                     }
@@ -108,6 +151,9 @@ final class CuttingProxy implements AutoCloseable {
                         allowance.addAndGet(-n);
                     }
                     out.write(buffer, 0, n);
+                    if (toClient) {
+                        relayedToClient.addAndGet(n);
+                    }
                 }
             } catch (IOException ignored) {
                 // the other side or cutAll() closed the socket
@@ -120,6 +166,22 @@ final class CuttingProxy implements AutoCloseable {
         }, "cutting-proxy-pump");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** Flips the armed byte if it is among these {@code n}. */
+    private void flip(byte[] buffer, int n) {
+        long in = flipIn.get();
+        if (in < 0) {
+            return;
+        }
+        if (in < n) {
+            if (flipIn.compareAndSet(in, -1)) {
+                buffer[(int) in] ^= (byte) flipMask;
+                flipsDone.incrementAndGet();
+            }
+        } else {
+            flipIn.addAndGet(-n);
+        }
     }
 
     private static void closeQuietly(Socket socket) {

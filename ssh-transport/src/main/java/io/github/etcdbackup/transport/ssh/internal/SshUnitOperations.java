@@ -52,7 +52,7 @@ public final class SshUnitOperations implements AutoCloseable {
         this.sudo = sudo;
         this.user = settings.user();
         this.port = settings.port();
-        this.exec = new RemoteExec(new UnitConnections(new SshConnector(settings), this.hosts));
+        this.exec = new RemoteExec(new UnitConnections(new SshConnector(settings)::connect, this.hosts));
         this.host = new SshHostOperations(this, exec);
     }
 

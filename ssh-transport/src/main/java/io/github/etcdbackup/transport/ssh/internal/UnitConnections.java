@@ -14,17 +14,25 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * One reusable SSH connection per unit, opened on first use. Many threads may share it: each call gets its own
  * session channel. A connection found dead (a cut network, a restarted sshd, a reader thread gone:
- * {@link ReaderWatch}) is replaced once, transparently.
+ * {@link ReaderWatch}) is replaced once, transparently; that includes one that dies between the check and the
+ * channel opening, which sshj reports with an {@code IllegalStateException} ("Not connected") rather than an
+ * {@code IOException}.
  */
 final class UnitConnections implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UnitConnections.class);
 
-    private final SshConnector connector;
+    /** Opens an authenticated connection to a unit: {@link SshConnector#connect}. */
+    @FunctionalInterface
+    interface Connector {
+        SshLink connect(String unit, String host, Deadline deadline);
+    }
+
+    private final Connector connector;
     private final Map<String, String> hosts;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
-    UnitConnections(SshConnector connector, Map<String, String> hosts) {
+    UnitConnections(Connector connector, Map<String, String> hosts) {
         this.connector = connector;
         this.hosts = Map.copyOf(hosts);
     }
@@ -35,14 +43,14 @@ final class UnitConnections implements AutoCloseable {
         SshLink link = slot.link(unit, deadline);
         try {
             return new UnitSession(link.client().startSession(), link);
-        } catch (IOException firstAttempt) {
+        } catch (IOException | IllegalStateException firstAttempt) {
             // A reused connection may have died since its last use; one fresh connection is worth a try.
             LOG.debug("Session on the connection to {} failed ({}); reconnecting once", unit, firstAttempt.toString());
             slot.discard(link);
             SshLink fresh = slot.link(unit, deadline);
             try {
                 return new UnitSession(fresh.client().startSession(), fresh);
-            } catch (IOException e) {
+            } catch (IOException | IllegalStateException e) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new OperationInterruptedException(operation, e);
                 }

@@ -1,0 +1,101 @@
+package io.github.etcdbackup.transport.ssh.internal;
+
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.testkit.LeftoverProcesses;
+import io.github.etcdbackup.testkit.LocalSshd;
+import net.schmizz.sshj.DefaultConfig;
+import net.schmizz.sshj.SSHClient;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The shared per-unit connection, against real OpenSSH. */
+@Timeout(60)
+class UnitConnectionsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aConnectionThatDiesBetweenTheCheckAndTheChannelOpeningIsReplaced() throws Exception {
+        // Found by the reliability suite: right after a cut, sshj's reader ends the transport while a new call is
+        // between SshLink.usable() and startSession(), which then throws IllegalStateException("Not connected"),
+        // not an IOException. That escaped the reconnect and reached the caller untyped.
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
+            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty());
+            SshConnector real = new SshConnector(settings);
+            AtomicReference<DiesAfterChecks> first = new AtomicReference<>();
+            AtomicInteger connects = new AtomicInteger();
+            UnitConnections.Connector connector = (unit, host, deadline) -> {
+                if (connects.incrementAndGet() == 1) {
+                    first.set(DiesAfterChecks.connect(sshd));
+                    return new SshLink(first.get(), null, "");
+                }
+                return real.connect(unit, host, deadline);
+            };
+
+            try (UnitConnections connections = new UnitConnections(connector, Map.of("etcd/0", sshd.host()))) {
+                assertThat(echo(connections)).isEqualTo("ok\n");
+                first.get().diesAfterChecks(1); // usable() passes, startSession() finds it gone
+
+                assertThat(echo(connections)).isEqualTo("ok\n");
+                assertThat(connects).as("connections opened").hasValue(2);
+            }
+        }
+        assertThat(LeftoverProcesses.etcdOrSshdUnder(dir)).isEmpty();
+    }
+
+    private static String echo(UnitConnections connections) throws IOException {
+        UnitSession channel = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)), "echo");
+        try (Session session = channel.session()) {
+            Session.Command echo = session.exec("echo ok");
+            String out = new String(echo.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            echo.join(10, TimeUnit.SECONDS);
+            return out;
+        }
+    }
+
+    /** A real, logged-in connection that can be told to report itself gone after some more checks. */
+    private static final class DiesAfterChecks extends SSHClient {
+        private final AtomicInteger checksLeft = new AtomicInteger(Integer.MAX_VALUE);
+
+        private DiesAfterChecks() {
+            super(new DefaultConfig());
+        }
+
+        static DiesAfterChecks connect(LocalSshd sshd) {
+            DiesAfterChecks client = new DiesAfterChecks();
+            try {
+                client.addHostKeyVerifier(new OpenSSHKnownHosts(sshd.hostKnownHostsFile().toFile()));
+                client.connect(sshd.host(), sshd.port());
+                client.authPublickey(sshd.user(), sshd.userPrivateKey().toString());
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+            return client;
+        }
+
+        void diesAfterChecks(int checks) {
+            checksLeft.set(checks);
+        }
+
+        @Override
+        public boolean isConnected() {
+            return checksLeft.getAndDecrement() > 0 && super.isConnected();
+        }
+    }
+}
