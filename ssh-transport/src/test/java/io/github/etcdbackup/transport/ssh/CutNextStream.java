@@ -1,7 +1,5 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 
@@ -12,16 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * The real SSH transport, connected through a {@link CuttingProxy}, which can cut the network under its next
  * stream. Nothing is faked: what the caller sees after the cut is the transport's own behaviour.
  */
-final class CutNextStream implements EtcdTransport {
+final class CutNextStream extends ForwardingTransport {
     /** Room for the channel-open and exec replies that come before the file's first byte. */
     private static final long CHANNEL_OVERHEAD = 4096;
 
-    private final EtcdTransport real;
     private final CuttingProxy proxy;
     private final AtomicLong cutAfter = new AtomicLong(-1);
 
     CutNextStream(EtcdTransport real, CuttingProxy proxy) {
-        this.real = real;
+        super(real);
         this.proxy = proxy;
     }
 
@@ -31,31 +28,11 @@ final class CutNextStream implements EtcdTransport {
     }
 
     @Override
-    public String name() {
-        return real.name();
-    }
-
-    @Override
-    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
-        return real.takeSnapshot(request, deadline);
-    }
-
-    @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
         long bytes = cutAfter.getAndSet(-1);
         if (bytes >= 0) {
             proxy.cutAfter(bytes + CHANNEL_OVERHEAD);
         }
         return real.openFile(unit, remotePath, offset, deadline);
-    }
-
-    @Override
-    public String healthOutput(String unit, Deadline deadline) {
-        return real.healthOutput(unit, deadline);
-    }
-
-    @Override
-    public void close() {
-        real.close();
     }
 }

@@ -1,7 +1,5 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 
@@ -15,30 +13,19 @@ import java.util.concurrent.atomic.AtomicReference;
  * bytes, the fault runs (cut the network, freeze it, end sshj's reader thread) and reading simply goes on. What the
  * caller sees afterwards is the transport's own behaviour.
  */
-final class OnStreamBytes implements EtcdTransport {
+final class OnStreamBytes extends ForwardingTransport {
     private record Fault(long afterBytes, Runnable action) {
     }
 
-    private final EtcdTransport real;
     private final AtomicReference<Fault> next = new AtomicReference<>();
 
     OnStreamBytes(EtcdTransport real) {
-        this.real = real;
+        super(real);
     }
 
     /** Runs {@code action} once the next stream has delivered {@code afterBytes} bytes. */
     void armNextStream(long afterBytes, Runnable action) {
         next.set(new Fault(afterBytes, action));
-    }
-
-    @Override
-    public String name() {
-        return real.name();
-    }
-
-    @Override
-    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
-        return real.takeSnapshot(request, deadline);
     }
 
     @Override
@@ -60,15 +47,5 @@ final class OnStreamBytes implements EtcdTransport {
                 return n;
             }
         };
-    }
-
-    @Override
-    public String healthOutput(String unit, Deadline deadline) {
-        return real.healthOutput(unit, deadline);
-    }
-
-    @Override
-    public void close() {
-        real.close();
     }
 }
