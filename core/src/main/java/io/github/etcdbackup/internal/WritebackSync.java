@@ -29,6 +29,7 @@ final class WritebackSync implements AutoCloseable {
 
     private final FileChannel channel;
     private ExecutorService thread;
+    private Thread worker;
     private Future<?> running;
     private long sinceLast;
 
@@ -73,10 +74,10 @@ final class WritebackSync implements AutoCloseable {
     private ExecutorService thread() {
         if (thread == null) {
             thread = Executors.newSingleThreadExecutor(runnable -> {
-                Thread t = Executors.defaultThreadFactory().newThread(runnable);
-                t.setName("etcd-backup-writeback");
-                t.setDaemon(true);
-                return t;
+                worker = Executors.defaultThreadFactory().newThread(runnable);
+                worker.setName("etcd-backup-writeback");
+                worker.setDaemon(true);
+                return worker;
             });
         }
         return thread;
@@ -94,7 +95,10 @@ final class WritebackSync implements AutoCloseable {
         }
         thread.shutdown();
         try {
-            thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            // The pool reports termination a moment before its thread has ended: wait for the thread itself.
+            if (thread.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                worker.join(TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
