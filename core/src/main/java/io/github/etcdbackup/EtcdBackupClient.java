@@ -224,7 +224,11 @@ public final class EtcdBackupClient implements AutoCloseable {
         }
     }
 
-    /** Continues a restore from the step that failed (or the first that did not run). */
+    /**
+     * Continues a restore from the step that failed (or the first that did not run), in this process. It writes no
+     * journal: to continue a restore started with {@link #restore(RestorePlan, Path)}, use {@link #resume(Path)},
+     * so that the journal keeps up.
+     */
     public RestoreReport resume(RestoreReport report) {
         Objects.requireNonNull(report, "report");
         return execute(report.plan(), report.resumeIndex(), report.outcomes(), Optional.empty());
@@ -241,9 +245,10 @@ public final class EtcdBackupClient implements AutoCloseable {
      */
     public RestoreReport resume(Path journal) {
         Objects.requireNonNull(journal, "journal");
-        RestoreJournal.Recovered recovered = RestoreJournal.read(journal);
-        try (RestoreJournal appended = RestoreJournal.open(journal)) {
-            return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(appended));
+        // Locked before it is read: what it says cannot change under this process.
+        try (RestoreJournal locked = RestoreJournal.open(journal)) {
+            RestoreJournal.Recovered recovered = locked.recovered();
+            return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(locked));
         }
     }
 

@@ -198,18 +198,18 @@ public sealed interface RestoreStep
      * with its value and remaining TTL into the live cluster through the v2 API, then the throwaway etcd and its
      * files are removed. Keys already there are overwritten with the archive's value, so running it twice is harmless.
      *
+     * <p>The script run is made again from {@code remoteArchive} when the step runs, never taken from a stored plan:
+     * a journal edited by hand cannot make it run something else as root.
+     *
      * @param application   the application; its leader is looked up when the step runs
      * @param remoteArchive the v2 archive on the leader
-     * @param script        the script run there as root
-     * @param command       the juju command
+     * @param command       the juju command, with the script
      */
-    record ReplayV2Keys(String application, String remoteArchive, String script, String command)
-            implements RestoreStep {
+    record ReplayV2Keys(String application, String remoteArchive, String command) implements RestoreStep {
         /** Validates every field. */
         public ReplayV2Keys {
             Objects.requireNonNull(application, "application");
             Objects.requireNonNull(remoteArchive, "remoteArchive");
-            Objects.requireNonNull(script, "script");
             Objects.requireNonNull(command, "command");
         }
 

@@ -191,14 +191,11 @@ final class FakeModel implements ModelOperations {
     @Override
     public synchronized String runAsRoot(String unit, String script, Deadline deadline) {
         checkController();
-        if (script.startsWith("sha256sum -- ")) {
-            String path = script.substring("sha256sum -- ".length()).replace("'", "");
-            byte[] bytes = copied.get(unit + ":" + path);
-            if (bytes == null) {
-                throw new TransportException("fake", "sha256sum failed", 1, "sha256sum: " + path
-                        + ": No such file or directory", null);
-            }
-            return FakeTransport.sha256(bytes) + "  " + path + "\n";
+        java.util.regex.Matcher sum = java.util.regex.Pattern
+                .compile("if \\[ -f '([^']+)' \\]; then sha256sum -- '\\1'; fi").matcher(script);
+        if (sum.matches()) {
+            byte[] bytes = copied.get(unit + ":" + sum.group(1));
+            return bytes == null ? "" : FakeTransport.sha256(bytes) + "  " + sum.group(1) + "\n";
         }
         if (script.contains("replayed $count v2 keys")) {
             replays.add(unit);

@@ -138,6 +138,30 @@ class RestoreJournalTest {
     }
 
     @Test
+    void anotherProcessHoldingTheJournalKeepsItsLockEvenAfterCuttingATornLine() throws Exception {
+        model.neverHealthy = true;
+        client.restore(client.planRestore(backup, fast().build()), journal);
+        Files.writeString(journal, "ended 4 DO", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process holder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
+                HoldJournal.class.getName(), journal.toString()).redirectErrorStream(true).start();
+        try {
+            String said = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(),
+                    StandardCharsets.UTF_8)).readLine();
+            assertThat(said).startsWith("locked");
+            model.neverHealthy = false;
+
+            assertThatThrownBy(() -> client.resume(journal)).isInstanceOf(FileConflictException.class)
+                    .hasMessageContaining("another process is running");
+            assertThat(model.restores.get()).isZero();
+        } finally {
+            holder.destroyForcibly().waitFor();
+        }
+        assertThat(Files.readString(journal)).doesNotContain("ended 4 DO");
+        assertThat(client.resume(journal).completed()).isTrue();
+    }
+
+    @Test
     void aFileThatIsNotAJournalOrAnArchiveThatChangedIsRefusedBeforeAnythingRuns() throws IOException {
         Files.writeString(journal, "etcd-backup restore journal 1\ntarget new-etcd\n");
         assertThatThrownBy(() -> client.resume(journal)).isInstanceOf(InvalidInputException.class)

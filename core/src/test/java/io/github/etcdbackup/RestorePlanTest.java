@@ -114,9 +114,10 @@ class RestorePlanTest {
                 "RunRestore", "CopyToLeader", "ReplayV2Keys", "Integrate", "Integrate", "AddUnits");
         RestoreStep.CopyToLeader copy = (RestoreStep.CopyToLeader) plan.steps().stream()
                 .filter(RestoreStep.CopyToLeader.class::isInstance).findFirst().orElseThrow();
-        assertThat(copy.command()).isEqualTo("juju scp -m k8s -- " + v2.file() + " new-etcd/leader:/home/ubuntu/"
-                + v2.file().getFileName());
-        assertThat(plan.describe()).contains("replay the v2 keys of /home/ubuntu/" + v2.file().getFileName(),
+        String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
+        assertThat(copy.command()).isEqualTo("juju scp -m k8s -- " + v2.file().toAbsolutePath()
+                + " new-etcd/leader:" + remote);
+        assertThat(plan.describe()).contains("replay the v2 keys of " + remote,
                 "juju ssh -m k8s new-etcd/leader -- sudo bash -c 'set -euo pipefail",
                 "--force-new-cluster", "replayed $count v2 keys");
 
@@ -126,7 +127,7 @@ class RestorePlanTest {
         assertThat(report.completed()).as(report.describe()).isTrue();
         assertThat(io.github.etcdbackup.internal.RestoreJournal.read(journal).plan())
                 .as("the multi-line script survives the journal").isEqualTo(plan);
-        assertThat(model.copied).containsOnlyKeys("new-etcd/0:/home/ubuntu/" + v2.file().getFileName());
+        assertThat(model.copied).containsOnlyKeys("new-etcd/0:" + remote);
         assertThat(model.replays).containsExactly("new-etcd/0");
         assertThat(report.outcomes()).filteredOn(o -> o.step() instanceof RestoreStep.CopyToLeader)
                 .extracting(RestoreReport.StepOutcome::result).containsExactly(RestoreReport.Result.DONE);

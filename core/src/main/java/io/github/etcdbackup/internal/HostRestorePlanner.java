@@ -12,6 +12,7 @@ import io.github.etcdbackup.spi.HostOperations;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -76,15 +77,17 @@ public final class HostRestorePlanner {
                 () -> "etcd-restore-" + TOKEN_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
         String initialCluster = members.stream().map(m -> m.name() + "=" + m.peerUrl())
                 .collect(Collectors.joining(","));
-        String remoteArchive = options.remoteDir() + "/" + snapshot.file().getFileName();
+        // Absolute: a journaled plan may be resumed from another working directory.
+        Path file = snapshot.file().toAbsolutePath();
+        String remoteArchive = options.remoteDir() + "/" + file.getFileName();
 
         List<RestoreStep> steps = new ArrayList<>();
-        steps.add(new RestoreStep.VerifyArchive(snapshot.file(), snapshot.sha256(), "sha256sum -c "
-                + Shell.quote(snapshot.file() + ".sha256") + " && tar -tzf " + Shell.quote(snapshot.file().toString())));
+        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c "
+                + Shell.quote(file + ".sha256") + " && tar -tzf " + Shell.quote(file.toString())));
         for (int i = 0; i < members.size(); i++) {
             String unit = members.get(i).unit();
-            steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), snapshot.file(), remoteArchive,
-                    snapshot.sha256(), host.uploadCommand(unit, snapshot.file(), remoteArchive)));
+            steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), file, remoteArchive,
+                    snapshot.sha256(), host.uploadCommand(unit, file, remoteArchive)));
         }
         for (int i = 0; i < members.size(); i++) {
             RestoreOptions.Member m = members.get(i);

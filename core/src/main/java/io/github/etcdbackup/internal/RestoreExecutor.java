@@ -10,7 +10,6 @@ import io.github.etcdbackup.RestoreFailedException;
 import io.github.etcdbackup.RestorePlan;
 import io.github.etcdbackup.RestoreReport;
 import io.github.etcdbackup.RestoreStep;
-import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.UnitStatus;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
@@ -189,7 +188,8 @@ public final class RestoreExecutor {
         }
         if (step instanceof RestoreStep.ReplayV2Keys replay) {
             String leader = leaderOf(replay.application(), step);
-            String output = model.runAsRoot(leader, replay.script(), Deadline.after(plan.settleTimeout()));
+            String output = model.runAsRoot(leader, V2KeyReplay.script(replay.remoteArchive()),
+                    Deadline.after(plan.settleTimeout()));
             int keys = V2KeyReplay.replayed(output).orElseThrow(() -> new RestoreFailedException(step.title(),
                     "the replay on " + leader + " ended without saying how many keys it wrote:\n" + output.strip()));
             LOG.info("Replayed {} v2 keys into {}", keys, replay.application());
@@ -228,14 +228,12 @@ public final class RestoreExecutor {
                         "juju status shows no leader for " + application));
     }
 
-    /** The SHA-256 of a file on a unit, or empty when it is not there. */
+    /** The SHA-256 of a file on a unit, or empty when it is not there; any other failure is thrown. */
     private Optional<String> remoteSha256(String unit, String path) {
-        try {
-            String out = model.runAsRoot(unit, "sha256sum -- " + Shell.quoteAlways(path), call());
-            return Optional.of(out.strip().split("\\s+")[0]);
-        } catch (TransportException e) {
-            return Optional.empty();
-        }
+        String quoted = Shell.quoteAlways(path);
+        String out = model.runAsRoot(unit, "if [ -f " + quoted + " ]; then sha256sum -- " + quoted + "; fi", call())
+                .strip();
+        return out.isEmpty() ? Optional.empty() : Optional.of(InputValidation.sha256(out.split("\\s+")[0]));
     }
 
     private Optional<ApplicationStatus> application(String name) {

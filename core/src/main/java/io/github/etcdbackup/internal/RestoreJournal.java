@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -43,11 +44,13 @@ public final class RestoreJournal implements AutoCloseable {
     private final Path file;
     private final FileChannel channel;
     private final FileLock lock;
+    private final String text;
 
-    private RestoreJournal(Path file, FileChannel channel, FileLock lock) {
+    private RestoreJournal(Path file, FileChannel channel, FileLock lock, String text) {
         this.file = file;
         this.channel = channel;
         this.lock = lock;
+        this.text = text;
     }
 
     /** A journal that was read back: its plan and the steps that ended well. */
@@ -59,15 +62,13 @@ public final class RestoreJournal implements AutoCloseable {
     }
 
     /**
-     * Starts the journal of a new restore.
+     * Starts the journal of a new restore: the plan is written to a temporary file, synced, and linked under the
+     * journal's name, which fails if the name is taken (two processes starting at once cannot replace each other's
+     * journal), then opened and locked.
      *
      * @throws FileConflictException if the file exists: an earlier restore is journaled there
      */
     public static RestoreJournal create(Path file, RestorePlan plan) {
-        if (Files.exists(file)) {
-            throw new FileConflictException(file, "holds the journal of an earlier restore; continue it with "
-                    + "client.resume(" + file + "), or move it away to start a new restore");
-        }
         List<String> lines = new ArrayList<>();
         lines.add(MAGIC + " " + FORMAT);
         lines.add("# Written by etcd-backup while a restore runs; do not edit. Continue it with client.resume(path).");
@@ -80,30 +81,65 @@ public final class RestoreJournal implements AutoCloseable {
         lines.add("poll-interval " + plan.pollInterval());
         plan.steps().forEach(step -> lines.add("step " + StepCodec.encode(step)));
         lines.add("plan-end " + plan.steps().size());
-        AtomicFile.write(file, (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        byte[] header = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
+        Path dir = file.toAbsolutePath().getParent();
+        Path temp = null;
+        try {
+            temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                out.write(ByteBuffer.wrap(header));
+                out.force(true);
+            }
+            Files.createLink(file, temp);
+            AtomicFile.syncDirectory(dir);
+        } catch (FileAlreadyExistsException e) {
+            throw new FileConflictException(file, "holds the journal of an earlier restore; continue it with "
+                    + "client.resume(" + file + "), or move it away to start a new restore");
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Writing", e);
+        } finally {
+            deleteQuietly(temp);
+        }
         return open(file);
     }
 
     /**
-     * Opens an existing journal to continue it.
+     * Opens and locks an existing journal to continue it, and reads it through the locked channel. Every read and
+     * write of the journal goes through that one channel: the OS lock is a POSIX record lock, which closing ANY
+     * other handle this process has on the file would silently release.
      *
      * @throws FileConflictException if another process is running the restore it holds
+     * @throws InvalidInputException if the file is not a restore journal (it is then left untouched)
      */
     public static RestoreJournal open(Path file) {
+        FileChannel channel = null;
         try {
-            FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            FileLock lock;
-            try {
-                lock = FileLocks.lockNow(channel, file, "another process is running the restore journaled here");
-            } catch (FileConflictException | IOException e) {
-                channel.close();
-                throw e;
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            FileLock lock = FileLocks.lockNow(channel, file, "another process is running the restore journaled here");
+            String text = readAll(channel);
+            if (!text.startsWith(MAGIC + " " + FORMAT + "\n")) {
+                throw notAJournal(file, "it does not start with \"" + MAGIC + " " + FORMAT + "\"");
             }
-            dropTornLine(file, channel);
-            return new RestoreJournal(file, channel, lock);
+            int complete = text.lastIndexOf('\n') + 1;
+            if (complete < text.length()) {
+                // A line torn by a crash while it was appended: cut it, so that the next line starts clean.
+                channel.truncate(text.substring(0, complete).getBytes(StandardCharsets.UTF_8).length);
+                channel.force(false);
+            }
+            channel.position(channel.size());
+            return new RestoreJournal(file, channel, lock, text.substring(0, complete));
         } catch (IOException e) {
+            closeQuietly(channel);
             throw new LocalStorageException(file, "Opening", e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
         }
+    }
+
+    /** What this journal holds: its plan and the steps that ended well, as read under the lock. */
+    public Recovered recovered() {
+        return parse(file, text);
     }
 
     /**
@@ -112,7 +148,16 @@ public final class RestoreJournal implements AutoCloseable {
      * @throws InvalidInputException if the file is not a complete journal header
      */
     public static Recovered read(Path file) {
-        List<String> lines = completeLines(file);
+        try {
+            return parse(file, Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Reading", e);
+        }
+    }
+
+    private static Recovered parse(Path file, String text) {
+        int end = text.lastIndexOf('\n');
+        List<String> lines = end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
         if (lines.isEmpty() || !lines.get(0).equals(MAGIC + " " + FORMAT)) {
             throw notAJournal(file, "it does not start with \"" + MAGIC + " " + FORMAT + "\"");
         }
@@ -205,29 +250,33 @@ public final class RestoreJournal implements AutoCloseable {
                 + "etcd-backup, but " + why);
     }
 
-    /** Cuts a last line without a newline (a crash while it was appended), so that the next line starts clean. */
-    private static void dropTornLine(Path file, FileChannel channel) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] != '\n') {
-            end--;
-        }
-        if (end < bytes.length) {
-            channel.truncate(end);
-            channel.force(false);
+    private static String readAll(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(channel.size()));
+        int n;
+        do {
+            n = channel.read(buffer, buffer.position());
+        } while (n >= 0 && buffer.hasRemaining());
+        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // already failing: the first error is the one to report
+            }
         }
     }
 
-    /** Lines that end with a newline: a last line torn by a crash is not one. */
-    private static List<String> completeLines(Path file) {
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LocalStorageException(file, "Reading", e);
+    private static void deleteQuietly(Path temp) {
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // a leftover hidden temporary file is harmless; the journal itself is what matters
+            }
         }
-        int end = text.lastIndexOf('\n');
-        return end < 0 ? List.of() : List.of(text.substring(0, end).split("\n", -1));
     }
 
     /** Records that step {@code index} starts. */

@@ -70,7 +70,8 @@ public final class RestorePlanner {
         related.addAll(cnis(status, source, options));
 
         List<RestoreStep> steps = new ArrayList<>();
-        Path file = snapshot.file();
+        // Absolute: a journaled plan may be resumed from another working directory.
+        Path file = snapshot.file().toAbsolutePath();
         steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(),
                 "sha256sum -c " + Shell.quote(file + ".sha256") + " && tar -tzf " + Shell.quote(file.toString())));
         if (target.isEmpty()) {
@@ -94,12 +95,13 @@ public final class RestorePlanner {
                 : juju("run", leader, "restore", "--wait=" + minutes(options))));
         options.v2Snapshot().ifPresent(v2 -> {
             // Before the CNIs are related: flannel reads its network config from the v2 keys when it connects.
-            String remote = "/home/ubuntu/" + v2.file().getFileName();
-            steps.add(new RestoreStep.CopyToLeader(app, v2.file(), v2.sha256(), remote,
-                    juju("scp", "--", v2.file().toString(), leader + ":" + remote)));
-            String script = V2KeyReplay.script(remote);
-            steps.add(new RestoreStep.ReplayV2Keys(app, remote, script,
-                    juju("ssh", leader, "--", "sudo", "bash", "-c") + " " + Shell.quoteAlways(script)));
+            // Named from the checksum: a plain name that means the same to scp's SFTP and legacy modes.
+            String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
+            Path local = v2.file().toAbsolutePath();
+            steps.add(new RestoreStep.CopyToLeader(app, local, v2.sha256(), remote,
+                    juju("scp", "--", local.toString(), leader + ":" + remote)));
+            steps.add(new RestoreStep.ReplayV2Keys(app, remote, juju("ssh", leader, "--", "sudo", "bash", "-c")
+                    + " " + Shell.quoteAlways(V2KeyReplay.script(remote))));
         });
         for (String other : related) {
             steps.add(integrate(app, other, juju2));
@@ -140,6 +142,11 @@ public final class RestorePlanner {
                     + "RestoreOptions.v2Snapshot(...)");
         }
         checkArchive(v2);
+        if (v2.file().toAbsolutePath().toString().contains(":")) {
+            throw new RestoreRefusedException("the v2 archive's path " + v2.file().toAbsolutePath() + " holds a ':',"
+                    + " which juju scp would read as UNIT:PATH", "move the archive (with its .sha256 and .manifest) "
+                    + "to a directory without ':' in its path");
+        }
     }
 
     private String etcdChannel(RestoreOptions options, Optional<ApplicationStatus> source, Deadline deadline) {

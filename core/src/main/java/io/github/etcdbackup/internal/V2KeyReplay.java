@@ -13,7 +13,9 @@ import java.util.regex.Pattern;
  * own {@code etcd} binary with {@code --force-new-cluster}, here on loopback ports and a private directory), then
  * copies every v2 key with its value and remaining TTL into the live cluster through the v2 API, with the server
  * certificate the charm's {@code health} action uses. Values go through stdin, so no value is ever parsed by a shell
- * or taken for an option; {@code etcdctl get} ends each value with one newline, which is cut.
+ * or taken for an option; {@code etcdctl get} ends each value with one newline, which is cut; an empty value is
+ * set as an empty argument (etcdctl refuses an empty stdin). A key that expires between the listing and its read is
+ * skipped and counted.
  *
  * <p>Limits, written in the step's description: a key whose name holds a newline cannot be listed line by line and
  * fails the step; empty directories are recreated; hidden keys (starting with {@code _}) are not listed by etcd and
@@ -63,20 +65,29 @@ public final class V2KeyReplay {
                 live ls / >/dev/null
                 old ls --recursive -p / >"$work/keys"
                 count=0
+                skipped=0
                 while IFS= read -r key <&3; do
                   case "$key" in
                     */) live mkdir -- "${key%%/}" >/dev/null 2>&1 || live ls -- "${key%%/}" >/dev/null ;;
                     *)
-                      ttl=$(old -o extended get -- "$key" | sed -n 's/^TTL: //p')
-                      if [ -n "$ttl" ] && [ "$ttl" -gt 0 ]; then
-                        old get -- "$key" | head -c -1 | live set --ttl "$ttl" -- "$key" >/dev/null
+                      if ! old get -- "$key" >"$work/value" 2>"$work/error"; then
+                        if grep -q "Key not found" "$work/error"; then skipped=$((skipped + 1)); continue; fi
+                        cat "$work/error" >&2; exit 5
+                      fi
+                      head -c -1 "$work/value" >"$work/exact"
+                      ttl=$(old -o extended get -- "$key" 2>/dev/null | sed -n '1,/^$/s/^TTL: //p' || true)
+                      options=()
+                      if [ -n "$ttl" ] && [ "$ttl" -gt 0 ] 2>/dev/null; then options=(--ttl "$ttl"); fi
+                      if [ -s "$work/exact" ]; then
+                        live set "${options[@]}" -- "$key" <"$work/exact" >/dev/null
                       else
-                        old get -- "$key" | head -c -1 | live set -- "$key" >/dev/null
+                        live set "${options[@]}" -- "$key" "" >/dev/null
                       fi
                       count=$((count + 1)) ;;
                   esac
                 done 3<"$work/keys"
                 echo "replayed $count v2 keys"
+                echo "skipped $skipped keys that expired before they were read"
                 """.formatted(Shell.quoteAlways(remoteArchive));
     }
 

@@ -112,6 +112,7 @@ class RestoreOnSimulatorTest {
                 "{\"PublicIP\":\"10.0.0.7\"}").orThrow();
         source.etcdctlV2("set", "--", "/odd/value", "-starts with a dash\nand has two lines").orThrow();
         source.etcdctlV2("mkdir", "/coreos.com/empty").orThrow();
+        source.etcdctlV2("set", "--", "/odd/empty", "").orThrow();
         // A write is acknowledged once a quorum has it; etcd/0, whose WAL the v2 snapshot copies, may be the member
         // still writing it.
         Thread.sleep(1000);
@@ -134,6 +135,7 @@ class RestoreOnSimulatorTest {
                     .isEqualTo(network + "\n");
             assertThat(restored.etcdctlV2("get", "--quorum", "/odd/value").orThrow().stdoutText())
                     .isEqualTo("-starts with a dash\nand has two lines\n");
+            assertThat(restored.etcdctlV2("get", "--quorum", "/odd/empty").orThrow().stdoutText()).isEqualTo("\n");
             assertThat(restored.etcdctlV2("ls", "--quorum", "-p", "/coreos.com").orThrow().stdoutText())
                     .contains("/coreos.com/empty/", "/coreos.com/network/");
             String lease = restored.etcdctlV2("-o", "extended", "get", "--quorum",
