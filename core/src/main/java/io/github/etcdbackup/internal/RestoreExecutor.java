@@ -230,10 +230,8 @@ public final class RestoreExecutor {
 
     /** The SHA-256 of a file on a unit, or empty when it is not there; any other failure is thrown. */
     private Optional<String> remoteSha256(String unit, String path) {
-        String quoted = Shell.quoteAlways(path);
-        String out = model.runAsRoot(unit, "if [ -f " + quoted + " ]; then sha256sum -- " + quoted + "; fi", call())
-                .strip();
-        return out.isEmpty() ? Optional.empty() : Optional.of(InputValidation.sha256(out.split("\\s+")[0]));
+        return RemoteSha256.parse(model.runAsRoot(unit, RemoteSha256.script(path), call()),
+                "sha256sum on " + unit);
     }
 
     private Optional<ApplicationStatus> application(String name) {

@@ -37,7 +37,7 @@ final class StepCodec {
 
     /** {@code <Type> <name>=<value> ...} */
     static String encode(RestoreStep step) {
-        return step.getClass().getSimpleName() + " " + encodeComponents((Record) step);
+        return step.getClass().getSimpleName() + " " + encodeRecord((Record) step);
     }
 
     /**
@@ -51,20 +51,16 @@ final class StepCodec {
         Class<?> recordClass = Arrays.stream(RestoreStep.class.getPermittedSubclasses())
                 .filter(c -> c.getSimpleName().equals(type)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("unknown restore step type " + type));
-        return (RestoreStep) decodeRecord(recordClass, space < 0 ? "" : line.substring(space + 1), " ");
+        return (RestoreStep) decodeComponents(recordClass, space < 0 ? "" : line.substring(space + 1));
     }
 
-    /** One record's components as {@code <name>=<value> ...}; for values that are not steps (the archive). */
-    static String encodeRecord(Record record) {
-        return encodeComponents(record);
-    }
-
-    /** Reads what {@link #encodeRecord} wrote. */
+    /** Reads what {@link #encodeRecord} wrote; for values that are not steps (the archive). */
     static <R extends Record> R decodeRecord(Class<R> recordClass, String text) {
-        return recordClass.cast(decodeRecord(recordClass, text, " "));
+        return recordClass.cast(decodeComponents(recordClass, text));
     }
 
-    private static String encodeComponents(Record record) {
+    /** One record's components as {@code <name>=<value> ...}. */
+    static String encodeRecord(Record record) {
         List<String> parts = new ArrayList<>();
         for (RecordComponent component : record.getClass().getRecordComponents()) {
             Object value;
@@ -105,14 +101,14 @@ final class StepCodec {
             return text.toString();
         }
         if (raw.isRecord()) {
-            return enc(encodeComponents((Record) value));
+            return enc(encodeRecord((Record) value));
         }
         throw new IllegalStateException("a restore step component of type " + type + " cannot be journaled");
     }
 
-    private static Object decodeRecord(Class<?> recordClass, String text, String separator) {
+    private static Object decodeComponents(Class<?> recordClass, String text) {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String part : text.isEmpty() ? new String[0] : text.split(separator, -1)) {
+        for (String part : text.isEmpty() ? new String[0] : text.split(" ", -1)) {
             int eq = part.indexOf('=');
             if (eq <= 0) {
                 throw new IllegalArgumentException("not a name=value pair: " + part);
@@ -196,7 +192,7 @@ final class StepCodec {
             return map;
         }
         if (raw.isRecord()) {
-            return decodeRecord(raw, dec(text), " ");
+            return decodeComponents(raw, dec(text));
         }
         throw new IllegalStateException("a restore step component of type " + type + " cannot be journaled");
     }

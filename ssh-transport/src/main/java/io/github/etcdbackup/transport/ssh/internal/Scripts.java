@@ -229,11 +229,6 @@ final class Scripts {
         return quoteAlways(layout.etcdctl()) + " version";
     }
 
-    /** Prints the file's SHA-256, or nothing when there is no such file. */
-    static String sha256(String path) {
-        return "if [ -f " + quoteAlways(path) + " ]; then sha256sum -- " + quoteAlways(path) + "; fi";
-    }
-
     /** Writes stdin to a new file only root can read; {@code set -C} makes an existing file an error. */
     static String upload(String path) {
         return "set -C; umask 077; cat > " + quoteAlways(path);

@@ -1,8 +1,8 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.OutputParseException;
 import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.RemoteSha256;
 import io.github.etcdbackup.internal.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
@@ -101,19 +101,11 @@ final class SshHostOperations implements HostOperations {
         String known = units.knownUnit(unit);
         String path = InputValidation.remotePath(remotePath);
         String operation = "sha256sum " + known + ":" + path;
-        ExecResult result = exec.run(known, units.shell(Scripts.sha256(path)), deadline, operation);
+        ExecResult result = exec.run(known, units.shell(RemoteSha256.script(path)), deadline, operation);
         if (!result.succeeded()) {
             throw units.failure(known, operation, result, units.layout(known));
         }
-        String out = result.stdout().strip();
-        if (out.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(InputValidation.sha256(out.split("\\s+", 2)[0]));
-        } catch (InvalidInputException e) {
-            throw new OutputParseException("sha256sum on " + known + " printed no hash", result.stdout(), e);
-        }
+        return RemoteSha256.parse(result.stdout(), "sha256sum on " + known);
     }
 
     /** {@code systemctl is-active}: exit 0 is active, 3 inactive; anything else (no systemd, no sudo) fails. */
