@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Benchmark 4, the child side: one verified download through the ssh transport in a JVM started with
- * {@code -Xmx64m}; prints {@code memory.KEY=VALUE} lines (peak heap, VmHWM, GC count, time) for the parent.
+ * {@code -Xmx64m}; prints {@code memory.KEY=VALUE} lines (peak heap, VmHWM, GC count, live heap, time) for the
+ * parent.
  */
 final class MemoryChild {
     static final String MODE = "memory-child";
@@ -20,27 +21,8 @@ final class MemoryChild {
     }
 
     /** Arguments: mode, port, user, private key, known_hosts, remote path, SHA-256, output directory. */
-    static void main(String[] args) {
-        java.util.concurrent.atomic.AtomicLong maxLive = new java.util.concurrent.atomic.AtomicLong();
-        for (java.lang.management.GarbageCollectorMXBean gc
-                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
-            ((javax.management.NotificationEmitter) gc).addNotificationListener((notification, handback) -> {
-                if (!notification.getType().equals(
-                        com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION)) {
-                    return;
-                }
-                var info = com.sun.management.GarbageCollectionNotificationInfo.from(
-                        (javax.management.openmbean.CompositeData) notification.getUserData());
-                long live = 0;
-                for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
-                    var after = info.getGcInfo().getMemoryUsageAfterGc().get(pool.getName());
-                    if (pool.getType() == java.lang.management.MemoryType.HEAP && after != null) {
-                        live += after.getUsed();
-                    }
-                }
-                maxLive.accumulateAndGet(live, Math::max);
-            }, null, null);
-        }
+    static void main(String[] args) throws InterruptedException {
+        LiveHeapSampler sampler = LiveHeapSampler.start();
         long start = System.nanoTime();
         SshTransport transport = SshTransport.builder().unitAddress("etcd/0", "127.0.0.1")
                 .port(Integer.parseInt(args[1])).user(args[2]).privateKey(Path.of(args[3]))
@@ -54,11 +36,12 @@ final class MemoryChild {
             }
         }
         long millis = (System.nanoTime() - start) / 1_000_000;
+        long maxLive = sampler.stop();
         for (Map.Entry<String, Long> figure : Benchmarks.memoryFigures().entrySet()) {
             System.out.println(PREFIX + figure.getKey() + "=" + figure.getValue());
         }
         System.out.println(PREFIX + "millis=" + millis);
-        System.out.println(PREFIX + "maxLiveAfterGcBytes=" + maxLive.get());
+        System.out.println(PREFIX + "maxLiveAfterFullGcBytes=" + maxLive);
         System.out.println(PREFIX + "ok=1");
     }
 }

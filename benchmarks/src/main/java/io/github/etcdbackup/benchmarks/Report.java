@@ -26,8 +26,13 @@ final class Report {
     private final List<Double> loads = new ArrayList<>();
     private int met;
 
-    /** Runs {@code body} once and records its wall time under {@code name}. */
+    /**
+     * Runs {@code body} once and records its wall time under {@code name}. The disk's write-back queue is emptied
+     * first, off the clock: otherwise a timing pays for the write-back of what the timing before it wrote (a 2 GiB
+     * download leaves gigabytes of dirty pages, deleted or not), and which variant pays would depend on their order.
+     */
     double time(String name, Body body) throws Exception {
+        Benchmarks.run(List.of("sync"), null);
         long start = System.nanoTime();
         body.run();
         double seconds = (System.nanoTime() - start) / 1e9;

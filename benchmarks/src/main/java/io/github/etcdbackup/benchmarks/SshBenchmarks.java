@@ -21,8 +21,10 @@ import java.util.Map;
  * sha256sum), and the same download in a child JVM with {@code -Xmx64m}.
  */
 final class SshBenchmarks {
-    /** The second heap the full download must fit in, to show memory does not follow the file size. */
+    /** A second, smaller heap the full download is tried in, beyond the goal's -Xmx64m (printed, not judged). */
     private static final int TINY_HEAP_MIB = 32;
+    /** How much more live heap the full file may have than the small one for memory to count as flat. */
+    private static final int FLAT_LIVE_HEAP_MIB = 8;
 
     private final Benchmarks bench;
     private final Report report;
@@ -178,25 +180,32 @@ final class SshBenchmarks {
                 rssRatio, fullRun.getOrDefault("gcCount", -1L) + " GCs");
         report.line("memory.full.download", fullRun.getOrDefault("millis", -1L) / 1000.0, "s", Double.NaN,
                 "in the -Xmx64m child, including JVM start and connection");
-        double smallLive = smallRun.getOrDefault("maxLiveAfterGcBytes", -1L) / mib;
-        double fullLive = fullRun.getOrDefault("maxLiveAfterGcBytes", -1L) / mib;
-        report.line("memory.small.live-heap-after-gc (max)", smallLive, "MiB", Double.NaN,
-                "heap in use right after a GC: what the download really keeps");
-        report.line("memory.full.live-heap-after-gc (max, vs small)", fullLive, "MiB", fullLive / smallLive,
-                "heap in use after young GCs (an upper bound of the live heap: old-gen garbage counts until a mixed GC)");
-        report.line("memory.tiny-heap.download (" + Benchmarks.MIB + " MiB file, -Xmx" + TINY_HEAP_MIB + "m)",
-                tinyHeapRun.getOrDefault("millis", -1L) / 1000.0, "s", Double.NaN, (tinyOk ? "succeeded" : "FAILED")
-                        + "; peak heap " + Report.num(tinyHeapRun.getOrDefault("peakHeapBytes", -1L) / mib)
-                        + " MiB, VmHWM " + Report.num(tinyHeapRun.getOrDefault("vmHwmKiB", -1L) / 1024.0) + " MiB");
-        // A file many times the heap goes through half that heap: the download keeps no per-byte state. The
-        // larger peaks of the big file are G1 using the heap it is allowed before collecting, capped by -Xmx.
+        double smallLive = smallRun.getOrDefault("maxLiveAfterFullGcBytes", -1L) / mib;
+        double fullLive = fullRun.getOrDefault("maxLiveAfterFullGcBytes", -1L) / mib;
+        report.line("memory.small.live-heap (max after a full GC)", smallLive, "MiB", Double.NaN,
+                "full GC every 100 ms during the download: what the download really keeps");
+        report.line("memory.full.live-heap (max after a full GC, vs small)", fullLive, "MiB", fullLive / smallLive,
+                String.format(Locale.ROOT, "%+.1f MiB for %d x the bytes", fullLive - smallLive,
+                        Benchmarks.MIB / Benchmarks.SMALL_MIB));
+        String tiny = "memory.tiny-heap.download (" + Benchmarks.MIB + " MiB file, -Xmx" + TINY_HEAP_MIB
+                + "m, beyond the goal)";
+        if (tinyOk) {
+            report.line(tiny, tinyHeapRun.get("millis") / 1000.0, "s", Double.NaN, "succeeded; peak heap "
+                    + Report.num(tinyHeapRun.getOrDefault("peakHeapBytes", -1L) / mib) + " MiB, VmHWM "
+                    + Report.num(tinyHeapRun.getOrDefault("vmHwmKiB", -1L) / 1024.0) + " MiB");
+        } else {
+            report.info(tiny + ": FAILED, see the memory child's output above");
+        }
+        // "Does not grow with the file" is judged on the live heap. It may differ by the SSH receive buffer: sshj
+        // holds up to the 2 MiB channel window unread and grows that buffer by doubling, so up to 4 + 2 MiB while
+        // it grows, whatever the file size.
+        boolean flat = fullLive >= 0 && smallLive >= 0 && fullLive - smallLive <= FLAT_LIVE_HEAP_MIB;
         report.goalBoolean("4", "the " + Benchmarks.MIB + " MiB download succeeds with -Xmx64m and memory does not"
-                        + " grow with the file", ok && tinyOk,
-                String.format(Locale.ROOT, "succeeded with -Xmx64m: %s, and with -Xmx%dm: %s; against the %d MiB"
-                        + " file, peak heap %.2f x, peak RSS %.2f x and heap after young GCs %.2f x (%.1f vs %.1f"
-                        + " MiB): G1 lets garbage reach the -Xmx cap before collecting, it is not retained", ok,
-                        TINY_HEAP_MIB, tinyOk, Benchmarks.SMALL_MIB, heapRatio, rssRatio, fullLive / smallLive,
-                        fullLive, smallLive));
+                        + " grow with the file", ok && flat,
+                String.format(Locale.ROOT, "succeeded with -Xmx64m: %s; live heap %.1f MiB vs %.1f MiB for a file %d x"
+                        + " smaller (flat: within %d MiB, the SSH receive buffer); peak heap %.2f x and peak RSS %.2f x:"
+                        + " G1 lets garbage reach the -Xmx cap before collecting, it is not retained", ok, fullLive,
+                        smallLive, Benchmarks.MIB / Benchmarks.SMALL_MIB, FLAT_LIVE_HEAP_MIB, heapRatio, rssRatio));
     }
 
     /** Runs {@link MemoryChild} and reads its {@code key=value} lines. */

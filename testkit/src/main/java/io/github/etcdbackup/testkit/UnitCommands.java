@@ -148,7 +148,7 @@ final class UnitCommands {
             OutputStream out = new FaultyStream(call.copyInto(target), faults.takeScpCut(), -1,
                     faults.slowOutputBytesPerSecond(), false);
             try (InputStream in = Files.newInputStream(source)) {
-                in.transferTo(out);
+                Relay.copy(in, out);
                 out.flush();
             } catch (FaultyStream.ConnectionCut cut) {
                 call.error("exit status 1 (Broken pipe)");

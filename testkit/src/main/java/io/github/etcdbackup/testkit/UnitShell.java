@@ -78,7 +78,7 @@ final class UnitShell {
             errorPump.setDaemon(true);
             errorPump.start();
             try (InputStream in = process.getInputStream()) {
-                in.transferTo(stdout);
+                Relay.copy(in, stdout);
                 stdout.flush();
             } catch (IOException cutOrClientGone) {
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
