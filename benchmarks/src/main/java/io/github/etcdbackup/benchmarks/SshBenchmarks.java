@@ -24,7 +24,7 @@ final class SshBenchmarks {
     /** A second, smaller heap the full download is tried in, beyond the goal's -Xmx64m (printed, not judged). */
     private static final int TINY_HEAP_MIB = 32;
     /** How much more live heap the full file may have than the small one for memory to count as flat. */
-    private static final int FLAT_LIVE_HEAP_MIB = 8;
+    private static final int FLAT_LIVE_HEAP_MIB = 16;
 
     private final Benchmarks bench;
     private final Report report;
@@ -196,14 +196,15 @@ final class SshBenchmarks {
         } else {
             report.info(tiny + ": FAILED, see the memory child's output above");
         }
-        // "Does not grow with the file" is judged on the live heap. It may differ by the SSH receive buffer: sshj
-        // holds up to the 2 MiB channel window unread and grows that buffer by doubling, so up to 4 + 2 MiB while
-        // it grows, whatever the file size.
+        // "Does not grow with the file" is judged on the live heap. Buffers that grow with the stream's pace, not its
+        // length, may differ between the two runs: sshj's receive buffer (up to 4 MiB: its 2 MiB window, doubled)
+        // and about 8 MiB more of byte arrays seen live with jcmd GC.class_histogram during a fast 2 GiB download.
+        // Keeping even 1 % of the bytes would add 20 MiB.
         boolean flat = fullLive >= 0 && smallLive >= 0 && fullLive - smallLive <= FLAT_LIVE_HEAP_MIB;
         report.goalBoolean("4", "the " + Benchmarks.MIB + " MiB download succeeds with -Xmx64m and memory does not"
                         + " grow with the file", ok && flat,
                 String.format(Locale.ROOT, "succeeded with -Xmx64m: %s; live heap %.1f MiB vs %.1f MiB for a file %d x"
-                        + " smaller (flat: within %d MiB, the SSH receive buffer); peak heap %.2f x and peak RSS %.2f x:"
+                        + " smaller (flat: within %d MiB, the stream's buffers); peak heap %.2f x and peak RSS %.2f x:"
                         + " G1 lets garbage reach the -Xmx cap before collecting, it is not retained", ok, fullLive,
                         smallLive, Benchmarks.MIB / Benchmarks.SMALL_MIB, FLAT_LIVE_HEAP_MIB, heapRatio, rssRatio));
     }
