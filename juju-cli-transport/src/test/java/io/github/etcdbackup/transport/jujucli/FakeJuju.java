@@ -35,9 +35,10 @@ final class FakeJuju {
               if [ -f "$dir/scp-holds" ]; then exec 4> "$dest"; cat "$dir/scp-file" >&4; else cat "$dir/scp-file" > "$dest"; fi
             fi
             if [ -f "$dir/hang" ]; then
-              echo $$ > "$dir/parent.pid"
+              # Written then renamed: a test polling for the file must never read it empty.
+              echo $$ > "$dir/parent.pid.tmp" && mv "$dir/parent.pid.tmp" "$dir/parent.pid"
               sleep 1000 &
-              echo $! > "$dir/child.pid"
+              echo $! > "$dir/child.pid.tmp" && mv "$dir/child.pid.tmp" "$dir/child.pid"
               wait
             fi
             exit "$(pick exitcode)"
