@@ -15,14 +15,11 @@ final class Relay {
     private Relay() {
     }
 
-    static long copy(InputStream in, OutputStream out) throws IOException {
+    static void copy(InputStream in, OutputStream out) throws IOException {
         byte[] buffer = new byte[CHUNK];
-        long total = 0;
         int n;
         while ((n = in.read(buffer)) != -1) {
             out.write(buffer, 0, n);
-            total += n;
         }
-        return total;
     }
 }
