@@ -7,6 +7,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +31,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
-import static io.github.etcdbackup.transport.ssh.SshReliabilityLedger.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -64,7 +64,7 @@ class SshConcurrencyChecks {
 
     @Test
     void threadsSharingOneClientAndOneTransportGetTheirOwnFilesAndLeaveNothingOpen() throws Exception {
-        SplittableRandom random = SshReliabilityLedger.random("ssh-concurrency");
+        SplittableRandom random = ReliabilitySeeds.random("ssh-concurrency");
         Set<String> threadBaseline = SshLeaks.libraryThreads();
         long start = System.nanoTime();
         try (Testbed testbed = Testbed.start(work.resolve("testbed"), UNITS)) {
@@ -123,7 +123,7 @@ class SshConcurrencyChecks {
         System.out.printf("ssh-concurrency: threads=%d rounds=%d units=%d calls=%d broken by the cut=%d, %d ms%n",
                 THREADS, ROUNDS, UNITS, calls.get(), brokenCalls.get(), (System.nanoTime() - start) / 1_000_000);
         assertThat(brokenCalls.get()).as("calls broken by the cut").isPositive();
-        assertThat(problems).as("seed " + SEED).isEmpty();
+        assertThat(problems).as("seed " + ReliabilitySeeds.BASE).isEmpty();
     }
 
     /** Distinct seeded archives, thread t's on unit t % 3, written where the unit's layout keeps snapshots. */

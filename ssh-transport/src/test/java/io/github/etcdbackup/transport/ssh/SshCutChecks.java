@@ -7,6 +7,7 @@ import io.github.etcdbackup.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +32,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
-import static io.github.etcdbackup.transport.ssh.SshReliabilityLedger.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -93,7 +93,7 @@ class SshCutChecks {
 
     @Test
     void everyCutEndsTypedOrIsSurvivedAndResumesToTheSameBytes() throws Exception {
-        SplittableRandom random = SshReliabilityLedger.random("ssh-cuts");
+        SplittableRandom random = ReliabilitySeeds.random("ssh-cuts");
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
@@ -111,7 +111,7 @@ class SshCutChecks {
                 long at = newConnection ? random.nextLong(wire.handshake() + size)
                         : random.nextLong(size == 1 ? wire.oneByteStream() : size);
                 String where = "cut " + i + (newConnection ? " on a new connection" : "") + " of a " + size
-                        + "-byte archive after " + at + " bytes on the wire (seed " + SEED + ")";
+                        + "-byte archive after " + at + " bytes on the wire (seed " + ReliabilitySeeds.BASE + ")";
                 long cutsBefore = testbed.proxy.cutsDone();
                 testbed.proxy.cutAfter(at);
                 Throwable thrown = catchThrowable(() -> client.download(c.snapshot(), c.dir()));
@@ -132,14 +132,14 @@ class SshCutChecks {
         System.out.printf("ssh-cuts: cuts=%d sizes=%s, on the wire: handshake %d bytes, 1-byte stream %d bytes;"
                 + " %d ms%n", CUTS, Arrays.toString(SIZES), wire.handshake(), wire.oneByteStream(),
                 (System.nanoTime() - start) / 1_000_000);
-        assertThat(problems).as("seed " + SEED).isEmpty();
+        assertThat(problems).as("seed " + ReliabilitySeeds.BASE).isEmpty();
     }
 
     @Test
     void cutsAmongTheLastBytesOfTheStreamEndTypedOrCompleteAndNeverPublishAWrongFile() throws Exception {
         // The last file byte may have arrived while the exit status, EOF or CLOSE did not: the stream must not end
         // as if the command succeeded, and the resume from a full-length .part must still verify.
-        SplittableRandom random = SshReliabilityLedger.random("ssh-tail-cuts");
+        SplittableRandom random = ReliabilitySeeds.random("ssh-tail-cuts");
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
         int fired = 0;
@@ -154,7 +154,7 @@ class SshCutChecks {
                 delete(measured);
                 long at = Math.max(0, wire - 1 - random.nextLong(Math.min(wire, TAIL_BYTES)));
                 String where = "tail cut " + i + " of a " + size + "-byte archive after " + at + " of about " + wire
-                        + " bytes on the wire (seed " + SEED + ")";
+                        + " bytes on the wire (seed " + ReliabilitySeeds.BASE + ")";
                 long cutsBefore = testbed.proxy.cutsDone();
                 testbed.proxy.cutAfter(at);
                 Throwable thrown = catchThrowable(() -> client.download(c.snapshot(), c.dir()));
@@ -173,13 +173,13 @@ class SshCutChecks {
         problems.addAll(SshLeaks.threadsBeyond(threads));
         System.out.printf("ssh-tail-cuts: armed=%d fired=%d%n", TAIL_CUTS, fired);
         assertThat(fired).as("tail cuts that happened").isPositive();
-        assertThat(problems).as("seed " + SEED).isEmpty();
+        assertThat(problems).as("seed " + ReliabilitySeeds.BASE).isEmpty();
     }
 
     @Test
     void aFlippedByteOnTheWireBreaksTheConnectionNotTheChecksumAndResumes() throws Exception {
         // SSH authenticates every packet, so a corrupt byte never reaches the file: the connection fails on it.
-        SplittableRandom random = SshReliabilityLedger.random("ssh-flips");
+        SplittableRandom random = ReliabilitySeeds.random("ssh-flips");
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
         SshTransport transport = testbed.viaProxy().build();
@@ -193,7 +193,7 @@ class SshCutChecks {
                 long at = random.nextLong(size);
                 int mask = 1 + random.nextInt(255);
                 String where = "flip " + i + " of a " + size + "-byte archive, byte " + at + " on the wire ^ " + mask
-                        + " (seed " + SEED + ")";
+                        + " (seed " + ReliabilitySeeds.BASE + ")";
                 long flipsBefore = testbed.proxy.flipsDone();
                 testbed.proxy.flipAfter(at, mask);
                 Throwable thrown = catchThrowable(() -> client.download(c.snapshot(), c.dir()));
@@ -214,7 +214,7 @@ class SshCutChecks {
         }
         problems.addAll(SshLeaks.threadsBeyond(threads));
         System.out.printf("ssh-flips: flips=%d sizes=%s%n", FLIPS, Arrays.toString(FLIP_SIZES));
-        assertThat(problems).as("seed " + SEED).isEmpty();
+        assertThat(problems).as("seed " + ReliabilitySeeds.BASE).isEmpty();
     }
 
     /**
@@ -309,7 +309,7 @@ class SshCutChecks {
 
     /** Cold and warm downloads of a 1-byte file; the difference is the connection setup. */
     private static Wire measureWire(EtcdBackupClient client, SshTransport transport) {
-        Case probe = newCase("wire-probe", 1, SshReliabilityLedger.random("ssh-wire"));
+        Case probe = newCase("wire-probe", 1, ReliabilitySeeds.random("ssh-wire"));
         long handshake = Long.MAX_VALUE;
         long stream = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {

@@ -1,18 +1,15 @@
 package io.github.etcdbackup.transport.ssh;
 
-import java.nio.charset.StandardCharsets;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
+
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The figures of the SSH reliability suite ({@code SshCutChecks}, {@code SshConcurrencyChecks}), printed and
- * asserted once by {@link SshReliabilitySuiteTest}; and its seeded randomness: every case derives its own generator
- * from the base seed and its name, so a run is reproduced with {@code -Dreliability.seed=N} (printed with the table
- * and in every failure message).
+ * asserted once by {@link SshReliabilitySuiteTest}, with the base seed the cases drew from ({@link ReliabilitySeeds}).
  */
 final class SshReliabilityLedger {
-    static final long SEED = Long.getLong("reliability.seed", 20_261_126L);
 
     /** Cuts of the TCP connection under the SSH client, and bytes flipped on the wire, that really happened. */
     static final AtomicLong FAULTS_INJECTED = new AtomicLong();
@@ -49,18 +46,10 @@ final class SshReliabilityLedger {
     private SshReliabilityLedger() {
     }
 
-    static SplittableRandom random(String caseName) {
-        long h = SEED;
-        for (byte b : caseName.getBytes(StandardCharsets.UTF_8)) {
-            h = (h ^ b) * 0x100000001b3L;
-        }
-        return new SplittableRandom(h);
-    }
-
     static String table() {
         String row = "| %-58s | %10s |%n";
         StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "%nssh-transport reliability suite (seed %d)%n", SEED));
+        out.append(String.format(Locale.ROOT, "%nssh-transport reliability suite (seed %d)%n", ReliabilitySeeds.BASE));
         out.append(String.format(Locale.ROOT, row, "figure", "value"));
         out.append(String.format(Locale.ROOT, "|%s|%s|%n", "-".repeat(60), "-".repeat(12)));
         out.append(String.format(Locale.ROOT, row, "faults injected (TCP cuts + flipped bytes)", FAULTS_INJECTED.get()));

@@ -6,6 +6,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.testing.Fixtures;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -67,7 +68,7 @@ class ConcurrencyChecks {
         ScriptedJuju juju = new ScriptedJuju(dir.resolve("juju"));
         String template = Fixtures.text("3.x-run-snapshot-v3.yaml");
         assertThat(template).contains("etcd/0", "75dd6a52e54ba10642ca9fd1375acbcfb3cd84da0f179df32be9e4a2285046d3");
-        SplittableRandom random = Seeds.random("concurrency");
+        SplittableRandom random = ReliabilitySeeds.random("concurrency");
         byte[][] archives = new byte[THREADS][];
         String[] shas = new String[THREADS];
         for (int unit = 0; unit < THREADS; unit++) {

@@ -10,6 +10,7 @@ import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.internal.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testing.Fixtures;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import io.github.etcdbackup.transport.jujucli.reliability.Mutator.Mutant;
 import org.junit.jupiter.api.AfterEach;
@@ -77,10 +78,10 @@ class EndToEndOutputChecks {
                 }
             }
             Ledger.UNTYPED_ERRORS.incrementAndGet();
-            throw new AssertionError(caseName + " (seed " + Seeds.BASE + "): unexpected " + e, e);
+            throw new AssertionError(caseName + " (seed " + ReliabilitySeeds.BASE + "): unexpected " + e, e);
         } catch (RuntimeException | Error e) {
             Ledger.UNTYPED_ERRORS.incrementAndGet();
-            throw new AssertionError(caseName + " (seed " + Seeds.BASE + "): untyped " + e, e);
+            throw new AssertionError(caseName + " (seed " + ReliabilitySeeds.BASE + "): untyped " + e, e);
         }
         if (!valid.test(result)) {
             Ledger.UNTYPED_ERRORS.incrementAndGet();
@@ -103,7 +104,7 @@ class EndToEndOutputChecks {
                 juju.juju29();
             }
             String original = Fixtures.text(fixture);
-            SplittableRandom random = Seeds.random("e2e" + fixture);
+            SplittableRandom random = ReliabilitySeeds.random("e2e" + fixture);
             try (JujuCliTransport transport = juju.transport()) {
                 for (int i = 0; i < TRIES; i++) {
                     Mutant mutant = Mutator.mutate(original, random);
@@ -121,7 +122,7 @@ class EndToEndOutputChecks {
         String health = Fixtures.text("3.x-run-health.yaml");
         String status = Fixtures.text("status-3.x-etcd-3-units.yaml");
         String task = Fixtures.text("3.x-show-task-snapshot-v3.yaml");
-        SplittableRandom random = Seeds.random("e2e-other");
+        SplittableRandom random = ReliabilitySeeds.random("e2e-other");
         try (JujuCliTransport transport = juju.transport()) {
             for (int i = 0; i < TRIES; i++) {
                 Mutant h = Mutator.mutate(health, random);
@@ -176,7 +177,7 @@ class EndToEndOutputChecks {
 
     @Test
     void binaryGarbageFromEveryCommandIsATypedError() {
-        SplittableRandom random = Seeds.random("e2e-garbage");
+        SplittableRandom random = ReliabilitySeeds.random("e2e-garbage");
         for (int i = 0; i < 8; i++) {
             Mutant garbage = Mutator.garbage(random);
             byte[] bytes = garbage.text().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);

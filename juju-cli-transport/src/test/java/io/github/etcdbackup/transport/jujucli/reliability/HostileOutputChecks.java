@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.github.etcdbackup.testing.Fixtures;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
 import io.github.etcdbackup.transport.jujucli.internal.StatusParser;
@@ -65,7 +66,7 @@ class HostileOutputChecks {
                         outcomes.merge(ParseProperty.check(parser, cut.text(), name + ": " + cut.description()),
                                 1, Integer::sum);
                     }
-                    SplittableRandom random = Seeds.random(parser + name);
+                    SplittableRandom random = ReliabilitySeeds.random(parser + name);
                     for (int i = 0; i < TRIES; i++) {
                         Mutant mutant = Mutator.mutate(original, random);
                         outcomes.merge(ParseProperty.check(parser, mutant.text(),
@@ -79,7 +80,7 @@ class HostileOutputChecks {
                 "3.x-run-health.stderr.txt")) {
             String original = Fixtures.text(name);
             tests.add(DynamicTest.dynamicTest("STDERR on mutated " + name, () -> {
-                SplittableRandom random = Seeds.random("stderr" + name);
+                SplittableRandom random = ReliabilitySeeds.random("stderr" + name);
                 for (Mutant cut : Mutator.truncations(original)) {
                     ParseProperty.check(Parser.STDERR, cut.text(), name + ": " + cut.description());
                 }
@@ -95,7 +96,7 @@ class HostileOutputChecks {
     @TestFactory
     Stream<DynamicTest> binaryGarbageGivesAParseErrorOrAResult() {
         return Stream.of(Parser.values()).map(parser -> DynamicTest.dynamicTest(parser + " on garbage", () -> {
-            SplittableRandom random = Seeds.random("garbage" + parser);
+            SplittableRandom random = ReliabilitySeeds.random("garbage" + parser);
             for (int i = 0; i < GARBAGE_CASES; i++) {
                 Mutant garbage = Mutator.garbage(random);
                 ParseProperty.check(parser, garbage.text(), "garbage #" + i + ": " + garbage.description());

@@ -1,5 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
+
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,7 +46,7 @@ final class Ledger {
         String row = "| %-46s | %12s |%n";
         StringBuilder out = new StringBuilder();
         out.append(String.format(Locale.ROOT, "%njuju-cli-transport reliability suite (seed %d)%n",
-                Seeds.BASE));
+                ReliabilitySeeds.BASE));
         out.append(String.format(Locale.ROOT, row, "figure", "value"));
         out.append(String.format(Locale.ROOT, "|%s|%s|%n", "-".repeat(48), "-".repeat(14)));
         out.append(String.format(Locale.ROOT, row, "faults injected", FAULTS_INJECTED.get()));

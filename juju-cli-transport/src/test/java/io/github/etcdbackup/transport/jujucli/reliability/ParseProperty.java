@@ -5,6 +5,7 @@ import io.github.etcdbackup.ApplicationStatus;
 import io.github.etcdbackup.ModelStatus;
 import io.github.etcdbackup.OutputParseException;
 import io.github.etcdbackup.UnitStatus;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.github.etcdbackup.transport.jujucli.JujuVersion;
 import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
@@ -125,7 +126,7 @@ final class ParseProperty {
     private static AssertionError failure(Parser parser, String caseName, String text, Throwable cause) {
         String shown = text.length() > 600 ? text.substring(0, 600) + "…(" + text.length() + " chars)" : text;
         return new AssertionError(parser + " broke the property on case '" + caseName + "' (reproduce with"
-                + " -Dreliability.seed=" + Seeds.BASE + "): " + cause + "\n--- input ---\n" + shown, cause);
+                + " -Dreliability.seed=" + ReliabilitySeeds.BASE + "): " + cause + "\n--- input ---\n" + shown, cause);
     }
 
     private static Object checkTasks(List<ActionResult> tasks) {

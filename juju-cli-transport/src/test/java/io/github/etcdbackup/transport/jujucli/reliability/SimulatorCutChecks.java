@@ -6,6 +6,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.AfterAll;
@@ -73,7 +74,7 @@ class SimulatorCutChecks {
 
     @Test
     void everyCutEndsTypedAndResumesToTheSameBytes() throws Exception {
-        SplittableRandom random = Seeds.random("simulator-cuts");
+        SplittableRandom random = ReliabilitySeeds.random("simulator-cuts");
         Set<String> threads = Leaks.libraryThreads();
         for (int i = 0; i < CUTS; i++) {
             int size = SIZES[i % SIZES.length];
@@ -83,7 +84,7 @@ class SimulatorCutChecks {
             Path dir = work.resolve("cuts-" + i);
             Ledger.FAULTS_INJECTED.incrementAndGet();
             sim.cutSshStreamAfter(cutAt, 1);
-            String where = "cut " + i + " of a " + size + "-byte archive at " + cutAt + " (seed " + Seeds.BASE + ")";
+            String where = "cut " + i + " of a " + size + "-byte archive at " + cutAt + " (seed " + ReliabilitySeeds.BASE + ")";
 
             assertThatThrownBy(() -> client.download(snapshot, dir)).as(where)
                     .isInstanceOf(TransportException.class);
@@ -109,7 +110,7 @@ class SimulatorCutChecks {
 
     @Test
     void everyFlippedByteIsCaughtAndNoFinalFileIsLeft() throws Exception {
-        SplittableRandom random = Seeds.random("simulator-flips");
+        SplittableRandom random = ReliabilitySeeds.random("simulator-flips");
         for (int i = 0; i < FLIPS; i++) {
             int size = SIZES[1 + i % (SIZES.length - 1)];
             Snapshot snapshot = archiveOnUnit(10_000 + i, size, random);

@@ -6,6 +6,7 @@ import io.github.etcdbackup.RestoreOptions;
 import io.github.etcdbackup.RestoreReport;
 import io.github.etcdbackup.internal.RestoreJournal;
 import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,7 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RestoreCrashTest {
     private static final int KEYS = 40;
     private static final int CRASHES = Integer.getInteger("restore.crashes", 4);
-    private static final long SEED = Long.getLong("reliability.seed", 20261126L);
 
     @TempDir
     static Path work;
@@ -63,7 +63,7 @@ class RestoreCrashTest {
 
     @Test
     void aRestoreKilledAtARandomPointIsFinishedFromItsJournalByAnotherProcess() throws Exception {
-        Random random = new Random(SEED);
+        Random random = new Random(ReliabilitySeeds.BASE);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> stoppedAt = new ArrayList<>();
         int finishedBeforeTheKill = 0;
