@@ -108,32 +108,40 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     /**
-     * Streams a snapshot archive into {@code dir}, hashing as it goes, and names it only once its SHA-256 matches.
-     * A {@code .part} file left by an interrupted download is resumed.
+     * Streams a snapshot archive into {@code dir} under {@link Snapshot#localName(String)}, hashing as it goes, and
+     * names it only once its SHA-256 matches. A {@code .part} file left by an interrupted download of the same
+     * snapshot is resumed. A stream that runs well past the size the unit reported is stopped
+     * ({@link TransportException}, nothing kept).
      *
      * @throws ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
-     * @throws FileConflictException     if {@code dir} already holds another file of that name
+     * @throws FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
+     *                                   or another non-regular file where the archive or its {@code .part} goes
      */
     public LocalSnapshot download(Snapshot snapshot, Path dir) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(dir, "dir");
         Deadline deadline = Deadline.after(timeout);
-        return run("download " + snapshot.archiveName(), op -> fetch(op, snapshot, dir, deadline));
+        return run("download " + snapshot.archiveName(),
+                op -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME));
     }
 
-    private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline) {
-        Path file = dir.resolve(snapshot.archiveName());
+    private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline,
+                                VerifiedDownload.PartOnFailure onFailure) {
+        String model = transport.modelName().orElse("");
+        Path file = dir.resolve(snapshot.localName(model));
         OptionalLong estimate = snapshot.approximateSizeBytes() > 0
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
-        return downloader.run(snapshot, dir, transport.modelName().orElse(""),
+        return downloader.run(snapshot, dir, model,
                 (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
                 deadline,
-                bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())));
+                bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
+                onFailure);
     }
 
     /**
      * Snapshots the unit's v3 key space and downloads the verified archive into {@code dir}. The deadline covers
-     * both steps.
+     * both steps. A download that fails leaves no {@code .part}: the snapshot it belonged to is never asked for
+     * again (the next backup takes a new one), so it could not be resumed.
      */
     public LocalSnapshot backup(String unit, Path dir) {
         SnapshotRequest request = SnapshotRequest.builder().unit(unit).build();
@@ -141,7 +149,8 @@ public final class EtcdBackupClient implements AutoCloseable {
         Deadline deadline = Deadline.after(timeout);
         return run("backup " + unit, op -> {
             Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
-            return step(op, "download", () -> fetch(op, snapshot, dir, deadline));
+            return step(op, "download",
+                    () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE));
         });
     }
 

@@ -36,6 +36,9 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
     private static final Pattern DU_SIZE = Pattern.compile("(\\d{1,15}(?:\\.\\d{1,6})?)([KMGTPE]?)");
     private static final Pattern ETCDCTL_VERSION = Pattern.compile("(?m)^etcdctl version:\\s*(\\S+)\\s*$");
     private static final Pattern API_VERSION = Pattern.compile("(?m)^API version:\\s*(\\S+)\\s*$");
+    private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,62}");
+    private static final String TAR_GZ = ".tar.gz";
+    private static final int LOCAL_NAME_HASH_DIGITS = 12;
 
     /** Validates every field. */
     public Snapshot {
@@ -83,6 +86,23 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
         }
         int power = m.group(2).isEmpty() ? 0 : "KMGTPE".indexOf(m.group(2)) + 1;
         return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power)).longValue();
+    }
+
+    /**
+     * The name a download gives this archive locally: the model (when known), the unit, the charm's name and the
+     * first 12 hex digits of the SHA-256, e.g. {@code k8s_etcd-0_etcd-snapshot-2026-11-26-14.14.02_3f2a1b9c0d4e.tar.gz}.
+     * The charm names archives by the second and without the unit, so archives of several units, or two snapshots
+     * taken in one second, would otherwise share one name in a directory.
+     *
+     * @param model the model's name, or empty when unknown (then left out, as is a name that is not a Juju model name)
+     * @throws InvalidInputException if the name would not be a plain file name (e.g. longer than 255 characters)
+     */
+    public String localName(String model) {
+        String prefix = (model != null && MODEL_NAME.matcher(model).matches() ? model + "_" : "")
+                + unit.replace('/', '-') + "_";
+        String suffix = archiveName.endsWith(TAR_GZ) ? TAR_GZ : "";
+        String stem = archiveName.substring(0, archiveName.length() - suffix.length());
+        return InputValidation.fileName(prefix + stem + "_" + sha256.substring(0, LOCAL_NAME_HASH_DIGITS) + suffix);
     }
 
     /** A copy with other timing (the client sets what it measured). */

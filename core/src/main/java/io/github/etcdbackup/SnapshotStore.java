@@ -1,6 +1,7 @@
 package io.github.etcdbackup;
 
 import io.github.etcdbackup.internal.ArchiveInspector;
+import io.github.etcdbackup.internal.FileLocks;
 import io.github.etcdbackup.internal.RestoreDrill;
 import io.github.etcdbackup.internal.RetentionPlanner;
 import io.github.etcdbackup.internal.Sha256;
@@ -11,13 +12,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -146,10 +148,7 @@ public final class SnapshotStore {
             }
         }
         for (Path part : files(VerifiedDownload.PART_SUFFIX)) {
-            if (!beingWritten(part)) {
-                checks.add(new StoreCheck(part, Optional.empty(), List.of("unfinished download: download the same "
-                        + "snapshot again to resume it, or delete it")));
-            }
+            unfinishedDownload(part).ifPresent(checks::add);
         }
         return List.copyOf(checks);
     }
@@ -229,19 +228,26 @@ public final class SnapshotStore {
         return name.substring(0, name.length() - suffix.length());
     }
 
-    /** A {@code .part} is being written when its download holds its lock. */
-    private static boolean beingWritten(Path part) {
-        try (FileChannel channel = FileChannel.open(part, StandardOpenOption.WRITE)) {
-            FileLock lock = channel.tryLock();
-            if (lock == null) {
-                return true;
+    /**
+     * A {@code .part} that no download is writing, with how long ago it was last written: a download that was cut
+     * and may be resumed, or one whose process died, which only holds disk space. Whether a download holds it is
+     * asked through {@link FileLocks}, never by opening it again here (closing a second channel would drop the lock
+     * of a download running in this JVM).
+     */
+    private static Optional<StoreCheck> unfinishedDownload(Path part) {
+        try {
+            if (FileLocks.isLocked(part)) {
+                return Optional.empty();
             }
-            lock.release();
-            return false;
-        } catch (OverlappingFileLockException e) {
-            return true;
+            FileTime written = Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS);
+            Duration age = Duration.between(written.toInstant(), Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unfinished download, last written "
+                    + age + " ago (" + written + "), " + Files.size(part) + " bytes: download the same snapshot "
+                    + "again to resume it, or delete it")));
+        } catch (EtcdBackupException e) {
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage())));
         } catch (IOException e) {
-            return false;
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unreadable: " + e)));
         }
     }
 }

@@ -95,7 +95,8 @@ class CrashSuiteTest {
             // One writer wins; the other either finds the verified archive already there or is refused while the
             // first holds the .part: never a mixed or overwritten file.
             assertThat(writers.stream().filter(p -> p.exitValue() == 0).count()).isPositive();
-            assertThat(Files.readAllBytes(dir.resolve(source.getFileName()))).isEqualTo(content);
+            Snapshot snapshot = Snapshot.of("etcd/0", "/home/ubuntu/etcd-snapshots/" + source.getFileName(), sha256);
+            assertThat(Files.readAllBytes(dir.resolve(snapshot.localName("")))).isEqualTo(content);
         }
         assertThat(SnapshotStore.open(dir).list()).hasSize(3);
         assertThat(SnapshotStore.open(dir).verifyAll()).hasSize(3).allSatisfy(check -> assertThat(check.ok()).isTrue());

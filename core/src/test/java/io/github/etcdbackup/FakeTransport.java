@@ -35,6 +35,8 @@ final class FakeTransport implements EtcdTransport {
     private volatile byte[] fixedContent;
     private volatile FakeModel model;
     private volatile FakeHosts hosts;
+    private volatile boolean sameSecond;
+    private volatile String reportedSize;
 
     /** Gives this transport a Juju model. */
     void model(FakeModel fakeModel) {
@@ -71,6 +73,16 @@ final class FakeTransport implements EtcdTransport {
         return java.util.Optional.of("k8s");
     }
 
+    /** Every snapshot gets the charm's name for one second, whatever the unit, as when several run at once. */
+    void allSnapshotsInOneSecond() {
+        sameSecond = true;
+    }
+
+    /** The next snapshots report this {@code du -h} size instead of their real one. */
+    void reportedSize(String sizeText) {
+        reportedSize = sizeText;
+    }
+
     void archiveSize(int bytes) {
         archiveSize = bytes;
     }
@@ -100,8 +112,13 @@ final class FakeTransport implements EtcdTransport {
         return closes.get();
     }
 
+    /** The content of the one archive at {@code path}, whichever unit holds it. */
     byte[] file(String path) {
-        return files.get(path);
+        var matches = files.entrySet().stream().filter(e -> e.getKey().endsWith(":" + path)).toList();
+        if (matches.size() != 1) {
+            throw new IllegalStateException(matches.size() + " units hold " + path);
+        }
+        return matches.get(0).getValue();
     }
 
     @Override
@@ -113,11 +130,13 @@ final class FakeTransport implements EtcdTransport {
             content = new byte[archiveSize];
             new Random(n).nextBytes(content);
         }
-        String path = request.target() + "/etcd-snapshot-2024-03-12-10.15." + String.format("%02d", n % 60) + ".tar.gz";
-        files.put(path, content);
+        int second = sameSecond ? 0 : n % 60;
+        String path = request.target() + "/etcd-snapshot-2024-03-12-10.15." + String.format("%02d", second) + ".tar.gz";
         String unit = request.unit().endsWith("/leader") ? request.unit().replace("leader", "0") : request.unit();
+        files.put(unit + ":" + path, content);
+        String size = reportedSize != null ? reportedSize : (content.length / 1024 + 1) + "K";
         return Snapshot.builder().unit(unit).actionId(Integer.toString(n)).remotePath(path)
-                .sha256(sha256(content)).sizeText((content.length / 1024 + 1) + "K")
+                .sha256(sha256(content)).sizeText(size)
                 .versionText("etcdctl version: 3.4.23\nAPI version: 3.4").keysVersion(request.keysVersion()).build();
     }
 
@@ -130,7 +149,7 @@ final class FakeTransport implements EtcdTransport {
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
         deadline.check("open " + remotePath);
-        byte[] content = files.get(remotePath);
+        byte[] content = files.get(unit + ":" + remotePath);
         if (content == null) {
             throw new TransportException(name(), "no such file " + remotePath, 1, "cat: No such file", null);
         }

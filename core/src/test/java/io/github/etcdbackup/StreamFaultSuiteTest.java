@@ -48,7 +48,7 @@ class StreamFaultSuiteTest {
                 } catch (TransportException expected) {
                     typedErrors++;
                 }
-                assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+                assertThat(dir.resolve(snapshot.localName(""))).doesNotExist();
                 LocalSnapshot local = client.download(snapshot, dir);
                 assertThat(Files.readAllBytes(local.file())).isEqualTo(transport.file(snapshot.remotePath()));
                 resumes++;

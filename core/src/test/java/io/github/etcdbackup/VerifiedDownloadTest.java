@@ -37,6 +37,11 @@ class VerifiedDownloadTest {
                 .listener(events::add).build();
     }
 
+    /** The name downloads give the archive here, in the fake transport's model. */
+    private static String local(Snapshot snapshot) {
+        return snapshot.localName("k8s");
+    }
+
     private List<String> filesInDir() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             // The directory's lock file stays once created; it holds no data.
@@ -55,10 +60,10 @@ class VerifiedDownloadTest {
         assertThat(Files.readAllBytes(local.file())).isEqualTo(remote);
         assertThat(local.sizeBytes()).isEqualTo(remote.length);
         assertThat(local.sha256()).isEqualTo(snapshot.sha256());
-        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".manifest",
-                snapshot.archiveName() + ".sha256");
-        assertThat(Files.readString(dir.resolve(snapshot.archiveName() + ".sha256")))
-                .isEqualTo(snapshot.sha256() + "  " + snapshot.archiveName() + "\n");
+        assertThat(filesInDir()).containsExactly(local(snapshot), local(snapshot) + ".manifest",
+                local(snapshot) + ".sha256");
+        assertThat(Files.readString(dir.resolve(local(snapshot) + ".sha256")))
+                .isEqualTo(snapshot.sha256() + "  " + local(snapshot) + "\n");
         assertThat(events).filteredOn(BackupEvent.BytesTransferred.class::isInstance)
                 .map(e -> ((BackupEvent.BytesTransferred) e).bytes())
                 .isSorted().last().isEqualTo((long) remote.length);
@@ -73,7 +78,7 @@ class VerifiedDownloadTest {
                 .isInstanceOfSatisfying(ChecksumMismatchException.class, e -> {
                     assertThat(e.expected()).isEqualTo(snapshot.sha256());
                     assertThat(e.actual()).isNotEqualTo(snapshot.sha256()).hasSize(64);
-                    assertThat(e.file()).isEqualTo(dir.resolve(snapshot.archiveName()));
+                    assertThat(e.file()).isEqualTo(dir.resolve(local(snapshot)));
                 });
         assertThat(filesInDir()).isEmpty();
     }
@@ -86,19 +91,19 @@ class VerifiedDownloadTest {
         assertThatThrownBy(() -> client.download(snapshot, dir))
                 .isInstanceOfSatisfying(TransportException.class,
                         e -> assertThat(e.getMessage()).contains("after 100000 bytes", "resumes"));
-        assertThat(filesInDir()).containsExactly(snapshot.archiveName() + ".part");
-        assertThat(Files.size(dir.resolve(snapshot.archiveName() + ".part"))).isEqualTo(100_000);
+        assertThat(filesInDir()).containsExactly(local(snapshot) + ".part");
+        assertThat(Files.size(dir.resolve(local(snapshot) + ".part"))).isEqualTo(100_000);
 
         LocalSnapshot local = client.download(snapshot, dir);
         assertThat(Files.readAllBytes(local.file())).isEqualTo(transport.file(snapshot.remotePath()));
-        assertThat(filesInDir()).containsExactly(snapshot.archiveName(), snapshot.archiveName() + ".manifest",
-                snapshot.archiveName() + ".sha256");
+        assertThat(filesInDir()).containsExactly(local(snapshot), local(snapshot) + ".manifest",
+                local(snapshot) + ".sha256");
     }
 
     @Test
     void aResumeOnTopOfAWrongPrefixIsCaughtByTheHash() throws IOException {
         Snapshot snapshot = client.snapshot("etcd/0");
-        Files.write(dir.resolve(snapshot.archiveName() + ".part"), new byte[5000]);
+        Files.write(dir.resolve(local(snapshot) + ".part"), new byte[5000]);
 
         assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(ChecksumMismatchException.class);
         assertThat(filesInDir()).isEmpty();
@@ -117,7 +122,7 @@ class VerifiedDownloadTest {
                 .isInstanceOfSatisfying(OperationTimeoutException.class,
                         e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(300)));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
-        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+        assertThat(dir.resolve(local(snapshot))).doesNotExist();
     }
 
     @Test
@@ -141,13 +146,13 @@ class VerifiedDownloadTest {
 
         assertThat(thrown.get()).isInstanceOf(OperationInterruptedException.class);
         assertThat(flag.get()).isTrue();
-        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+        assertThat(dir.resolve(local(snapshot))).doesNotExist();
     }
 
     @Test
     void anExistingFinalFileWithOtherContentIsNeverOverwritten() throws IOException {
         Snapshot snapshot = client.snapshot("etcd/0");
-        Path existing = dir.resolve(snapshot.archiveName());
+        Path existing = dir.resolve(local(snapshot));
         Files.writeString(existing, "precious", StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> client.download(snapshot, dir))
@@ -161,23 +166,23 @@ class VerifiedDownloadTest {
     void anExistingIdenticalFileIsReusedWithoutDownloading() throws IOException {
         Snapshot snapshot = client.snapshot("etcd/0");
         client.download(snapshot, dir);
-        Files.delete(dir.resolve(snapshot.archiveName() + ".sha256"));
+        Files.delete(dir.resolve(local(snapshot) + ".sha256"));
 
         LocalSnapshot again = client.download(snapshot, dir);
         assertThat(again.sha256()).isEqualTo(snapshot.sha256());
         assertThat(transport.opened()).isEqualTo(1);
-        assertThat(dir.resolve(snapshot.archiveName() + ".sha256")).exists();
+        assertThat(dir.resolve(local(snapshot) + ".sha256")).exists();
     }
 
     @Test
     void aDownloadAlreadyInProgressIsAConflictNotACorruption() throws IOException {
         Snapshot snapshot = client.snapshot("etcd/0");
-        Path part = dir.resolve(snapshot.archiveName() + ".part");
+        Path part = dir.resolve(local(snapshot) + ".part");
         try (FileChannel other = FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = other.lock()) {
             assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(FileConflictException.class);
         }
-        assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
+        assertThat(dir.resolve(local(snapshot))).doesNotExist();
     }
 
     @Test

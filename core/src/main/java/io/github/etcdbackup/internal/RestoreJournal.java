@@ -12,7 +12,6 @@ import io.github.etcdbackup.RestoreStep;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -42,14 +41,14 @@ public final class RestoreJournal implements AutoCloseable {
     private static final String FORMAT = "1";
 
     private final Path file;
+    private final FileLocks.Held held;
     private final FileChannel channel;
-    private final FileLock lock;
     private final String text;
 
-    private RestoreJournal(Path file, FileChannel channel, FileLock lock, String text) {
+    private RestoreJournal(Path file, FileLocks.Held held, String text) {
         this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+        this.held = held;
+        this.channel = held.channel();
         this.text = text;
     }
 
@@ -84,6 +83,7 @@ public final class RestoreJournal implements AutoCloseable {
         byte[] header = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
         Path dir = file.toAbsolutePath().getParent();
         Path temp = null;
+        SafeFiles.existsAsRegularFile(file); // a link at the name is refused by name; the link below only says "exists"
         try {
             temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
@@ -112,10 +112,9 @@ public final class RestoreJournal implements AutoCloseable {
      * @throws InvalidInputException if the file is not a restore journal (it is then left untouched)
      */
     public static RestoreJournal open(Path file) {
-        FileChannel channel = null;
+        FileLocks.Held held = FileLocks.lockNow(file, false, "another process is running the restore journaled here");
+        FileChannel channel = held.channel();
         try {
-            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            FileLock lock = FileLocks.lockNow(channel, file, "another process is running the restore journaled here");
             String text = readAll(channel);
             if (!text.startsWith(MAGIC + " " + FORMAT + "\n")) {
                 throw notAJournal(file, "it does not start with \"" + MAGIC + " " + FORMAT + "\"");
@@ -127,12 +126,12 @@ public final class RestoreJournal implements AutoCloseable {
                 channel.force(false);
             }
             channel.position(channel.size());
-            return new RestoreJournal(file, channel, lock, text.substring(0, complete));
+            return new RestoreJournal(file, held, text.substring(0, complete));
         } catch (IOException e) {
-            closeQuietly(channel);
+            held.close();
             throw new LocalStorageException(file, "Opening", e);
         } catch (RuntimeException e) {
-            closeQuietly(channel);
+            held.close();
             throw e;
         }
     }
@@ -259,16 +258,6 @@ public final class RestoreJournal implements AutoCloseable {
         return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
     }
 
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // already failing: the first error is the one to report
-            }
-        }
-    }
-
     private static void deleteQuietly(Path temp) {
         if (temp != null) {
             try {
@@ -303,10 +292,6 @@ public final class RestoreJournal implements AutoCloseable {
 
     @Override
     public void close() {
-        try (channel) {
-            lock.release();
-        } catch (IOException e) {
-            throw new LocalStorageException(file, "Closing", e);
-        }
+        held.close();
     }
 }

@@ -4,11 +4,9 @@ import io.github.etcdbackup.FileConflictException;
 import io.github.etcdbackup.LocalStorageException;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -18,87 +16,76 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Serialises changes to a snapshot directory (publishing an archive with its sidecars, pruning) across threads and
  * processes: a {@code ReentrantLock} per directory inside this JVM, and an OS lock on {@code .etcd-backup.lock}
- * between processes (the OS lock alone would throw {@link OverlappingFileLockException} within one JVM).
+ * between processes, taken through {@link FileLocks} (one channel per file per JVM).
+ *
+ * <p>The directory is known by its identity (device and inode), not by the spelling of its path: one store reached
+ * through its path and through a symbolic link to it is one lock. The lock is reentrant: a thread that holds it and
+ * takes it again shares the one OS lock, which only the outermost {@link #close()} releases.
  */
 public final class StoreLock implements AutoCloseable {
     /** The lock file in every snapshot directory. */
     public static final String FILE_NAME = ".etcd-backup.lock";
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static final ConcurrentMap<Path, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<Object, Directory> IN_JVM = new ConcurrentHashMap<>();
 
-    private final ReentrantLock threadLock;
-    private final FileChannel channel;
-    private final FileLock fileLock;
+    /** One directory's lock in this JVM. */
+    private static final class Directory {
+        private final ReentrantLock threadLock = new ReentrantLock();
+        /** The OS lock, set while the outermost holder has it. Guarded by {@code threadLock}. */
+        private FileLocks.Held fileLock;
+    }
 
-    private StoreLock(ReentrantLock threadLock, FileChannel channel, FileLock fileLock) {
-        this.threadLock = threadLock;
-        this.channel = channel;
-        this.fileLock = fileLock;
+    private final Directory directory;
+
+    private StoreLock(Directory directory) {
+        this.directory = directory;
     }
 
     /** Waits (at most a minute) for the directory's lock. */
     public static StoreLock acquire(Path dir) {
-        Path key = dir.toAbsolutePath().normalize();
-        Path file = key.resolve(FILE_NAME);
-        ReentrantLock threadLock = IN_JVM.computeIfAbsent(key, k -> new ReentrantLock());
-        long end = System.nanoTime() + WAIT.toNanos();
+        Path file = dir.resolve(FILE_NAME);
+        Directory directory = IN_JVM.computeIfAbsent(identity(dir), k -> new Directory());
+        long start = System.nanoTime();
         try {
-            if (!threadLock.tryLock(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
+            if (!directory.threadLock.tryLock(WAIT.toNanos(), TimeUnit.NANOSECONDS)) {
                 throw new FileConflictException(file, "another thread held the snapshot directory lock for " + WAIT);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FileConflictException(file, "interrupted while waiting for the snapshot directory lock");
         }
-        FileChannel channel = null;
+        if (directory.threadLock.getHoldCount() > 1) {
+            return new StoreLock(directory);
+        }
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            return new StoreLock(threadLock, channel, waitForFileLock(channel, file, end));
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
-            threadLock.unlock();
-            if (e instanceof IOException io) {
-                throw new LocalStorageException(file, "Locking", io);
-            }
-            throw (RuntimeException) e;
+            Duration left = WAIT.minusNanos(System.nanoTime() - start);
+            directory.fileLock = FileLocks.lockWaiting(file, true, left.isNegative() ? Duration.ZERO : left,
+                    "another process held the snapshot directory lock");
+            return new StoreLock(directory);
+        } catch (RuntimeException e) {
+            directory.threadLock.unlock();
+            throw e;
         }
     }
 
-    private static FileLock waitForFileLock(FileChannel channel, Path file, long endNanos) throws IOException {
-        FileLock lock;
-        while ((lock = channel.tryLock()) == null) {
-            if (System.nanoTime() > endNanos) {
-                throw new FileConflictException(file, "another process held the snapshot directory lock for " + WAIT);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new FileConflictException(file, "interrupted while waiting for the snapshot directory lock");
-            }
-        }
-        return lock;
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel != null) {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // Nothing was locked through it.
-            }
+    private static Object identity(Path dir) {
+        try {
+            BasicFileAttributes attributes = Files.readAttributes(dir, BasicFileAttributes.class);
+            return attributes.fileKey() != null ? attributes.fileKey() : dir.toRealPath();
+        } catch (IOException e) {
+            throw new LocalStorageException(dir, "Reading the attributes of", e);
         }
     }
 
     @Override
     public void close() {
         try {
-            fileLock.release();
-            channel.close();
-        } catch (IOException ignored) {
-            // Closing the channel releases the OS lock in any case.
+            if (directory.threadLock.getHoldCount() == 1) {
+                directory.fileLock.close();
+                directory.fileLock = null;
+            }
         } finally {
-            threadLock.unlock();
+            directory.threadLock.unlock();
         }
     }
 }

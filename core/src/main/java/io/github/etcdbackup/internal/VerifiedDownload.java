@@ -18,23 +18,31 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 
 /**
- * Streams a remote archive to {@code <dir>/<archive>.part} while hashing it (one pass, constant memory), fsyncs,
+ * Streams a remote archive to {@code <dir>/<local name>.part} while hashing it (one pass, constant memory), fsyncs,
  * compares with the unit's SHA-256, and only then gives it its final name, next to a {@code .sha256} file in
- * {@code sha256sum -c} format. A final file is never overwritten and never holds unverified bytes.
+ * {@code sha256sum -c} format. A final file is never overwritten and never holds unverified bytes. The local name
+ * is {@link Snapshot#localName(String)}: unique per model, unit and snapshot.
+ *
+ * <p>Against a hostile directory (others may write to it; backups often run as root): the {@code .part} is opened
+ * without following links, created owner-only, locked through {@link FileLocks} for the whole download, and checked
+ * to still be the same file, of the length that was hashed, just before it is linked under the final name; the final
+ * name must be free or a regular file (a symbolic link there is refused before anything is downloaded). The stream is
+ * stopped once it runs well past the size the unit reported ({@link #sizeLimit(Snapshot)}).
  *
  * <p>What is left behind on failure: after a cut stream, a timeout or an interrupt the {@code .part} file stays, so
- * that the next download resumes from its length (its bytes are hashed again first); after a checksum mismatch it
- * is deleted, since its bytes cannot be trusted.
+ * that the next download of the same snapshot resumes from its length (its bytes are hashed again first), unless
+ * the caller will never ask for that snapshot again ({@link PartOnFailure#DELETE}, as {@code backup()}, which takes
+ * a new snapshot each time). After a checksum mismatch, an oversize stream or a local write error (a full disk) it
+ * is deleted, since its bytes cannot be trusted or would keep the disk full.
  */
 public final class VerifiedDownload {
     /** Opens the remote archive from a byte offset. */
@@ -51,6 +59,14 @@ public final class VerifiedDownload {
         void bytes(long total);
     }
 
+    /** What becomes of the {@code .part} of a download that was cut, timed out or interrupted. */
+    public enum PartOnFailure {
+        /** Kept, so that downloading the same snapshot again resumes from it. */
+        KEEP_FOR_RESUME,
+        /** Deleted: nobody will download this snapshot again, so it could only fill the disk. */
+        DELETE
+    }
+
     /** Suffix of the file that holds an unfinished download. */
     public static final String PART_SUFFIX = ".part";
     /** Suffix of the checksum file written beside a verified archive. */
@@ -58,6 +74,7 @@ public final class VerifiedDownload {
 
     private static final Logger LOG = LoggerFactory.getLogger(VerifiedDownload.class);
     private static final long PROGRESS_EVERY_BYTES = 4L * 1024 * 1024;
+    private static final long SIZE_MARGIN_BYTES = 1024 * 1024;
 
     private final String transportName;
 
@@ -67,39 +84,70 @@ public final class VerifiedDownload {
     }
 
     /**
+     * The most bytes a stream may bring for {@code snapshot}: the unit's {@code du -h} size is disk usage rounded up,
+     * so the file is at most that long; a quarter and 1 MiB more allow for file systems that compress. Unlimited when
+     * the size is unknown.
+     */
+    public static long sizeLimit(Snapshot snapshot) {
+        long reported = snapshot.approximateSizeBytes();
+        return reported <= 0 ? Long.MAX_VALUE : reported + reported / 4 + SIZE_MARGIN_BYTES;
+    }
+
+    /**
      * Downloads and verifies; see the class comment.
      *
      * @return the verified local snapshot
      */
     public LocalSnapshot run(Snapshot snapshot, Path dir, String model, Source source, Deadline deadline,
-                             Progress progress) {
+                             Progress progress, PartOnFailure onFailure) {
         String operation = "download " + snapshot.unit() + ":" + snapshot.remotePath();
-        Path target = dir.resolve(InputValidation.fileName(snapshot.archiveName()));
-        Path part = dir.resolve(snapshot.archiveName() + PART_SUFFIX);
+        String name = snapshot.localName(model);
+        Path target = dir.resolve(name);
+        Path part = dir.resolve(name + PART_SUFFIX);
         createDirectories(dir);
-        if (Files.exists(target)) {
+        if (SafeFiles.existsAsRegularFile(target)) {
             return alreadyThere(snapshot, target, model);
         }
-        try (FileChannel channel = openPart(part);
-             FileLock lock = FileLocks.lockNow(channel, part,
-                     "another download is writing this archive right now")) {
-            MessageDigest digest = Sha256.newDigest();
-            long offset = resumeOffset(digest, channel, part);
-            long total = copy(source, offset, deadline, channel, digest, progress, operation, part);
-            force(channel, part);
-            String actual = Sha256.hex(digest);
-            if (!actual.equals(snapshot.sha256())) {
-                Files.deleteIfExists(part);
-                throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
-            }
-            LocalSnapshot local = new LocalSnapshot(target, actual, total, snapshot);
+        try (FileLocks.Held held = FileLocks.lockNow(part, true,
+                "another download is writing this archive right now")) {
+            LocalSnapshot local = fill(held, snapshot, target, source, deadline, progress, operation, onFailure);
             try (StoreLock ignored = StoreLock.acquire(dir)) {
-                publish(part, target, snapshot.sha256());
+                publish(held, local.sizeBytes(), target, snapshot.sha256());
                 writeSidecars(local, model);
             }
             return local;
+        }
+    }
+
+    /** Streams into the locked {@code .part} and checks the hash; deletes the {@code .part} when it must go. */
+    private LocalSnapshot fill(FileLocks.Held held, Snapshot snapshot, Path target, Source source, Deadline deadline,
+                               Progress progress, String operation, PartOnFailure onFailure) {
+        Path part = held.file();
+        FileChannel channel = held.channel();
+        boolean keep = false;
+        try {
+            MessageDigest digest = Sha256.newDigest();
+            long offset = resumeOffset(digest, channel, part);
+            long total = copy(source, offset, deadline, channel, digest, progress, operation, part,
+                    sizeLimit(snapshot), onFailure);
+            force(channel, part);
+            String actual = Sha256.hex(digest);
+            if (!actual.equals(snapshot.sha256())) {
+                throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
+            }
+            keep = true;
+            return new LocalSnapshot(target, actual, total, snapshot);
+        } catch (TransportException | OperationTimeoutException | OperationInterruptedException resumable) {
+            keep = onFailure == PartOnFailure.KEEP_FOR_RESUME;
+            throw resumable;
+        } catch (StreamTooLong e) {
+            throw new TransportException(transportName, e.getMessage(), null);
         } catch (IOException e) {
             throw new LocalStorageException(part, "Writing", e);
+        } finally {
+            if (!keep) {
+                deleteHeld(held);
+            }
         }
     }
 
@@ -116,10 +164,6 @@ public final class VerifiedDownload {
             writeSidecars(local, model);
         }
         return local;
-    }
-
-    private static FileChannel openPart(Path part) throws IOException {
-        return FileChannel.open(part, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     /** Re-hashes what an earlier attempt left and returns where to continue. */
@@ -140,7 +184,8 @@ public final class VerifiedDownload {
     }
 
     private long copy(Source source, long offset, Deadline deadline, FileChannel channel, MessageDigest digest,
-                      Progress progress, String operation, Path part) throws IOException {
+                      Progress progress, String operation, Path part, long limit, PartOnFailure onFailure)
+            throws IOException {
         long total = offset;
         long lastReported = offset;
         byte[] buffer = new byte[Sha256.BUFFER_SIZE];
@@ -150,13 +195,17 @@ public final class VerifiedDownload {
         StreamWatchdog.Guard guard = StreamWatchdog.closeAfter(in, deadline.remaining());
         try (in; guard; WritebackSync writeback = new WritebackSync(channel)) {
             int n;
-            while ((n = read(in, buffer, guard, deadline, operation, total)) != -1) {
+            while ((n = read(in, buffer, guard, deadline, operation, total, onFailure)) != -1) {
+                total += n;
+                if (total > limit) {
+                    throw new StreamTooLong(operation + " brought more than " + limit + " bytes, well past the size "
+                            + "the unit reported; stopped, and the partial file deleted");
+                }
                 digest.update(buffer, 0, n);
                 wrapped.clear().limit(n);
                 while (wrapped.hasRemaining()) {
                     channel.write(wrapped);
                 }
-                total += n;
                 writeback.written(n);
                 if (total - lastReported >= PROGRESS_EVERY_BYTES) {
                     progress.bytes(total);
@@ -173,7 +222,7 @@ public final class VerifiedDownload {
     }
 
     private int read(InputStream in, byte[] buffer, StreamWatchdog.Guard guard, Deadline deadline, String operation,
-                     long soFar) {
+                     long soFar, PartOnFailure onFailure) {
         try {
             return in.read(buffer);
         } catch (IOException | RuntimeException e) {
@@ -189,7 +238,9 @@ public final class VerifiedDownload {
                 throw typed;
             }
             throw new TransportException(transportName, "The stream of " + operation + " broke after " + soFar
-                    + " bytes; the partial file is kept and the next download resumes from it", e);
+                    + " bytes; " + (onFailure == PartOnFailure.KEEP_FOR_RESUME
+                    ? "the partial file is kept and the next download of this snapshot resumes from it"
+                    : "the partial file is deleted"), e);
         }
     }
 
@@ -201,28 +252,67 @@ public final class VerifiedDownload {
         }
     }
 
+    /** Removes a {@code .part} this download holds, unless its name was taken over by another file meanwhile. */
+    private static void deleteHeld(FileLocks.Held held) {
+        try {
+            if (held.stillNamed()) {
+                Files.delete(held.file());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not delete {}: {}", held.file(), e.toString());
+        }
+    }
+
     /**
      * Gives the verified {@code .part} its final name without ever replacing a file: a hard link fails if the name
-     * is taken, where a rename would silently overwrite.
+     * is taken (a dangling symbolic link included), where a rename would silently overwrite. Before that, the name
+     * {@code .part} must still hold the locked file, at the length that was hashed: what is published is what was
+     * verified.
      */
-    private static void publish(Path part, Path target, String sha256) throws IOException {
+    private static void publish(FileLocks.Held held, long hashedBytes, Path target, String sha256) {
+        Path part = held.file();
         try {
-            Files.createLink(target, part);
-            Files.delete(part);
-        } catch (FileAlreadyExistsException e) {
+            if (!held.stillNamed() || held.channel().size() != hashedBytes) {
+                throw new FileConflictException(part, "changed under this download (replaced, or written by another "
+                        + "program) after its bytes were verified; nothing was published");
+            }
+            try {
+                Files.createLink(target, part);
+            } catch (FileAlreadyExistsException e) {
+                appearedMeanwhile(part, target, sha256);
+                return;
+            } catch (UnsupportedOperationException | IOException noHardLinks) {
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    appearedMeanwhile(part, target, sha256);
+                    return;
+                }
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.deleteIfExists(part);
-            String existing = Sha256.ofFile(target);
-            if (!existing.equals(sha256)) {
-                throw new FileConflictException(target,
-                        "appeared during the download with other content; it was not overwritten");
-            }
-        } catch (UnsupportedOperationException | IOException noHardLinks) {
-            if (Files.exists(target)) {
-                throw new FileConflictException(target, "appeared during the download; it was not overwritten");
-            }
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.syncDirectory(target.getParent());
+        } catch (IOException e) {
+            throw new LocalStorageException(target, "Publishing", e);
         }
-        AtomicFile.syncDirectory(target.getParent());
+    }
+
+    /**
+     * Another file took the final name during the download. The same verified archive: the {@code .part} is not
+     * needed. Anything else (other content, a symbolic link): nothing is overwritten, and the verified {@code .part}
+     * is kept, so that the next download publishes it without fetching it again.
+     */
+    private static void appearedMeanwhile(Path part, Path target, String sha256) throws IOException {
+        String what;
+        try {
+            if (SafeFiles.existsAsRegularFile(target) && Sha256.ofFile(target).equals(sha256)) {
+                Files.delete(part);
+                return;
+            }
+            what = "with other content";
+        } catch (FileConflictException notARegularFile) {
+            what = "as a symbolic link or another non-regular file";
+        }
+        throw new FileConflictException(target, "appeared during the download " + what + "; it was not "
+                + "overwritten, and the verified download is kept as " + part.getFileName());
     }
 
     /**
@@ -249,6 +339,13 @@ public final class VerifiedDownload {
             return Files.size(file);
         } catch (IOException e) {
             throw new LocalStorageException(file, "Reading the size of", e);
+        }
+    }
+
+    /** Thrown inside {@link #copy} so that {@link #fill} deletes the {@code .part}, then reported as a transport error. */
+    private static final class StreamTooLong extends RuntimeException {
+        StreamTooLong(String message) {
+            super(message, null, false, false);
         }
     }
 }

@@ -48,8 +48,10 @@ public abstract class EtcdTransportContract {
 
     @Test
     void snapshotRoundTripGivesAVerifiedArchive() throws IOException {
-        try (EtcdBackupClient client = client(newTransport())) {
+        EtcdTransport transport = newTransport();
+        try (EtcdBackupClient client = client(transport)) {
             LocalSnapshot local = client.backup(unit(), downloads);
+            String name = local.source().localName(transport.modelName().orElse(""));
 
             Snapshot source = local.source();
             assertThat(source.unit()).matches("[a-z][a-z0-9-]*/[0-9]+");
@@ -57,13 +59,14 @@ public abstract class EtcdTransportContract {
             assertThat(source.archiveName()).matches("etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz");
             assertThat(source.etcdctlVersion()).matches("3\\.\\d+\\.\\d+");
             assertThat(source.apiVersion()).isNotEmpty();
-            assertThat(local.file()).isEqualTo(downloads.resolve(source.archiveName()));
+            assertThat(local.file()).isEqualTo(downloads.resolve(name));
+            assertThat(name).contains(source.unit().replace('/', '-'), source.sha256().substring(0, 12));
             assertThat(local.sha256()).isEqualTo(source.sha256());
             assertThat(local.sizeBytes()).isEqualTo(Files.size(local.file()));
             assertThat(local.verify()).isSameAs(local);
-            assertThat(Files.readString(downloads.resolve(source.archiveName() + ".sha256"), StandardCharsets.UTF_8))
-                    .isEqualTo(source.sha256() + "  " + source.archiveName() + "\n");
-            assertThat(downloads.resolve(source.archiveName() + ".part")).doesNotExist();
+            assertThat(Files.readString(downloads.resolve(name + ".sha256"), StandardCharsets.UTF_8))
+                    .isEqualTo(source.sha256() + "  " + name + "\n");
+            assertThat(downloads.resolve(name + ".part")).doesNotExist();
         }
     }
 
@@ -84,13 +87,14 @@ public abstract class EtcdTransportContract {
 
     @Test
     void aCutStreamEndsInATypedErrorAndTheNextDownloadIsComplete() throws IOException {
-        try (EtcdBackupClient client = client(newTransport())) {
+        EtcdTransport transport = newTransport();
+        try (EtcdBackupClient client = client(transport)) {
             Snapshot snapshot = client.snapshot(unit());
             cutNextStreamAfter(100);
 
             assertThatThrownBy(() -> client.download(snapshot, downloads))
                     .isInstanceOfAny(TransportException.class, ChecksumMismatchException.class);
-            assertThat(downloads.resolve(snapshot.archiveName())).doesNotExist();
+            assertThat(downloads.resolve(snapshot.localName(transport.modelName().orElse("")))).doesNotExist();
 
             LocalSnapshot local = client.download(snapshot, downloads);
             assertThat(local.verify().sha256()).isEqualTo(snapshot.sha256());
