@@ -240,10 +240,11 @@ public final class SnapshotStore {
                 return Optional.empty();
             }
             FileTime written = Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS);
-            Duration age = Duration.between(written.toInstant(), Instant.now()).truncatedTo(ChronoUnit.SECONDS);
+            Duration age = Duration.between(written.toInstant(), Instant.now());
+            String ago = String.format("%dh%02dm", age.toHours(), age.toMinutesPart());
             return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unfinished download, last written "
-                    + age + " ago (" + written + "), " + Files.size(part) + " bytes: download the same snapshot "
-                    + "again to resume it, or delete it")));
+                    + ago + " ago (" + written.toInstant().truncatedTo(ChronoUnit.SECONDS) + "), " + Files.size(part)
+                    + " bytes: download the same snapshot again to resume it, or delete it")));
         } catch (EtcdBackupException e) {
             return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage())));
         } catch (IOException e) {

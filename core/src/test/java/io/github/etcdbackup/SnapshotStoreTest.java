@@ -87,7 +87,9 @@ class SnapshotStoreTest {
         byte[] whole = Files.readAllBytes(truncated.file());
         Files.write(truncated.file(), Arrays.copyOf(whole, whole.length / 2));
         Files.delete(SnapshotManifest.pathOf(orphan.file()));
-        Files.write(dir.resolve("etcd-snapshot-2024-01-01-00.00.00.tar.gz.part"), new byte[10]);
+        Path stale = Files.write(dir.resolve("etcd-snapshot-2024-01-01-00.00.00.tar.gz.part"), new byte[10]);
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(java.time.Duration.ofMinutes(185))));
         Files.writeString(dir.resolve("etcd-snapshot-2023-01-01-00.00.00.tar.gz.manifest"), "format=1\n");
 
         List<StoreCheck> checks = store.verifyAll();
@@ -102,7 +104,9 @@ class SnapshotStoreTest {
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().startsWith("no manifest"));
         assertThat(checks).filteredOn(c -> c.file().equals(sound.file())).singleElement()
                 .satisfies(c -> assertThat(c.ok()).isTrue());
-        assertThat(checks).anySatisfy(c -> assertThat(c.problems()).anyMatch(p -> p.startsWith("unfinished download")));
+        assertThat(checks).filteredOn(c -> c.file().equals(stale)).singleElement().satisfies(c -> assertThat(
+                c.problems()).singleElement().asString().startsWith("unfinished download, last written 3h05m ago (")
+                .contains("10 bytes"));
         assertThat(checks).anySatisfy(c -> assertThat(c.problems())
                 .anyMatch(p -> p.equals("manifest without its archive")));
         assertThat(checks).hasSize(6);

@@ -220,4 +220,58 @@ class VerifiedDownloadTest {
         }
         assertThat(results.stream().map(LocalSnapshot::sha256).distinct().count()).isEqualTo(6);
     }
+
+    @Test
+    void aStreamRunningFarPastTheReportedSizeIsStoppedAndNothingKept() throws IOException {
+        transport.archiveSize(5 * 1024 * 1024);
+        transport.reportedSize("100K");
+        Snapshot snapshot = client.snapshot("etcd/0");
+        assertThat(snapshot.approximateSizeBytes()).isEqualTo(100 * 1024);
+
+        assertThatThrownBy(() -> client.download(snapshot, dir))
+                .isInstanceOfSatisfying(TransportException.class, e -> assertThat(e.getMessage())
+                        .contains("brought more than " + (100 * 1024 + 25 * 1024 + 1024 * 1024) + " bytes"));
+        assertThat(filesInDir()).isEmpty();
+    }
+
+    @Test
+    void aStreamWithinTheMarginOfTheReportedSizeIsAccepted() {
+        transport.archiveSize(1024 * 1024 + 100 * 1024);
+        transport.reportedSize("100K");
+        Snapshot snapshot = client.snapshot("etcd/0");
+
+        assertThat(client.download(snapshot, dir).sizeBytes()).isEqualTo(1024 * 1024 + 100 * 1024);
+    }
+
+    @Test
+    void aBackupWhoseDownloadFailsLeavesNoPartBehind() throws IOException {
+        transport.cutNextStreamAfter(100_000);
+
+        assertThatThrownBy(() -> client.backup("etcd/0", dir))
+                .isInstanceOfSatisfying(TransportException.class,
+                        e -> assertThat(e.getMessage()).contains("after 100000 bytes", "partial file is deleted"));
+        assertThat(filesInDir()).isEmpty();
+    }
+
+    @Test
+    void aFullDiskDeletesThePartSoThatTheDiskIsFreeAgain() throws Exception {
+        Path source = dir.resolve("etcd-snapshot-2026-12-04-10.00.00.tar.gz");
+        byte[] content = new byte[4 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(content);
+        Files.write(source, content);
+        Path mountPoint = Files.createDirectory(dir.resolve("tiny"));
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        // A 1 MiB tmpfs in a user and mount namespace of its own: a real ENOSPC without root or a loop device.
+        Process child = new ProcessBuilder("unshare", "-Urm", "sh", "-c",
+                "mount -t tmpfs -o size=1m tmpfs \"$1\" && exec \"$2\" -cp \"$3\" \"$4\" \"$5\" \"$6\" \"$1\"",
+                "sh", mountPoint.toString(), java.toString(), System.getProperty("java.class.path"),
+                DiskFullDownload.class.getName(), source.toString(), FakeTransport.sha256(content))
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor()).as(output).isZero();
+
+        assertThat(output).contains("result=LocalStorageException", "No space left on device", "files=[]\n");
+        long free = Long.parseLong(output.replaceAll("(?s).*free=(\\d+).*", "$1"));
+        assertThat(free).as("the tmpfs is empty again").isGreaterThan(1000 * 1024);
+    }
 }
