@@ -54,7 +54,7 @@ class SshConcurrencyChecks {
     /** One thread's archive of one round, on its unit, and the directory it downloads into. */
     private record Archive(String unit, Snapshot snapshot, byte[] bytes, Path dir) {
         Path target() {
-            return dir.resolve(snapshot.archiveName());
+            return dir.resolve(snapshot.localName(""));
         }
     }
 

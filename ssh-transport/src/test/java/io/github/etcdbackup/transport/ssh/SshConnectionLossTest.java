@@ -149,7 +149,7 @@ class SshConnectionLossTest {
             failure = (EtcdBackupException) thrown;
             // The 5 s a silent unit gets to confirm closing the channel (ChannelStopper), then a margin for load.
             assertThat(took).as("ended by the deadline").isLessThan(timeout.plus(Duration.ofSeconds(10)));
-            assertThat(Files.size(downloads.resolve(snapshot.archiveName() + ".part")))
+            assertThat(Files.size(downloads.resolve(snapshot.localName("") + ".part")))
                     .isBetween(FAULT_AFTER_BYTES, FILE_BYTES - 1L);
 
             testbed.proxy.cutAll(); // lets the relay drop what a freeze held; the client is done with it

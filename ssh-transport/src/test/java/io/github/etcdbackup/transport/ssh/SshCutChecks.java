@@ -72,11 +72,11 @@ class SshCutChecks {
     /** One archive on the unit and the directory it downloads into. */
     private record Case(String name, Snapshot snapshot, Path source, byte[] bytes, Path dir) {
         Path target() {
-            return dir.resolve(snapshot.archiveName());
+            return dir.resolve(snapshot.localName(""));
         }
 
         Path part() {
-            return dir.resolve(snapshot.archiveName() + ".part");
+            return dir.resolve(snapshot.localName("") + ".part");
         }
     }
 

@@ -106,7 +106,7 @@ class SshSnapshotTest {
         try (EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)
                 .timeout(Duration.ofMinutes(1)).build()) {
             Snapshot snapshot = client.snapshot("etcd/0");
-            Path part = downloads.resolve(snapshot.archiveName() + ".part");
+            Path part = downloads.resolve(snapshot.localName("") + ".part");
             transport.cutNextStreamAfter(256 * 1024);
 
             assertThatThrownBy(() -> client.download(snapshot, downloads))

@@ -91,7 +91,7 @@ class ConcurrencyChecks {
                 long cut = unit % 4 == 3 ? 1 + random.nextInt(archives[unit].length - 1) : -1;
                 results.add(pool.submit(() -> {
                     start.await();
-                    return work(client, juju, u, archives[u], shas[u], cut);
+                    return work(client, juju, transport.modelName().orElse(""), u, archives[u], shas[u], cut);
                 }));
             }
             start.countDown();
@@ -108,7 +108,10 @@ class ConcurrencyChecks {
         // Every final file in every directory is its unit's archive, byte for byte.
         for (int unit = 0; unit < THREADS; unit++) {
             for (int round = 0; round < ROUNDS; round++) {
-                Path final1 = dir.resolve("u" + unit + "-r" + round).resolve("etcd-snapshot-unit-" + unit + ".tar.gz");
+                Snapshot snapshot = Snapshot.of("etcd/" + unit, "/home/ubuntu/etcd-snapshots/etcd-snapshot-unit-" + unit
+                        + ".tar.gz", shas[unit]);
+                Path final1 = dir.resolve("u" + unit + "-r" + round)
+                        .resolve(snapshot.localName(transport.modelName().orElse("")));
                 if (!Arrays.equals(Files.readAllBytes(final1), archives[unit])) {
                     Ledger.CORRUPT_FINAL_FILES.incrementAndGet();
                 }
@@ -118,8 +121,8 @@ class ConcurrencyChecks {
     }
 
     /** One thread: ROUNDS backups of its own unit and a health call; a cut stream is retried once. */
-    private static List<String> work(EtcdBackupClient client, ScriptedJuju juju, int unit, byte[] archive, String sha,
-                                     long cut) throws IOException {
+    private static List<String> work(EtcdBackupClient client, ScriptedJuju juju, String model, int unit,
+                                     byte[] archive, String sha, long cut) throws IOException {
         List<String> problems = new ArrayList<>();
         String name = "etcd/" + unit;
         for (int round = 0; round < ROUNDS; round++) {
@@ -139,7 +142,8 @@ class ConcurrencyChecks {
                 }
                 try (Stream<Path> files = Files.list(into)) {
                     // Nothing under the final name after a cut: only the partial file to resume.
-                    if (files.anyMatch(f -> f.getFileName().toString().equals(snapshot.archiveName()))) {
+                    String finalName = snapshot.localName(model);
+                    if (files.anyMatch(f -> f.getFileName().toString().equals(finalName))) {
                         Ledger.CORRUPT_FINAL_FILES.incrementAndGet();
                         problems.add(name + ": a final file exists after a cut");
                     }

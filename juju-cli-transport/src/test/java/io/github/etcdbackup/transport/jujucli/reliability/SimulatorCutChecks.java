@@ -89,9 +89,10 @@ class SimulatorCutChecks {
             assertThatThrownBy(() -> client.download(snapshot, dir)).as(where)
                     .isInstanceOf(TransportException.class);
             Ledger.TYPED_ERRORS.incrementAndGet();
-            Path finalFile = dir.resolve(snapshot.archiveName());
+            // The client's transport names no model: local names start with the unit.
+            Path finalFile = dir.resolve(snapshot.localName(""));
             assertThat(finalFile).as(where).doesNotExist();
-            Path part = dir.resolve(snapshot.archiveName() + ".part");
+            Path part = dir.resolve(snapshot.localName("") + ".part");
             assertThat(Files.size(part)).as(where).isLessThanOrEqualTo(cutAt);
 
             LocalSnapshot resumed = client.download(snapshot, dir);
@@ -122,8 +123,8 @@ class SimulatorCutChecks {
             assertThatThrownBy(() -> client.download(snapshot, dir)).as("flip %d at %d", i, at)
                     .isInstanceOf(ChecksumMismatchException.class);
             Ledger.TYPED_ERRORS.incrementAndGet();
-            assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
-            assertThat(dir.resolve(snapshot.archiveName() + ".part")).doesNotExist();
+            assertThat(dir.resolve(snapshot.localName(""))).doesNotExist();
+            assertThat(dir.resolve(snapshot.localName("") + ".part")).doesNotExist();
             Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
         }
         System.out.printf("simulator-flips: flips=%d caught=%d%n", FLIPS, FLIPS);

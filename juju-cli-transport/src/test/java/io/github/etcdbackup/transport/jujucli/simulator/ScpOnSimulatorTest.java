@@ -110,8 +110,8 @@ class ScpOnSimulatorTest {
 
             assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(TransportException.class)
                     .hasStackTraceContaining("Broken pipe");
-            assertThat(dir.resolve(snapshot.archiveName())).doesNotExist();
-            assertThat(dir.resolve(snapshot.archiveName() + ".part")).hasSize(cut);
+            assertThat(dir.resolve(snapshot.localName("k8s"))).doesNotExist();
+            assertThat(dir.resolve(snapshot.localName("k8s") + ".part")).hasSize(cut);
 
             LocalSnapshot local = client.download(snapshot, dir);
             assertThat(local.verify().sha256()).isEqualTo(snapshot.sha256());
