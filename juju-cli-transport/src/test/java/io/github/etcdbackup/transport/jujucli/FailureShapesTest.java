@@ -3,6 +3,7 @@ package io.github.etcdbackup.transport.jujucli;
 import io.github.etcdbackup.ActionFailedException;
 import io.github.etcdbackup.OperationTimeoutException;
 import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
@@ -198,6 +199,26 @@ class FailureShapesTest {
                     .isInstanceOf(OutputParseException.class).hasMessageContaining("snapshot.path");
             assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline()))
                     .isInstanceOf(OutputParseException.class).hasMessageContaining("output");
+        }
+    }
+
+    @Test
+    void anUnreadableSizeOrVersionLeavesThemUnknownAndDoesNotFailTheSnapshot() {
+        String output = Fixtures.text("3.x-run-snapshot-v3.yaml");
+        FakeJuju juju = new FakeJuju(dir).answer(output.replace("size: 21M", "size: 20,5M"), "", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            Snapshot commaSize = transport.takeSnapshot(SNAPSHOT, deadline());
+            assertThat(commaSize.sha256()).isEqualTo(
+                    "75dd6a52e54ba10642ca9fd1375acbcfb3cd84da0f179df32be9e4a2285046d3");
+            assertThat(commaSize.sizeText()).isEmpty();
+            assertThat(commaSize.approximateSizeBytes()).isZero();
+            assertThat(commaSize.etcdctlVersion()).isEqualTo("3.4.22");
+
+            juju.answer(output.replace("etcdctl version: 3.4.22", "etcdctl versión: 3.4.22"), "", 0);
+            Snapshot oddVersion = transport.takeSnapshot(SNAPSHOT, deadline());
+            assertThat(oddVersion.sizeText()).isEqualTo("21M");
+            assertThat(oddVersion.etcdctlVersion()).isEmpty();
+            assertThat(oddVersion.apiVersion()).isEmpty();
         }
     }
 
