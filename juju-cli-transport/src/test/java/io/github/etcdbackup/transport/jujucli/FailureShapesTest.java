@@ -193,7 +193,9 @@ class FailureShapesTest {
 
     @Test
     void aCompletedSnapshotWithoutItsResultsIsAParseError() {
-        FakeJuju juju = new FakeJuju(dir).answer(Fixtures.text("3.x-run-restore.yaml"), "", 0);
+        // A restore's output, from the unit asked for (the fixture's unit is new-etcd/0).
+        FakeJuju juju = new FakeJuju(dir).answer(Fixtures.text("3.x-run-restore.yaml")
+                .replace("new-etcd/0", "etcd/0"), "", 0);
         try (JujuCliTransport transport = juju.transport()) {
             assertThatThrownBy(() -> transport.takeSnapshot(SNAPSHOT, deadline()))
                     .isInstanceOf(OutputParseException.class).hasMessageContaining("snapshot.path");
@@ -219,6 +221,29 @@ class FailureShapesTest {
             assertThat(oddVersion.sizeText()).isEqualTo("21M");
             assertThat(oddVersion.etcdctlVersion()).isEmpty();
             assertThat(oddVersion.apiVersion()).isEmpty();
+        }
+    }
+
+    @Test
+    void aTaskOfAnotherUnitIsRefusedUnlessTheLeaderWasAskedFor() {
+        String output = Fixtures.text("3.x-run-snapshot-v3.yaml");
+        FakeJuju juju = new FakeJuju(dir).answer(output.replace("etcd/0", "etcd/7"), "", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.takeSnapshot(SNAPSHOT, deadline()))
+                    .isInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("asked etcd/0, juju printed the task of etcd/7");
+            assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline()))
+                    .isInstanceOf(OutputParseException.class).hasMessageContaining("etcd/7");
+
+            Snapshot fromLeader = transport.takeSnapshot(SnapshotRequest.builder().unit("etcd/leader").build(),
+                    deadline());
+            assertThat(fromLeader.unit()).isEqualTo("etcd/7");
+
+            juju.answer(output.replace("etcd/0", "etcd-two/0"), "", 0);
+            assertThatThrownBy(() -> transport.takeSnapshot(SnapshotRequest.builder().unit("etcd/leader").build(),
+                    deadline()))
+                    .isInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("asked etcd/leader, juju printed the task of etcd-two/0");
         }
     }
 
