@@ -36,7 +36,6 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
                        String sizeText, long approximateSizeBytes, String etcdctlVersion, String apiVersion,
                        KeysVersion keysVersion, Instant takenAt, Duration elapsed) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Snapshot.class);
     private static final Pattern DU_SIZE = Pattern.compile("(\\d{1,15}(?:\\.\\d{1,6})?)([KMGTPE]?)");
     private static final Pattern ETCDCTL_VERSION = Pattern.compile("(?m)^etcdctl version:\\s*(\\S+)\\s*$");
     private static final Pattern API_VERSION = Pattern.compile("(?m)^API version:\\s*(\\S+)\\s*$");
@@ -157,7 +156,7 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
                 }
                 this.sizeText = text;
             } catch (InvalidInputException e) {
-                LOG.warn("Size of the snapshot of {} recorded as unknown: {}", unitForLog(), e.getMessage());
+                warn("Size of the snapshot of {} recorded as unknown: {}", e);
                 this.sizeText = "";
             }
             return this;
@@ -203,15 +202,20 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
             try {
                 return versionText(reported);
             } catch (InvalidInputException e) {
-                LOG.warn("etcd versions of the snapshot of {} recorded as unknown: {}", unitForLog(), e.getMessage());
+                warn("etcd versions of the snapshot of {} recorded as unknown: {}", e);
                 this.etcdctlVersion = "";
                 this.apiVersion = "";
                 return this;
             }
         }
 
-        private String unitForLog() {
-            return unit == null ? "a unit" : unit;
+        /**
+         * Logs an unreadable value. The logger is looked up here, not held in a field: loading this value class
+         * (every manifest read does) must not start SLF4J, which prints to stderr when it has no provider.
+         */
+        private void warn(String format, InvalidInputException unreadable) {
+            Logger log = LoggerFactory.getLogger(Snapshot.class);
+            log.warn(format, unit == null ? "a unit" : unit, unreadable.getMessage());
         }
 
         /** The key space the archive holds. */
