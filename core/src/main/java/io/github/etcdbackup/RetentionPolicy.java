@@ -4,7 +4,8 @@ package io.github.etcdbackup;
  * Which snapshots {@link SnapshotStore#prune(RetentionPolicy)} keeps, like the common backup tools: the newest
  * {@code keepLast}, plus the newest of each of the last {@code keepDaily} days, {@code keepWeekly} ISO weeks and
  * {@code keepMonthly} months that have snapshots (UTC, by the time each snapshot was taken). A snapshot kept by any
- * rule is kept. The newest snapshot that verifies is always kept, whatever the policy says.
+ * rule is kept. The newest snapshot that verifies is always kept, whatever the policy says, and a snapshot that does
+ * not verify is never deleted (see {@link SnapshotStore#prune(RetentionPolicy)}).
  *
  * @param keepLast    how many of the newest snapshots to keep
  * @param keepDaily   how many days to keep one snapshot for

@@ -1,8 +1,11 @@
 package io.github.etcdbackup;
 
 import io.github.etcdbackup.internal.InputValidation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
@@ -85,7 +88,12 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
             throw new InvalidInputException("size", sizeText, "expected du -h text such as 4.0K, 68K or 1.2G");
         }
         int power = m.group(2).isEmpty() ? 0 : "KMGTPE".indexOf(m.group(2)) + 1;
-        return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power)).longValue();
+        try {
+            return new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1024).pow(power))
+                    .setScale(0, RoundingMode.DOWN).longValueExact();
+        } catch (ArithmeticException e) {
+            throw new InvalidInputException("size", sizeText, "larger than " + Long.MAX_VALUE + " bytes");
+        }
     }
 
     /**
@@ -155,6 +163,25 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
             return this;
         }
 
+        /**
+         * The {@code du -h} size text as a unit reported it. The size is informational (the SHA-256, never the size,
+         * verifies an archive), so text that is not a {@code du -h} size, such as {@code 68,5K} from a unit with a
+         * comma locale, leaves the size unknown, with a warning, instead of failing the snapshot.
+         */
+        public Builder sizeTextOrUnknown(String reported) {
+            String text = reported == null ? "" : reported.strip();
+            try {
+                if (!text.isEmpty()) {
+                    parseDuSize(text);
+                }
+                this.sizeText = text;
+            } catch (InvalidInputException e) {
+                warn("Size of the snapshot of {} recorded as unknown: {}", e);
+                this.sizeText = "";
+            }
+            return this;
+        }
+
         /** The etcdctl version, e.g. {@code 3.4.22}. */
         public Builder etcdctlVersion(String etcdctlVersion) {
             this.etcdctlVersion = Objects.requireNonNull(etcdctlVersion, "etcdctlVersion");
@@ -184,6 +211,31 @@ public record Snapshot(String unit, Optional<String> actionId, String remotePath
             this.etcdctlVersion = etcdctl.group(1);
             this.apiVersion = api.group(1);
             return this;
+        }
+
+        /**
+         * Both versions from {@code etcdctl version} output as a unit reported it. The versions are informational
+         * for a snapshot, so output without the two lines leaves them unknown, with a warning, instead of failing the
+         * snapshot; a restore refuses a snapshot whose etcd version is unknown.
+         */
+        public Builder versionTextOrUnknown(String reported) {
+            try {
+                return versionText(reported);
+            } catch (InvalidInputException e) {
+                warn("etcd versions of the snapshot of {} recorded as unknown: {}", e);
+                this.etcdctlVersion = "";
+                this.apiVersion = "";
+                return this;
+            }
+        }
+
+        /**
+         * Logs an unreadable value. The logger is looked up here, not held in a field: loading this value class
+         * (every manifest read does) must not start SLF4J, which prints to stderr when it has no provider.
+         */
+        private void warn(String format, InvalidInputException unreadable) {
+            Logger log = LoggerFactory.getLogger(Snapshot.class);
+            log.warn(format, unit == null ? "a unit" : unit, unreadable.getMessage());
         }
 
         /** The key space the archive holds. */

@@ -21,9 +21,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -60,19 +63,37 @@ public final class SnapshotStore {
 
     /**
      * Every archive that has a valid manifest, oldest first (by the time it was taken). Archives without a manifest
-     * and broken manifests are left out here and reported by {@link #verifyAll()}.
+     * and broken manifests (unreadable, not UTF-8 text, invalid, not a file) are left out here, with a warning, and
+     * reported by {@link #verifyAll()}: one bad file never hides the rest of the store.
      */
     public List<LocalSnapshot> list() {
         List<LocalSnapshot> snapshots = new ArrayList<>();
-        for (Path archive : archives()) {
-            try {
-                SnapshotManifest.read(archive).ifPresent(read -> snapshots.add(read.snapshot()));
-            } catch (IllegalArgumentException broken) {
-                LOG.debug("Skipping {}: {}", archive, broken.getMessage());
-            }
+        for (Entry entry : entries()) {
+            entry.snapshot().ifPresentOrElse(snapshots::add,
+                    () -> LOG.warn("Not listing {}: {}", entry.archive(), entry.problem()));
         }
         snapshots.sort(RetentionPlanner.OLDEST_FIRST);
         return List.copyOf(snapshots);
+    }
+
+    /** An archive of the store with the snapshot its manifest describes, or why there is none. */
+    private record Entry(Path archive, Optional<LocalSnapshot> snapshot, String problem) {
+    }
+
+    /** Every archive, by file name; a manifest that is missing, unreadable or invalid concerns its archive only. */
+    private List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>();
+        for (Path archive : archives()) {
+            try {
+                entries.add(SnapshotManifest.read(archive)
+                        .map(read -> new Entry(archive, Optional.of(read.snapshot()), ""))
+                        .orElseGet(() -> new Entry(archive, Optional.empty(), "no manifest: not written by a download,"
+                                + " or its download was cut before the manifest; check it by hand with sha256sum -c")));
+            } catch (IllegalArgumentException | LocalStorageException broken) {
+                entries.add(new Entry(archive, Optional.empty(), broken.getMessage()));
+            }
+        }
+        return entries;
     }
 
     /** The model named in a snapshot's manifest, empty when none was known at download time. */
@@ -86,11 +107,32 @@ public final class SnapshotStore {
      * problem is reported, not only the first.
      */
     public StoreCheck verify(LocalSnapshot snapshot) {
+        ArchiveCheck archive = checkArchive(snapshot);
+        List<String> problems = new ArrayList<>(archive.problems());
+        archive.sha256().ifPresent(actual -> problems.addAll(checksumFileProblems(snapshot.file(), actual)));
+        return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems);
+    }
+
+    /**
+     * What was found about the archive itself, its {@code .sha256} file aside.
+     *
+     * @param problems every problem of the archive, empty when it verifies against its manifest
+     * @param sha256   the archive's SHA-256, empty when it could not be read
+     */
+    private record ArchiveCheck(List<String> problems, Optional<String> sha256) {
+    }
+
+    /**
+     * Checks the archive against its manifest: length, SHA-256 and contents. This is what decides whether the
+     * snapshot is sound; the {@code .sha256} file is a copy of the hash for {@code sha256sum -c}, and damage to it
+     * is a problem of that copy, not of the archive.
+     */
+    private static ArchiveCheck checkArchive(LocalSnapshot snapshot) {
         Path archive = snapshot.file();
         List<String> problems = new ArrayList<>();
         if (!Files.isRegularFile(archive)) {
             problems.add("archive missing");
-            return new StoreCheck(archive, Optional.of(snapshot), problems);
+            return new ArchiveCheck(problems, Optional.empty());
         }
         try {
             long size = Files.size(archive);
@@ -100,13 +142,18 @@ public final class SnapshotStore {
         } catch (IOException e) {
             problems.add("cannot read its size: " + e.getMessage());
         }
-        String actual = Sha256.ofFile(archive);
-        if (!actual.equals(snapshot.sha256())) {
-            problems.add("SHA-256 is " + actual + ", the manifest says " + snapshot.sha256());
+        Optional<String> actual;
+        try {
+            actual = Optional.of(Sha256.ofFile(archive));
+        } catch (LocalStorageException e) {
+            problems.add("cannot read it: " + e.getCause().getMessage());
+            return new ArchiveCheck(problems, Optional.empty());
         }
-        problems.addAll(checksumFileProblems(archive, actual));
+        if (!actual.get().equals(snapshot.sha256())) {
+            problems.add("SHA-256 is " + actual.get() + ", the manifest says " + snapshot.sha256());
+        }
         problems.addAll(ArchiveInspector.problems(archive, snapshot.source().keysVersion()));
-        return new StoreCheck(archive, Optional.of(snapshot), problems);
+        return new ArchiveCheck(problems, actual);
     }
 
     private static List<String> checksumFileProblems(Path archive, String actual) {
@@ -131,19 +178,13 @@ public final class SnapshotStore {
      */
     public List<StoreCheck> verifyAll() {
         List<StoreCheck> checks = new ArrayList<>();
-        for (Path archive : archives()) {
-            try {
-                Optional<SnapshotManifest.Read> read = SnapshotManifest.read(archive);
-                checks.add(read.isPresent() ? verify(read.get().snapshot())
-                        : new StoreCheck(archive, Optional.empty(), List.of("no manifest: not written by a download,"
-                        + " or its download was cut before the manifest; check it by hand with sha256sum -c")));
-            } catch (IllegalArgumentException broken) {
-                checks.add(new StoreCheck(archive, Optional.empty(), List.of(broken.getMessage())));
-            }
+        for (Entry entry : entries()) {
+            checks.add(entry.snapshot().map(this::verify)
+                    .orElseGet(() -> new StoreCheck(entry.archive(), Optional.empty(), List.of(entry.problem()))));
         }
         for (Path file : files(SnapshotManifest.SUFFIX)) {
             Path archive = file.resolveSibling(stripSuffix(file, SnapshotManifest.SUFFIX));
-            if (!Files.exists(archive)) {
+            if (!Files.isRegularFile(archive)) {
                 checks.add(new StoreCheck(archive, Optional.empty(), List.of("manifest without its archive")));
             }
         }
@@ -153,28 +194,55 @@ public final class SnapshotStore {
         return List.copyOf(checks);
     }
 
-    /** What {@link #prune(RetentionPolicy)} would keep and delete; changes nothing. */
+    /**
+     * What {@link #prune(RetentionPolicy)} would keep and delete, decided by the same rules and checks; changes
+     * nothing.
+     */
     public PrunePlan planPrune(RetentionPolicy policy) {
         List<LocalSnapshot> all = list();
-        LocalSnapshot newestVerified = newestVerified(all);
-        Set<LocalSnapshot> keep = RetentionPlanner.keep(all, policy, newestVerified);
-        List<LocalSnapshot> kept = all.stream().filter(keep::contains).toList();
-        List<LocalSnapshot> deleted = all.stream().filter(s -> !keep.contains(s)).toList();
-        return new PrunePlan(kept, deleted, false);
+        Map<LocalSnapshot, ArchiveCheck> checked = new HashMap<>();
+        Predicate<LocalSnapshot> verified = s -> checked.computeIfAbsent(s, SnapshotStore::checkArchive)
+                .problems().isEmpty();
+        LocalSnapshot newestVerified = newestVerified(all, verified);
+        Set<LocalSnapshot> kept = RetentionPlanner.keep(all, policy, newestVerified);
+        List<LocalSnapshot> keep = new ArrayList<>();
+        List<LocalSnapshot> delete = new ArrayList<>();
+        List<StoreCheck> unverified = new ArrayList<>();
+        for (LocalSnapshot snapshot : all) {
+            if (kept.contains(snapshot)) {
+                keep.add(snapshot);
+            } else if (verified.test(snapshot)) {
+                delete.add(snapshot);
+            } else {
+                keep.add(snapshot);
+                unverified.add(new StoreCheck(snapshot.file(), Optional.of(snapshot),
+                        checked.get(snapshot).problems()));
+            }
+        }
+        return new PrunePlan(keep, delete, unverified, false);
     }
 
     /**
      * Deletes what the policy does not keep: archive, {@code .sha256} and manifest together (manifest first, so a
-     * crash leaves at worst a file {@link #verifyAll()} reports, never a listed snapshot without its archive). The
-     * newest snapshot that verifies is never deleted.
+     * crash leaves at worst a file {@link #verifyAll()} reports, never a listed snapshot without its archive).
+     *
+     * <p>Only snapshots whose archive was checked against its manifest in this call (length, SHA-256, a readable tar
+     * with its {@code db}) are deleted. Hence the newest snapshot that verifies is always kept, a store with
+     * snapshots is never left empty (when none verifies, nothing is deleted), and an archive that could not be
+     * verified is never deleted: it is kept and listed in {@link PrunePlan#unverified()} for someone to look at. A
+     * damaged {@code .sha256} file is not a verdict on its archive, and an archive whose manifest is broken is not
+     * listed, so never deleted; {@link #verifyAll()} reports both.
      */
     public PrunePlan prune(RetentionPolicy policy) {
         try (StoreLock ignored = StoreLock.acquire(directory)) {
             PrunePlan plan = planPrune(policy);
+            for (StoreCheck check : plan.unverified()) {
+                LOG.warn("Not pruning {}, which does not verify: {}", check.file(), check.problems());
+            }
             for (LocalSnapshot snapshot : plan.delete()) {
                 delete(snapshot.file());
             }
-            return new PrunePlan(plan.keep(), plan.delete(), true);
+            return new PrunePlan(plan.keep(), plan.delete(), plan.unverified(), true);
         }
     }
 
@@ -188,9 +256,9 @@ public final class SnapshotStore {
         return drill(snapshot, DrillOptions.defaults());
     }
 
-    private LocalSnapshot newestVerified(List<LocalSnapshot> oldestFirst) {
+    private static LocalSnapshot newestVerified(List<LocalSnapshot> oldestFirst, Predicate<LocalSnapshot> verified) {
         for (int i = oldestFirst.size() - 1; i >= 0; i--) {
-            if (verify(oldestFirst.get(i)).ok()) {
+            if (verified.test(oldestFirst.get(i))) {
                 return oldestFirst.get(i);
             }
         }

@@ -188,6 +188,121 @@ class SnapshotStoreTest {
         assertThat(good.file()).exists();
     }
 
+    /** Prunes after a dry run and checks that the dry run planned exactly what prune did. */
+    private PrunePlan pruneAsPlanned(RetentionPolicy policy) {
+        PrunePlan dryRun = store.planPrune(policy);
+        PrunePlan done = store.prune(policy);
+        assertThat(done.keep()).isEqualTo(dryRun.keep());
+        assertThat(done.delete()).isEqualTo(dryRun.delete());
+        assertThat(done.unverified()).isEqualTo(dryRun.unverified());
+        return done;
+    }
+
+    private static Path checksumFile(LocalSnapshot snapshot) {
+        return snapshot.file().resolveSibling(snapshot.file().getFileName() + ".sha256");
+    }
+
+    @Test
+    void damagedChecksumFilesAreReportedButAreNoVerdictOnTheirArchives() throws IOException {
+        List<LocalSnapshot> all = new ArrayList<>();
+        for (int day = 1; day <= 6; day++) {
+            all.add(backupTakenAt("2026-11-0" + day + "T10:00:00Z"));
+        }
+        for (LocalSnapshot snapshot : all) {
+            Files.writeString(checksumFile(snapshot), "0".repeat(64) + "  other.tar.gz\n");
+        }
+        Files.delete(checksumFile(all.get(5)));
+
+        PrunePlan plan = pruneAsPlanned(RetentionPolicy.builder().build());
+
+        assertThat(plan.keep()).containsExactly(all.get(5));
+        assertThat(plan.delete()).containsExactlyElementsOf(all.subList(0, 5));
+        assertThat(plan.unverified()).isEmpty();
+        assertThat(store.list()).containsExactly(all.get(5));
+        assertThat(store.verifyAll()).singleElement().satisfies(c -> assertThat(c.problems())
+                .containsExactly(checksumFile(all.get(5)).getFileName() + " missing"));
+    }
+
+    @Test
+    void pruneNeverDeletesASnapshotItCouldNotVerify() throws IOException {
+        LocalSnapshot corrupt = backupTakenAt("2026-11-01T10:00:00Z");
+        LocalSnapshot truncated = backupTakenAt("2026-11-02T10:00:00Z");
+        LocalSnapshot old = backupTakenAt("2026-11-03T10:00:00Z");
+        LocalSnapshot newest = backupTakenAt("2026-11-04T10:00:00Z");
+        flipByte(corrupt.file(), 100);
+        Files.write(truncated.file(), Arrays.copyOf(Files.readAllBytes(truncated.file()), 100));
+
+        PrunePlan plan = pruneAsPlanned(RetentionPolicy.builder().keepLast(1).build());
+
+        assertThat(plan.delete()).containsExactly(old);
+        assertThat(plan.keep()).containsExactly(corrupt, truncated, newest);
+        assertThat(plan.unverified()).extracting(StoreCheck::file).containsExactly(corrupt.file(), truncated.file());
+        assertThat(plan.unverified().get(0).problems()).anyMatch(p -> p.startsWith("SHA-256 is"));
+        assertThat(plan.unverified().get(1).problems()).anyMatch(p -> p.startsWith("size is"));
+        assertThat(corrupt.file()).exists();
+        assertThat(truncated.file()).exists();
+    }
+
+    @Test
+    void whenNoSnapshotVerifiesPruneDeletesNothing() throws IOException {
+        LocalSnapshot older = backupTakenAt("2026-11-01T10:00:00Z");
+        LocalSnapshot newer = backupTakenAt("2026-11-02T10:00:00Z");
+        flipByte(older.file(), 100);
+        flipByte(newer.file(), 100);
+
+        PrunePlan plan = pruneAsPlanned(RetentionPolicy.builder().build());
+
+        assertThat(plan.delete()).isEmpty();
+        assertThat(plan.keep()).containsExactly(older, newer);
+        assertThat(store.list()).containsExactly(older, newer);
+    }
+
+    @Test
+    void aBrokenManifestIsAProblemOfItsOwnArchiveAndTheRestOfTheStoreStaysUsable() throws Exception {
+        LocalSnapshot older = backupTakenAt("2026-11-01T10:00:00Z");
+        LocalSnapshot newer = backupTakenAt("2026-11-02T10:00:00Z");
+        LocalSnapshot notUtf8 = client.backup("etcd/0", dir);
+        LocalSnapshot binary = client.backup("etcd/0", dir);
+        LocalSnapshot directory = client.backup("etcd/0", dir);
+        LocalSnapshot fifo = client.backup("etcd/0", dir);
+        LocalSnapshot huge = client.backup("etcd/0", dir);
+        byte[] manifest = Files.readAllBytes(SnapshotManifest.pathOf(notUtf8.file()));
+        manifest[manifest.length - 3] = (byte) 0xff;
+        Files.write(SnapshotManifest.pathOf(notUtf8.file()), manifest);
+        byte[] noise = new byte[700];
+        new java.util.Random(16).nextBytes(noise);
+        Files.write(SnapshotManifest.pathOf(binary.file()), noise);
+        Files.delete(SnapshotManifest.pathOf(directory.file()));
+        Files.createDirectory(SnapshotManifest.pathOf(directory.file()));
+        Files.delete(SnapshotManifest.pathOf(fifo.file()));
+        TestArchives.run(List.of("mkfifo", SnapshotManifest.pathOf(fifo.file()).toString()));
+        Files.writeString(SnapshotManifest.pathOf(huge.file()), "format=1\n#" + "x".repeat(100_000) + "\n");
+        Path directoryArchive = Files.createDirectory(dir.resolve("etcd-snapshot-dir.tar.gz"));
+        Files.copy(SnapshotManifest.pathOf(older.file()), SnapshotManifest.pathOf(directoryArchive));
+        List<Path> broken = List.of(notUtf8.file(), binary.file(), directory.file(), fifo.file(), huge.file());
+
+        assertThat(store.list()).containsExactly(older, newer);
+        List<StoreCheck> checks = store.verifyAll();
+        assertThat(checks).filteredOn(StoreCheck::ok).extracting(StoreCheck::file)
+                .containsExactlyInAnyOrder(older.file(), newer.file());
+        assertThat(checks).filteredOn(c -> broken.contains(c.file())).hasSize(5)
+                .allSatisfy(c -> assertThat(c.snapshot()).isEmpty());
+        assertThat(checks).filteredOn(c -> c.file().equals(notUtf8.file())).singleElement()
+                .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("not UTF-8 text"));
+        assertThat(checks).filteredOn(c -> c.file().equals(directory.file())).singleElement()
+                .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("not a regular file"));
+        assertThat(checks).filteredOn(c -> c.file().equals(huge.file())).singleElement()
+                .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("larger than"));
+        assertThat(checks).filteredOn(c -> c.file().equals(directoryArchive)).singleElement()
+                .satisfies(c -> assertThat(c.problems()).containsExactly("manifest without its archive"));
+        assertThat(checks).hasSize(8);
+
+        PrunePlan plan = pruneAsPlanned(RetentionPolicy.builder().build());
+        assertThat(plan.keep()).containsExactly(newer);
+        assertThat(plan.delete()).containsExactly(older);
+        assertThat(broken).allSatisfy(archive -> assertThat(archive).exists());
+    }
+
     @Test
     void clockSkewOrdersByTheRecordedTimeNotByTheFileName() {
         LocalSnapshot fromTheFuture = backupTakenAt("2031-01-01T00:00:00Z");

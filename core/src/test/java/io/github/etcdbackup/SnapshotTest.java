@@ -22,7 +22,7 @@ class SnapshotTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "K", "4,2M", "-1K", "4.2 M", "4.2MB", "1e3", "12Q"})
+    @ValueSource(strings = {"", "K", "4,2M", "-1K", "4.2 M", "4.2MB", "1e3", "12Q", "999999999999999E"})
     void otherSizeTextIsRefused(String text) {
         assertThatThrownBy(() -> Snapshot.parseDuSize(text)).isInstanceOf(InvalidInputException.class);
     }
@@ -55,6 +55,25 @@ class SnapshotTest {
     void versionTextWithoutBothLinesIsRefused() {
         assertThatThrownBy(() -> Snapshot.builder().versionText("etcdctl version: 3.4.22"))
                 .isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void sizeAndVersionTextsAUnitReportedThatCannotBeReadAreRecordedAsUnknown() {
+        Snapshot unreadable = Snapshot.builder().unit("etcd/0").remotePath(PATH).sha256(SHA)
+                .sizeTextOrUnknown("68,5K").versionTextOrUnknown("etcdctl: command not found").build();
+        assertThat(unreadable.sizeText()).isEmpty();
+        assertThat(unreadable.approximateSizeBytes()).isZero();
+        assertThat(unreadable.etcdctlVersion()).isEmpty();
+        assertThat(unreadable.apiVersion()).isEmpty();
+        assertThat(unreadable.sha256()).isEqualTo(SHA);
+        assertThat(Snapshot.builder().unit("etcd/0").remotePath(PATH).sha256(SHA)
+                .sizeTextOrUnknown("999999999999999E").build().approximateSizeBytes()).isZero();
+
+        Snapshot readable = Snapshot.builder().unit("etcd/0").remotePath(PATH).sha256(SHA).sizeTextOrUnknown(" 68K\n")
+                .versionTextOrUnknown("etcdctl version: 3.4.22\nAPI version: 3.4").build();
+        assertThat(readable.sizeText()).isEqualTo("68K");
+        assertThat(readable.approximateSizeBytes()).isEqualTo(69632);
+        assertThat(readable.etcdctlVersion()).isEqualTo("3.4.22");
     }
 
     @Test

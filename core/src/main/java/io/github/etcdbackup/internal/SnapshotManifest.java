@@ -6,9 +6,12 @@ import io.github.etcdbackup.LocalStorageException;
 import io.github.etcdbackup.Snapshot;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.InputStream;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +29,8 @@ public final class SnapshotManifest {
     /** Suffix of the manifest file. */
     public static final String SUFFIX = ".manifest";
     private static final String FORMAT = "1";
+    /** A manifest is about 600 bytes; this leaves room for long paths and model names. */
+    private static final int MAX_BYTES = 64 * 1024;
 
     private SnapshotManifest() {
     }
@@ -69,18 +74,14 @@ public final class SnapshotManifest {
      *
      * @return empty if there is no manifest
      * @throws IllegalArgumentException if it exists but is not a valid manifest (the message says why)
+     * @throws LocalStorageException    if reading it failed
      */
     public static Optional<Read> read(Path archive) {
         Path file = pathOf(archive);
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        Properties p = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(reader);
-        } catch (IOException e) {
-            throw new LocalStorageException(file, "Reading", e);
-        }
+        Properties p = load(file);
         if (!FORMAT.equals(p.getProperty("format"))) {
             throw new IllegalArgumentException("unknown or missing manifest format in " + file);
         }
@@ -102,6 +103,35 @@ public final class SnapshotManifest {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The manifest's properties. Only a small regular file of UTF-8 text is read: a directory or a FIFO under the
+     * manifest's name would fail or block the read, a huge file would fill the heap, and a lenient decoder would turn
+     * a damaged byte into a value that still parses.
+     */
+    private static Properties load(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("manifest " + file + " is not a regular file");
+        }
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Reading", e);
+        }
+        if (bytes.length > MAX_BYTES) {
+            throw new IllegalArgumentException("manifest " + file + " is larger than " + MAX_BYTES + " bytes");
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString()));
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("manifest " + file + " is not UTF-8 text", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
+        }
+        return p;
     }
 
     private static String required(Properties p, String key) {

@@ -161,11 +161,12 @@ public final class JujuCliTransport implements EtcdTransport {
                     .remotePath(path)
                     .sha256(sha256)
                     .keysVersion(request.keysVersion());
-            ActionOutputParser.result(results, "snapshot.size").ifPresent(snapshot::sizeText);
-            ActionOutputParser.result(results, "snapshot.version").ifPresent(snapshot::versionText);
+            ActionOutputParser.result(results, "snapshot.size").ifPresent(snapshot::sizeTextOrUnknown);
+            ActionOutputParser.result(results, "snapshot.version").ifPresent(snapshot::versionTextOrUnknown);
             return snapshot.build();
         } catch (InvalidInputException e) {
-            // Values from a remote output are validated like user input; a bad one means the output is wrong.
+            // Values from a remote output are validated like user input; a bad one means the output is wrong. Size
+            // and versions are informational: unreadable, they are recorded as unknown instead.
             throw new OutputParseException("the snapshot action reported an unacceptable value: " + e.getMessage(),
                     run.rawOutput(), e);
         }

@@ -3,6 +3,7 @@ package io.github.etcdbackup.transport.jujucli;
 import io.github.etcdbackup.ActionFailedException;
 import io.github.etcdbackup.OperationTimeoutException;
 import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
@@ -192,12 +193,57 @@ class FailureShapesTest {
 
     @Test
     void aCompletedSnapshotWithoutItsResultsIsAParseError() {
-        FakeJuju juju = new FakeJuju(dir).answer(Fixtures.text("3.x-run-restore.yaml"), "", 0);
+        // A restore's output, from the unit asked for (the fixture's unit is new-etcd/0).
+        FakeJuju juju = new FakeJuju(dir).answer(Fixtures.text("3.x-run-restore.yaml")
+                .replace("new-etcd/0", "etcd/0"), "", 0);
         try (JujuCliTransport transport = juju.transport()) {
             assertThatThrownBy(() -> transport.takeSnapshot(SNAPSHOT, deadline()))
                     .isInstanceOf(OutputParseException.class).hasMessageContaining("snapshot.path");
             assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline()))
                     .isInstanceOf(OutputParseException.class).hasMessageContaining("output");
+        }
+    }
+
+    @Test
+    void anUnreadableSizeOrVersionLeavesThemUnknownAndDoesNotFailTheSnapshot() {
+        String output = Fixtures.text("3.x-run-snapshot-v3.yaml");
+        FakeJuju juju = new FakeJuju(dir).answer(output.replace("size: 21M", "size: 20,5M"), "", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            Snapshot commaSize = transport.takeSnapshot(SNAPSHOT, deadline());
+            assertThat(commaSize.sha256()).isEqualTo(
+                    "75dd6a52e54ba10642ca9fd1375acbcfb3cd84da0f179df32be9e4a2285046d3");
+            assertThat(commaSize.sizeText()).isEmpty();
+            assertThat(commaSize.approximateSizeBytes()).isZero();
+            assertThat(commaSize.etcdctlVersion()).isEqualTo("3.4.22");
+
+            juju.answer(output.replace("etcdctl version: 3.4.22", "etcdctl versión: 3.4.22"), "", 0);
+            Snapshot oddVersion = transport.takeSnapshot(SNAPSHOT, deadline());
+            assertThat(oddVersion.sizeText()).isEqualTo("21M");
+            assertThat(oddVersion.etcdctlVersion()).isEmpty();
+            assertThat(oddVersion.apiVersion()).isEmpty();
+        }
+    }
+
+    @Test
+    void aTaskOfAnotherUnitIsRefusedUnlessTheLeaderWasAskedFor() {
+        String output = Fixtures.text("3.x-run-snapshot-v3.yaml");
+        FakeJuju juju = new FakeJuju(dir).answer(output.replace("etcd/0", "etcd/7"), "", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.takeSnapshot(SNAPSHOT, deadline()))
+                    .isInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("asked etcd/0, juju printed the task of etcd/7");
+            assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline()))
+                    .isInstanceOf(OutputParseException.class).hasMessageContaining("etcd/7");
+
+            Snapshot fromLeader = transport.takeSnapshot(SnapshotRequest.builder().unit("etcd/leader").build(),
+                    deadline());
+            assertThat(fromLeader.unit()).isEqualTo("etcd/7");
+
+            juju.answer(output.replace("etcd/0", "etcd-two/0"), "", 0);
+            assertThatThrownBy(() -> transport.takeSnapshot(SnapshotRequest.builder().unit("etcd/leader").build(),
+                    deadline()))
+                    .isInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("asked etcd/leader, juju printed the task of etcd-two/0");
         }
     }
 

@@ -139,6 +139,8 @@ class SshConnectionTest {
             try (SshTransport transport = testbed.direct().privateKey(key, "wrong battery".toCharArray()).build()) {
                 assertThatThrownBy(() -> health(transport))
                         .isInstanceOf(TransportException.class)
+                        .hasMessageContaining("with the passphrase given: check the passphrase")
+                        .hasMessageNotContaining("authorized_keys")
                         .satisfies(e -> assertThat(stackText(e)).doesNotContain("wrong battery"));
                 assertThat(transport.toString()).doesNotContain("wrong battery");
             }
@@ -148,6 +150,26 @@ class SshConnectionTest {
         assertThat(logs).as("log events captured").hasSizeGreaterThan(20)
                 .anySatisfy(line -> assertThat(line).startsWith("DEBUG net.schmizz"));
         assertThat(logs).noneMatch(line -> line.contains("correct horse") || line.contains("wrong battery"));
+    }
+
+    @Test
+    void anEncryptedKeyWithoutItsPassphraseSaysThatItNeedsOne() throws IOException {
+        Path pem = Files.createDirectories(shared.resolve("pem")).resolve("id_rsa");
+        Commands.run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "battery staple", "-f",
+                pem.toString());
+        // Authorized, so that sshj gets as far as decrypting it: the server accepts the public key first.
+        Files.writeString(testbed.sshd.dir().resolve("authorized_keys"), Files.readString(Path.of(pem + ".pub")),
+                java.nio.file.StandardOpenOption.APPEND);
+        for (Path key : List.of(testbed.sshd.encryptedUserKey("correct horse"), pem)) {
+            try (SshTransport transport = testbed.direct().privateKey(key).build()) {
+                assertThatThrownBy(() -> health(transport))
+                        .isInstanceOf(TransportException.class)
+                        .hasMessageContaining(key.toString())
+                        .hasMessageContaining("is encrypted and needs its passphrase")
+                        .hasMessageContaining("privateKey(Path, char[])")
+                        .hasMessageNotContaining("authorized_keys");
+            }
+        }
     }
 
     @Test

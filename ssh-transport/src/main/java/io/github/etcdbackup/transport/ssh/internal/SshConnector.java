@@ -9,6 +9,7 @@ import io.github.etcdbackup.spi.Deadline;
 import net.schmizz.sshj.Config;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.common.DisconnectReason;
+import net.schmizz.sshj.common.SSHException;
 import net.schmizz.sshj.connection.channel.direct.DirectConnection;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
@@ -129,10 +130,17 @@ final class SshConnector {
             if (guard.fired()) {
                 throw failure(e, deadline, operation, silentAdvice(who, host, port));
             }
+            // sshj reads a private key only when it signs, so a key it cannot decrypt ends as a failed login too.
+            if (privateKeyUnreadable(e)) {
+                throw new TransportException(TransportName.SSH, settings.passphrase() == null
+                        ? "Cannot read " + keyDescription() + ": the key is encrypted and needs its passphrase (give"
+                                + " it with privateKey(Path, char[])), or the file is damaged"
+                        : "Cannot decrypt " + keyDescription() + " with the passphrase given: check the passphrase",
+                        e);
+            }
             throw new TransportException(TransportName.SSH, who + " (" + host + ":" + port
                     + ") refused user '" + user + "' with " + keyDescription() + ": add the public key to ~" + user
-                    + "/.ssh/authorized_keys there, or give the right key with privateKey(...)"
-                    + (settings.passphrase() == null ? "" : " (and check its passphrase)"), e);
+                    + "/.ssh/authorized_keys there, or give the right key with privateKey(...)", e);
         } catch (IOException | RuntimeException e) {
             Closing.quietly(client);
             if (e instanceof EtcdBackupException typed) {
@@ -141,6 +149,20 @@ final class SshConnector {
             throw failure(e, deadline, operation, guard.fired() ? silentAdvice(who, host, port)
                     : "Logging in to " + who + " (" + host + ":" + port + ") as '" + user + "' failed: " + e);
         }
+    }
+
+    /**
+     * Whether the login failed reading the private key: sshj's protocol errors are {@code SSHException}s, while
+     * decrypting or parsing the key file fails with a plain {@code IOException} (for an OpenSSH key a
+     * {@code KeyDecryptionFailedException}, for PEM a parse error) that sshj wraps into the login's failure.
+     */
+    private static boolean privateKeyUnreadable(UserAuthException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof IOException && !(cause instanceof SSHException)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String silentAdvice(String who, String host, int port) {

@@ -172,6 +172,7 @@ public final class SshUnitOperations implements AutoCloseable {
             String path = null;
             String sha256 = null;
             String size = "";
+            StringBuilder versionLines = new StringBuilder();
             for (String line : result.stdout().split("\\R")) {
                 if (line.startsWith(Scripts.PATH_KEY)) {
                     path = line.substring(Scripts.PATH_KEY.length());
@@ -179,14 +180,18 @@ public final class SshUnitOperations implements AutoCloseable {
                     sha256 = line.substring(Scripts.SHA256_KEY.length());
                 } else if (line.startsWith(Scripts.SIZE_KEY)) {
                     size = line.substring(Scripts.SIZE_KEY.length());
+                } else {
+                    versionLines.append(line).append('\n');
                 }
             }
             if (path == null || sha256 == null) {
                 throw new OutputParseException("The snapshot script on " + unit + " did not print the archive's path"
                         + " and SHA-256", result.stdout(), null);
             }
-            return Snapshot.builder().unit(unit).remotePath(path).sha256(sha256).sizeText(size)
-                    .versionText(result.stdout()).keysVersion(keys).build();
+            // Size and versions are informational: unreadable (another locale, an odd etcdctl), they are recorded
+            // as unknown; the path and SHA-256 are not.
+            return Snapshot.builder().unit(unit).remotePath(path).sha256(sha256).sizeTextOrUnknown(size)
+                    .versionTextOrUnknown(versionLines.toString()).keysVersion(keys).build();
         }
     }
 }
