@@ -40,6 +40,12 @@ final class SshReliabilityLedger {
     static final AtomicLong LEAKED_REMOTE_PROCESSES = new AtomicLong();
     /** sshj channels still open on the transport's connections once every call ended. Must be 0. */
     static final AtomicLong LEAKED_CHANNELS = new AtomicLong();
+    /** Units that streamed far more than the size they reported, stopped with nothing left ({@code SshHostileChecks}). */
+    static final AtomicLong OVERSIZE_STREAMS_STOPPED = new AtomicLong();
+    /** Symbolic links planted at the {@code .part} or the final name, refused by name and never followed. */
+    static final AtomicLong PLANTED_LINKS_REFUSED = new AtomicLong();
+    /** Downloads refused because another process held the {@code .part}'s lock, its bytes left alone. */
+    static final AtomicLong LOCKS_HELD_ELSEWHERE_REFUSED = new AtomicLong();
     /** {@code sshj-*} and {@code etcd-backup-ssh-*} threads alive after {@code close()}. Must be 0. */
     static final AtomicLong LEAKED_THREADS = new AtomicLong();
 
@@ -66,6 +72,11 @@ final class SshReliabilityLedger {
                 RECOVERIES.get()));
         out.append(String.format(Locale.ROOT, row, "  the call itself succeeded (reconnected, or had it all)",
                 CALL_SUCCEEDED.get()));
+        out.append(String.format(Locale.ROOT, row, "oversize streams stopped, nothing kept", OVERSIZE_STREAMS_STOPPED.get()));
+        out.append(String.format(Locale.ROOT, row, "planted links refused by name (.part, final name)",
+                PLANTED_LINKS_REFUSED.get()));
+        out.append(String.format(Locale.ROOT, row, "a .part locked by another process: refused",
+                LOCKS_HELD_ELSEWHERE_REFUSED.get()));
         out.append(String.format(Locale.ROOT, row, "untyped errors (must be 0)", UNTYPED_ERRORS.get()));
         out.append(String.format(Locale.ROOT, row, "corrupt final or partial files (must be 0)",
                 CORRUPT_FINAL_FILES.get()));
