@@ -58,7 +58,7 @@ final class Ledger {
         out.append(String.format(Locale.ROOT, row, "leaked processes (must be 0)", LEAKED_PROCESSES.get()));
         out.append(String.format(Locale.ROOT, row, "leaked library threads (must be 0)", LEAKED_THREADS.get()));
         out.append(String.format(Locale.ROOT, row, "calls past deadline + margin (must be 0)", LATE_CALLS.get()));
-        out.append(String.format(Locale.ROOT, row, "slowest hostile parse (ms)", SLOWEST_PARSE_MILLIS.get()));
+        out.append(String.format(Locale.ROOT, row, "slowest hostile parse (ms of CPU)", SLOWEST_PARSE_MILLIS.get()));
         out.append(String.format(Locale.ROOT, row, "most bytes allocated by one parse",
                 MOST_PARSE_ALLOCATION.get()));
         return out.toString();
