@@ -98,24 +98,12 @@ class HostileDirectoryTest {
     @Test
     void aDanglingLinkPlantedAtTheFinalNameDuringTheDownloadKeepsTheVerifiedPart() throws Exception {
         Snapshot snapshot = client.snapshot("etcd/0");
-        CountDownLatch release = new CountDownLatch(1);
-        transport.hangNextStream(release);
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread download = new Thread(() -> {
-            try {
-                client.download(snapshot, dir);
-            } catch (Throwable t) {
-                thrown.set(t);
-            }
-        });
-        download.start();
-        Path part = dir.resolve(local(snapshot) + ".part");
-        awaitFile(part);
+        HeldDownload download = startHeldDownload(snapshot);
+        Path part = download.part();
         Path link = plant(local(snapshot), true);
-        release.countDown();
-        download.join(20_000);
+        download.finish();
 
-        assertThat(thrown.get()).isInstanceOfSatisfying(FileConflictException.class, e -> {
+        assertThat(download.thrown().get()).isInstanceOfSatisfying(FileConflictException.class, e -> {
             assertThat(e.file()).isEqualTo(link);
             assertThat(e.getMessage()).contains("not overwritten", "kept as " + part.getFileName());
         });
@@ -202,65 +190,43 @@ class HostileDirectoryTest {
     void verifyAllDuringADownloadKeepsItsLockAgainstOtherProcesses() throws Exception {
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(20_000, 5), outside));
         Snapshot snapshot = client.snapshot("etcd/0");
-        CountDownLatch release = new CountDownLatch(1);
-        transport.hangNextStream(release);
-        Thread download = new Thread(() -> client.download(snapshot, dir));
-        download.start();
-        Path part = dir.resolve(local(snapshot) + ".part");
-        awaitFile(part);
+        HeldDownload download = startHeldDownload(snapshot);
+        Path part = download.part();
         awaitLocked(part);
 
         assertThat(SnapshotStore.open(dir).verifyAll()).as("a running download is not reported").isEmpty();
         assertThat(OsLockProbe.heldAgainstOtherProcesses(part)).as("still locked after verifyAll").isTrue();
 
-        release.countDown();
-        download.join(20_000);
+        download.finish();
         assertThat(SnapshotStore.open(dir).verifyAll()).hasSize(1).allSatisfy(c -> assertThat(c.ok()).isTrue());
     }
 
     @Test
     void aSecondThreadRefusedAtThePartLeavesTheFirstOnesLockInPlace() throws Exception {
         Snapshot snapshot = client.snapshot("etcd/0");
-        CountDownLatch release = new CountDownLatch(1);
-        transport.hangNextStream(release);
-        Thread download = new Thread(() -> client.download(snapshot, dir));
-        download.start();
-        Path part = dir.resolve(local(snapshot) + ".part");
-        awaitFile(part);
+        HeldDownload download = startHeldDownload(snapshot);
+        Path part = download.part();
         awaitLocked(part);
 
         assertThatThrownBy(() -> client.download(snapshot, dir)).isInstanceOf(FileConflictException.class);
         assertThatThrownBy(() -> client.download(snapshot, dir.resolve("."))).isInstanceOf(FileConflictException.class);
         assertThat(OsLockProbe.heldAgainstOtherProcesses(part)).isTrue();
 
-        release.countDown();
-        download.join(20_000);
+        download.finish();
         assertThat(client.download(snapshot, dir).verify().sha256()).isEqualTo(snapshot.sha256());
     }
 
     @Test
     void aPartReplacedAfterItWasHashedIsNotPublished() throws Exception {
         Snapshot snapshot = client.snapshot("etcd/0");
-        CountDownLatch release = new CountDownLatch(1);
-        transport.hangNextStream(release);
-        AtomicReference<Throwable> thrown = new AtomicReference<>();
-        Thread download = new Thread(() -> {
-            try {
-                client.download(snapshot, dir);
-            } catch (Throwable t) {
-                thrown.set(t);
-            }
-        });
-        download.start();
-        Path part = dir.resolve(local(snapshot) + ".part");
-        awaitFile(part);
+        HeldDownload download = startHeldDownload(snapshot);
+        Path part = download.part();
         Path forged = outside.resolve("forged");
         Files.write(forged, new byte[transport.file(snapshot.remotePath()).length]);
         Files.move(forged, part, StandardCopyOption.REPLACE_EXISTING);
-        release.countDown();
-        download.join(20_000);
+        download.finish();
 
-        assertThat(thrown.get()).isInstanceOfSatisfying(FileConflictException.class,
+        assertThat(download.thrown().get()).isInstanceOfSatisfying(FileConflictException.class,
                 e -> assertThat(e.getMessage()).contains("changed under this download"));
         assertThat(dir.resolve(local(snapshot))).doesNotExist();
         assertThat(part).exists();
@@ -331,6 +297,31 @@ class HostileDirectoryTest {
             assertThat(s.sha256()).isEqualTo(downloaded.sha256());
         });
         assertThat(store.verifyAll()).singleElement().satisfies(c -> assertThat(c.ok()).isTrue());
+    }
+
+    /** A download of this test's client whose stream hangs, holding its {@code .part}, until {@link #finish()}. */
+    private record HeldDownload(Thread thread, CountDownLatch release, AtomicReference<Throwable> thrown, Path part) {
+        void finish() throws InterruptedException {
+            release.countDown();
+            thread.join(20_000);
+        }
+    }
+
+    private HeldDownload startHeldDownload(Snapshot snapshot) throws InterruptedException {
+        CountDownLatch release = new CountDownLatch(1);
+        transport.hangNextStream(release);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            try {
+                client.download(snapshot, dir);
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        thread.start();
+        Path part = dir.resolve(local(snapshot) + ".part");
+        awaitFile(part);
+        return new HeldDownload(thread, release, thrown, part);
     }
 
     private static void awaitFile(Path file) throws InterruptedException {
