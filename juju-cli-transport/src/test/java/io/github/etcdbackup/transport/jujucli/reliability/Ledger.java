@@ -26,6 +26,10 @@ final class Ledger {
     static final AtomicLong LEAKED_THREADS = new AtomicLong();
     /** Calls that ended later than their deadline plus the margin. Must be 0. */
     static final AtomicLong LATE_CALLS = new AtomicLong();
+    /** Units that streamed far more than they reported, stopped with nothing kept (issue 16). */
+    static final AtomicLong OVERSIZE_STREAMS_STOPPED = new AtomicLong();
+    /** Links planted where a download writes, refused by name or replaced, never followed (issue 16). */
+    static final AtomicLong PLANTED_LINKS_REFUSED = new AtomicLong();
     /** Slowest single parse of a hostile document, in milliseconds. */
     static final AtomicLong SLOWEST_PARSE_MILLIS = new AtomicLong();
     /** Most bytes a single parse allocated. */
@@ -53,6 +57,10 @@ final class Ledger {
         out.append(String.format(Locale.ROOT, row, "typed errors", TYPED_ERRORS.get()));
         out.append(String.format(Locale.ROOT, row, "recoveries (correct result despite the fault)",
                 RECOVERIES.get()));
+        out.append(String.format(Locale.ROOT, row, "oversize streams stopped, nothing kept",
+                OVERSIZE_STREAMS_STOPPED.get()));
+        out.append(String.format(Locale.ROOT, row, "planted links refused or replaced",
+                PLANTED_LINKS_REFUSED.get()));
         out.append(String.format(Locale.ROOT, row, "untyped errors (must be 0)", UNTYPED_ERRORS.get()));
         out.append(String.format(Locale.ROOT, row, "corrupt final files (must be 0)", CORRUPT_FINAL_FILES.get()));
         out.append(String.format(Locale.ROOT, row, "leaked processes (must be 0)", LEAKED_PROCESSES.get()));

@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.jujucli.reliability;
 
 import io.github.etcdbackup.ChecksumMismatchException;
 import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.FileConflictException;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.TransportException;
@@ -23,6 +24,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -131,6 +133,61 @@ class SimulatorCutChecks {
     }
 
     /** No {@code juju} client process of this simulator alive, no library thread beyond those before. */
+    @Test
+    void aUnitStreamingFarMoreThanItReportedIsStoppedWithNothingKept() throws Exception {
+        Set<String> threads = Leaks.libraryThreads();
+        Snapshot honest = archiveOnUnit(20_000, 6 * (1 << 20), ReliabilitySeeds.random("simulator-oversize"));
+        // The unit says 100K (du -h) for 6 MiB: stopped past 1.25 x 100K + 1 MiB, long before the hash could fail.
+        Snapshot reportedSmall = Snapshot.builder().unit(honest.unit()).remotePath(honest.remotePath())
+                .sha256(honest.sha256()).sizeText("100K").build();
+        Path dir = work.resolve("oversize");
+        Ledger.FAULTS_INJECTED.incrementAndGet();
+
+        assertThatThrownBy(() -> client.download(reportedSmall, dir)).isInstanceOf(TransportException.class)
+                .hasMessageContaining("brought more than");
+        Ledger.TYPED_ERRORS.incrementAndGet();
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".etcd-backup.lock")))
+                    .isEmpty();
+        }
+        Ledger.OVERSIZE_STREAMS_STOPPED.incrementAndGet();
+        assertNoJujuLeftAndNoThreads(threads);
+        Files.delete(sim.unit("etcd/0").hostPath(honest.remotePath()));
+    }
+
+    @Test
+    void linksPlantedWhereADownloadWritesAreRefusedByNameAndNeverFollowed() throws Exception {
+        Snapshot snapshot = archiveOnUnit(30_000, 65_537, ReliabilitySeeds.random("simulator-links"));
+        Path victim = Files.writeString(work.resolve("victim"), "precious\n");
+        Path missing = work.resolve("created-through-a-link");
+        String name = snapshot.localName("");
+        for (String planted : List.of(name + ".part", name, name + ".sha256", name + ".manifest")) {
+            for (Path target : List.of(victim, missing)) {
+                Path dir = Files.createDirectories(work.resolve("links-" + planted.substring(name.length()) + "-"
+                        + target.getFileName()));
+                Path link = Files.createSymbolicLink(dir.resolve(planted), target);
+                Ledger.FAULTS_INJECTED.incrementAndGet();
+
+                if (planted.endsWith(".sha256") || planted.endsWith(".manifest")) {
+                    // A sidecar is written to a new temp file and renamed over the link: replaced, never followed.
+                    LocalSnapshot local = client.download(snapshot, dir);
+                    assertThat(Files.isSymbolicLink(link)).as(planted).isFalse();
+                    assertThat(local.verify()).isSameAs(local);
+                    Ledger.RECOVERIES.incrementAndGet();
+                } else {
+                    assertThatThrownBy(() -> client.download(snapshot, dir)).as(planted)
+                            .isInstanceOfSatisfying(FileConflictException.class,
+                                    e -> assertThat(e.file()).isEqualTo(link));
+                    Ledger.TYPED_ERRORS.incrementAndGet();
+                }
+                assertThat(Files.readString(victim)).isEqualTo("precious\n");
+                assertThat(missing).doesNotExist();
+                Ledger.PLANTED_LINKS_REFUSED.incrementAndGet();
+            }
+        }
+        Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
+    }
+
     private static void assertNoJujuLeftAndNoThreads(Set<String> threadBaseline) throws InterruptedException {
         String juju = sim.jujuExecutable().toString();
         List<ProcessHandle> alive = List.of();
