@@ -51,6 +51,21 @@ class RestoreJournalTest {
     }
 
     @Test
+    void readingAJournalThatARestoreOfThisJvmHoldsKeepsItsLock() throws Exception {
+        RestorePlan plan = client.planRestore(backup, fast().build());
+        try (RestoreJournal running = RestoreJournal.create(journal, plan)) {
+            assertThat(OsLockProbe.heldAgainstOtherProcesses(journal)).isTrue();
+
+            assertThat(RestoreJournal.read(journal).plan()).isEqualTo(plan);
+
+            assertThat(OsLockProbe.heldAgainstOtherProcesses(journal)).as("still locked after read").isTrue();
+            assertThatThrownBy(() -> client.resume(journal)).isInstanceOf(FileConflictException.class);
+            assertThat(OsLockProbe.heldAgainstOtherProcesses(journal)).as("still locked after a refused resume")
+                    .isTrue();
+        }
+    }
+
+    @Test
     void theJournalHoldsThePlanItselfForEveryStepTypeOfBothPaths() {
         RestorePlan juju = client.planRestore(backup, fast().build());
         client.restore(juju, journal);

@@ -4,6 +4,7 @@ import io.github.etcdbackup.FileConflictException;
 import io.github.etcdbackup.LocalStorageException;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +156,38 @@ public final class FileLocks {
                 throw new LocalStorageException(file, "Probing the lock of", e);
             }
         }
+    }
+
+    /**
+     * Reads a whole file without disturbing a lock on it: through the holder's channel (positional reads, which leave
+     * its position alone) when a thread of this JVM holds it, since closing any other channel would release the lock.
+     *
+     * @throws FileConflictException if the name is a symbolic link or not a regular file
+     */
+    public static byte[] readAll(Path file) {
+        synchronized (HELD) {
+            Object identity = SafeFiles.identity(file);
+            Held holder = identity == null ? null : HELD.get(identity);
+            try {
+                if (holder != null) {
+                    return readAll(holder.channel);
+                }
+                try (FileChannel channel = SafeFiles.openNoFollow(file, StandardOpenOption.READ)) {
+                    return readAll(channel);
+                }
+            } catch (IOException e) {
+                throw new LocalStorageException(file, "Reading", e);
+            }
+        }
+    }
+
+    /** The whole content of a channel's file, by positional reads (its position is left alone). */
+    static byte[] readAll(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(channel.size()));
+        while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) >= 0) {
+            // positional reads until the buffer is full or the file ends
+        }
+        return Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     private static Held tryLock(Path file, boolean create) {

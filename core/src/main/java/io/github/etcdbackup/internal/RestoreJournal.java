@@ -115,7 +115,7 @@ public final class RestoreJournal implements AutoCloseable {
         FileLocks.Held held = FileLocks.lockNow(file, false, "another process is running the restore journaled here");
         FileChannel channel = held.channel();
         try {
-            String text = readAll(channel);
+            String text = new String(FileLocks.readAll(channel), StandardCharsets.UTF_8);
             if (!text.startsWith(MAGIC + " " + FORMAT + "\n")) {
                 throw notAJournal(file, "it does not start with \"" + MAGIC + " " + FORMAT + "\"");
             }
@@ -147,11 +147,8 @@ public final class RestoreJournal implements AutoCloseable {
      * @throws InvalidInputException if the file is not a complete journal header
      */
     public static Recovered read(Path file) {
-        try {
-            return parse(file, Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new LocalStorageException(file, "Reading", e);
-        }
+        // Never through a channel of its own: a restore of this JVM may hold the journal's lock.
+        return parse(file, new String(FileLocks.readAll(file), StandardCharsets.UTF_8));
     }
 
     private static Recovered parse(Path file, String text) {
@@ -247,15 +244,6 @@ public final class RestoreJournal implements AutoCloseable {
     private static InvalidInputException notAJournal(Path file, String why) {
         return new InvalidInputException("journal", file.toString(), "must be a restore journal written by "
                 + "etcd-backup, but " + why);
-    }
-
-    private static String readAll(FileChannel channel) throws IOException {
-        ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(channel.size()));
-        int n;
-        do {
-            n = channel.read(buffer, buffer.position());
-        } while (n >= 0 && buffer.hasRemaining());
-        return new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8);
     }
 
     private static void deleteQuietly(Path temp) {
