@@ -364,7 +364,7 @@ public final class EtcdBackupClient implements AutoCloseable {
          * {@value EtcdBackupClient#DEFAULT_TIMEOUT_MINUTES} minutes.
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = SnapshotRequest.requirePositive(Objects.requireNonNull(timeout, "timeout"));
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 

@@ -113,9 +113,7 @@ public final class JujuCliTransport implements EtcdTransport {
         open();
         Objects.requireNonNull(units, "units");
         Objects.requireNonNull(params, "params");
-        if (wait == null || wait.isNegative() || wait.isZero()) {
-            throw new InvalidInputException("wait", String.valueOf(wait), "must be positive");
-        }
+        InputValidation.positive("wait", wait);
         Deadline deadline = Deadline.after(wait.plus(PROCESS_GRACE));
         return cli.runAction(List.copyOf(units), action, params, wait, deadline, action + " " + units).tasks();
     }
@@ -281,11 +279,7 @@ public final class JujuCliTransport implements EtcdTransport {
 
         /** The deadline of calls that take none ({@link #version()}, {@link #showAction(String)}); default 2 min. */
         public Builder timeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
-            }
-            this.timeout = timeout;
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 

@@ -1,6 +1,5 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.internal.InputValidation;
@@ -192,11 +191,8 @@ public final class SshTransport implements EtcdTransport {
          * {@link #DEFAULT_CONNECT_TIMEOUT}. Each call is also bounded by its own deadline.
          */
         public Builder connectTimeout(Duration connectTimeout) {
-            Objects.requireNonNull(connectTimeout, "connectTimeout");
-            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new InvalidInputException("connect timeout", connectTimeout.toString(), "must be positive");
-            }
-            this.connectTimeout = connectTimeout;
+            this.connectTimeout = InputValidation.positive("connect timeout",
+                    Objects.requireNonNull(connectTimeout, "connectTimeout"));
             return this;
         }
 
