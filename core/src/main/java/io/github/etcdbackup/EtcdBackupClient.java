@@ -303,6 +303,16 @@ public final class EtcdBackupClient implements AutoCloseable {
                 transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
     }
 
+    /**
+     * The transport and model this client works through and its deadline, e.g.
+     * {@code EtcdBackupClient[transport=juju-cli, model=k8s, timeout=PT15M]}.
+     */
+    @Override
+    public String toString() {
+        return "EtcdBackupClient[transport=" + transport.name()
+                + transport.modelName().map(m -> ", model=" + m).orElse("") + ", timeout=" + timeout + "]";
+    }
+
     /** Closes the transport. Idempotent. */
     @Override
     public void close() {

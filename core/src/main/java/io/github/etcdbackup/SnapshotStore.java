@@ -58,6 +58,12 @@ public final class SnapshotStore {
         return directory;
     }
 
+    /** {@code SnapshotStore[<directory>]}. */
+    @Override
+    public String toString() {
+        return "SnapshotStore[" + directory + "]";
+    }
+
     /**
      * Every archive that has a valid manifest, oldest first (by the time it was taken). Archives without a manifest
      * and broken manifests are left out here and reported by {@link #verifyAll()}.

@@ -35,6 +35,14 @@ class EtcdBackupClientTest {
     }
 
     @Test
+    void itsStringSaysWhichTransportAndModelItWorksThrough() {
+        try (EtcdBackupClient client = EtcdBackupClient.builder().transport(new FakeTransport())
+                .timeout(Duration.ofMinutes(3)).build()) {
+            assertThat(client).hasToString("EtcdBackupClient[transport=fake, model=k8s, timeout=PT3M]");
+        }
+    }
+
+    @Test
     void aBackupReportsItsStepsInOrder() {
         List<BackupEvent> events = new ArrayList<>();
         try (EtcdBackupClient client = EtcdBackupClient.builder().transport(new FakeTransport())

@@ -57,6 +57,7 @@ public final class JujuCliTransport implements EtcdTransport {
     private final JujuModelOperations modelOperations;
     private final Duration timeout;
     private final Optional<String> model;
+    private final FileTransfer fileTransfer;
 
     private JujuCliTransport(Builder builder) {
         Map<String, String> environment = new HashMap<>(System.getenv());
@@ -66,6 +67,7 @@ public final class JujuCliTransport implements EtcdTransport {
         this.modelOperations = new JujuModelOperations(cli);
         this.timeout = builder.timeout;
         this.model = Optional.ofNullable(builder.model);
+        this.fileTransfer = builder.fileTransfer;
     }
 
     /** {@code juju} from {@code PATH}, its current model, the inherited environment. */
@@ -227,6 +229,16 @@ public final class JujuCliTransport implements EtcdTransport {
     @Override
     public void close() {
         cli.runner().close();
+    }
+
+    /**
+     * The executable, model and file transfer, e.g. {@code JujuCliTransport[juju=juju, model=k8s, fileTransfer=AUTO]}.
+     * The builder's environment is left out: its values may hold credentials.
+     */
+    @Override
+    public String toString() {
+        return "JujuCliTransport[juju=" + cli.runner().executable() + ", model=" + model.orElse("(current)")
+                + ", fileTransfer=" + fileTransfer + "]";
     }
 
     private void open() {
