@@ -24,8 +24,8 @@ class TarGzReaderTest {
         byte[] base256 = new byte[12];
         base256[0] = (byte) 0x80;
         base256[11] = (byte) db.length;
-        byte[] archive = gzip(header("db", base256), padded(db), header("after", octal(3)), padded(new byte[] {1, 2, 3}),
-                new byte[2 * BLOCK]);
+        byte[] archive = gzip(header("db", base256), padded(db), header("after", octal(3)),
+                padded(new byte[] {1, 2, 3}), new byte[2 * BLOCK]);
 
         try (TarGzReader tar = new TarGzReader(new ByteArrayInputStream(archive))) {
             TarGzReader.Entry entry = tar.next();
