@@ -1,5 +1,7 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.internal.InputValidation;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +26,7 @@ public record DrillOptions(String etcd, String etcdctl, List<String> requiredPre
                         + "and hold no control character");
             }
         }
-        SnapshotRequest.requirePositive(Objects.requireNonNull(timeout, "timeout"));
+        InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
     }
 
     /** etcd and etcdctl from PATH, no required prefix, a 2 minute deadline. */

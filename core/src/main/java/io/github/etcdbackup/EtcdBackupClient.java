@@ -139,15 +139,24 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     /**
-     * Snapshots the unit's v3 key space and downloads the verified archive into {@code dir}. The deadline covers
-     * both steps. A download that fails leaves no {@code .part}: the snapshot it belonged to is never asked for
-     * again (the next backup takes a new one), so it could not be resumed.
+     * Snapshots the unit's v3 key space and downloads the verified archive into {@code dir}; see
+     * {@link #backup(SnapshotRequest, Path)}.
      */
     public LocalSnapshot backup(String unit, Path dir) {
-        SnapshotRequest request = SnapshotRequest.builder().unit(unit).build();
+        return backup(SnapshotRequest.builder().unit(unit).build(), dir);
+    }
+
+    /**
+     * Takes the snapshot {@code request} asks for (e.g. the v2 key space, or another target directory) and downloads
+     * the verified archive into {@code dir}. The deadline (the request's, else the client's) covers both steps. A
+     * download that fails leaves no {@code .part}: the snapshot it belonged to is never asked for again (the next
+     * backup takes a new one), so it could not be resumed.
+     */
+    public LocalSnapshot backup(SnapshotRequest request, Path dir) {
+        Objects.requireNonNull(request, "request");
         Objects.requireNonNull(dir, "dir");
-        Deadline deadline = Deadline.after(timeout);
-        return run("backup " + unit, op -> {
+        Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
+        return run("backup " + request.unit(), op -> {
             Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
             return step(op, "download",
                     () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE));
@@ -303,6 +312,16 @@ public final class EtcdBackupClient implements AutoCloseable {
                 transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
     }
 
+    /**
+     * The transport and model this client works through and its deadline, e.g.
+     * {@code EtcdBackupClient[transport=juju-cli, model=k8s, timeout=PT15M]}.
+     */
+    @Override
+    public String toString() {
+        return "EtcdBackupClient[transport=" + transport.name()
+                + transport.modelName().map(m -> ", model=" + m).orElse("") + ", timeout=" + timeout + "]";
+    }
+
     /** Closes the transport. Idempotent. */
     @Override
     public void close() {
@@ -364,7 +383,7 @@ public final class EtcdBackupClient implements AutoCloseable {
          * {@value EtcdBackupClient#DEFAULT_TIMEOUT_MINUTES} minutes.
          */
         public Builder timeout(Duration timeout) {
-            this.timeout = SnapshotRequest.requirePositive(Objects.requireNonNull(timeout, "timeout"));
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 

@@ -95,8 +95,8 @@ public record RestoreOptions(String targetApplication, String sourceApplication,
         cniApplications = cniApplications.map(List::copyOf);
         cniApplications.ifPresent(list -> list.forEach(InputValidation::application));
         certificates.ifPresent(InputValidation::application);
-        SnapshotRequest.requirePositive(Objects.requireNonNull(settleTimeout, "settleTimeout"));
-        SnapshotRequest.requirePositive(Objects.requireNonNull(pollInterval, "pollInterval"));
+        InputValidation.positive("settle timeout", Objects.requireNonNull(settleTimeout, "settleTimeout"));
+        InputValidation.positive("poll interval", Objects.requireNonNull(pollInterval, "pollInterval"));
         members = List.copyOf(members);
         clusterToken.ifPresent(t -> {
             if (!ETCD_NAME.matcher(t).matches()) {

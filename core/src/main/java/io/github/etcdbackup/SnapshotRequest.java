@@ -24,14 +24,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         Objects.requireNonNull(keysVersion, "keysVersion");
         InputValidation.remotePath(target);
         Objects.requireNonNull(timeout, "timeout");
-        timeout.ifPresent(SnapshotRequest::requirePositive);
-    }
-
-    static Duration requirePositive(Duration timeout) {
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
-        }
-        return timeout;
+        timeout.ifPresent(t -> InputValidation.positive("timeout", t));
     }
 
     /** A new builder. */
@@ -69,7 +62,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
 
         /** A deadline for this call, replacing the client's default. */
         public Builder timeout(Duration timeout) {
-            this.timeout = requirePositive(Objects.requireNonNull(timeout, "timeout"));
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 

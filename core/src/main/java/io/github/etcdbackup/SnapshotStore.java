@@ -61,6 +61,12 @@ public final class SnapshotStore {
         return directory;
     }
 
+    /** {@code SnapshotStore[<directory>]}. */
+    @Override
+    public String toString() {
+        return "SnapshotStore[" + directory + "]";
+    }
+
     /**
      * Every archive that has a valid manifest, oldest first (by the time it was taken). Archives without a manifest
      * and broken manifests (unreadable, not UTF-8 text, invalid, not a file) are left out here, with a warning, and

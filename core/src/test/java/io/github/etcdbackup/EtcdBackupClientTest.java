@@ -1,8 +1,10 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.internal.SnapshotManifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EtcdBackupClientTest {
     @TempDir
     Path dir;
+    @TempDir
+    Path work;
 
     @Test
     void aMissingTransportNamesBothTransportArtifactsAndBuilders() {
@@ -35,6 +39,14 @@ class EtcdBackupClientTest {
     }
 
     @Test
+    void itsStringSaysWhichTransportAndModelItWorksThrough() {
+        try (EtcdBackupClient client = EtcdBackupClient.builder().transport(new FakeTransport())
+                .timeout(Duration.ofMinutes(3)).build()) {
+            assertThat(client).hasToString("EtcdBackupClient[transport=fake, model=k8s, timeout=PT3M]");
+        }
+    }
+
+    @Test
     void aBackupReportsItsStepsInOrder() {
         List<BackupEvent> events = new ArrayList<>();
         try (EtcdBackupClient client = EtcdBackupClient.builder().transport(new FakeTransport())
@@ -51,6 +63,26 @@ class EtcdBackupClientTest {
                 "StepStarted:download", "StepCompleted:download", "Completed");
         assertThat(events.get(0).operation()).isEqualTo("backup etcd/0");
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(BackupEvent.BytesTransferred.class));
+    }
+
+    @Test
+    void aV2BackupIsOneCallAndItsKeysVersionIsInTheResultAndTheManifest() throws Exception {
+        FakeTransport transport = new FakeTransport();
+        transport.archiveContent(TestArchives.v2Archive(TestArchives.bboltLikeDb(10_000, 3), work));
+        SnapshotRequest request = SnapshotRequest.builder().unit("etcd/1").keysVersion(KeysVersion.V2)
+                .target("/var/snap/etcd/common/backups").build();
+        try (EtcdBackupClient client = EtcdBackupClient.create(transport)) {
+            LocalSnapshot local = client.backup(request, dir);
+
+            assertThat(local.source().keysVersion()).isEqualTo(KeysVersion.V2);
+            assertThat(local.source().unit()).isEqualTo("etcd/1");
+            assertThat(local.source().remotePath()).startsWith("/var/snap/etcd/common/backups/");
+            SnapshotStore store = SnapshotStore.open(dir);
+            assertThat(store.list()).singleElement()
+                    .satisfies(listed -> assertThat(listed.source().keysVersion()).isEqualTo(KeysVersion.V2));
+            assertThat(Files.readString(SnapshotManifest.pathOf(local.file()))).contains("keysVersion=V2");
+            assertThat(store.verifyAll()).singleElement().satisfies(check -> assertThat(check.ok()).isTrue());
+        }
     }
 
     @Test

@@ -1,9 +1,12 @@
 package io.github.etcdbackup;
 
 import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.spi.Deadline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -79,5 +82,25 @@ class InputValidationTest {
         assertThat(InputValidation.application("new-etcd")).isEqualTo("new-etcd");
         assertThatThrownBy(() -> InputValidation.application("new-1")).isInstanceOf(InvalidInputException.class);
         assertThatThrownBy(() -> InputValidation.application("-x")).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void aDurationMustBeLongerThanZeroAndTheErrorNamesTheFieldAndTheValue() {
+        assertThat(InputValidation.positive("timeout", Duration.ofNanos(1))).isEqualTo(Duration.ofNanos(1));
+        assertThatThrownBy(() -> InputValidation.positive("connect timeout", Duration.ZERO))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("connect timeout").hasMessageContaining("PT0S").hasMessageContaining("positive");
+        assertThatThrownBy(() -> InputValidation.positive("wait", Duration.ofSeconds(-5)))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("PT-5S")
+                .satisfies(e -> assertThat(((InvalidInputException) e).field()).isEqualTo("wait"));
+        assertThatThrownBy(() -> InputValidation.positive("wait", null)).isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void aDeadlineRefusesATimeoutThatIsNotPositiveWithTheLibrarysOwnError() {
+        assertThatThrownBy(() -> Deadline.after(Duration.ZERO)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("timeout").hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> Deadline.after(Duration.ofMillis(-1))).isInstanceOf(InvalidInputException.class);
+        assertThat(Deadline.after(Duration.ofDays(365_000_000L * 100)).expired()).isFalse();
     }
 }

@@ -277,4 +277,12 @@ class RestorePlanTest {
         assertThatThrownBy(() -> RestoreOptions.builder().units(0).build())
                 .isInstanceOf(InvalidInputException.class);
     }
+
+    @Test
+    void aDurationThatIsNotPositiveIsRefusedUnderItsOwnName() {
+        assertThatThrownBy(() -> RestoreOptions.builder().settleTimeout(Duration.ZERO).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("settle timeout");
+        assertThatThrownBy(() -> RestoreOptions.builder().pollInterval(Duration.ofSeconds(-1)).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("poll interval");
+    }
 }

@@ -70,6 +70,11 @@ class SnapshotStoreTest {
     }
 
     @Test
+    void itsStringNamesItsDirectory() {
+        assertThat(store).hasToString("SnapshotStore[" + dir + "]");
+    }
+
+    @Test
     void aSoundArchivePassesEveryCheck() {
         LocalSnapshot local = client.backup("etcd/0", dir);
         StoreCheck check = store.verify(local);

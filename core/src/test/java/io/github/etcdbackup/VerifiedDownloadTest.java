@@ -254,6 +254,15 @@ class VerifiedDownloadTest {
     }
 
     @Test
+    void aBackupOfARequestWhoseDownloadFailsLeavesNoPartBehindEither() throws IOException {
+        transport.cutNextStreamAfter(100_000);
+        SnapshotRequest v2 = SnapshotRequest.builder().unit("etcd/0").keysVersion(KeysVersion.V2).build();
+
+        assertThatThrownBy(() -> client.backup(v2, dir)).isInstanceOf(TransportException.class);
+        assertThat(filesInDir()).isEmpty();
+    }
+
+    @Test
     void aFullDiskDeletesThePartSoThatTheDiskIsFreeAgain() throws Exception {
         Path source = dir.resolve("etcd-snapshot-2026-12-04-10.00.00.tar.gz");
         byte[] content = new byte[4 * 1024 * 1024];

@@ -2,6 +2,7 @@ package io.github.etcdbackup.internal;
 
 import io.github.etcdbackup.InvalidInputException;
 
+import java.time.Duration;
 import java.util.regex.Pattern;
 
 /**
@@ -107,6 +108,19 @@ public final class InputValidation {
             throw new InvalidInputException("sha256", hex, "expected 64 hexadecimal digits");
         }
         return lower;
+    }
+
+    /**
+     * A timeout or wait that must be longer than zero: a zero or negative one would end every call before it starts.
+     *
+     * @param field what the duration is, e.g. {@code timeout}, for the message
+     * @throws InvalidInputException if it is {@code null}, zero or negative
+     */
+    public static Duration positive(String field, Duration duration) {
+        if (duration == null || duration.isNegative() || duration.isZero()) {
+            throw new InvalidInputException(field, String.valueOf(duration), "must be positive (longer than zero)");
+        }
+        return duration;
     }
 
     /** The last segment of a validated remote path. */

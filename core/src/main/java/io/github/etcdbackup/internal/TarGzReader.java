@@ -56,7 +56,7 @@ public final class TarGzReader implements AutoCloseable {
             }
             verifyChecksum(header);
             char type = (char) header[156];
-            long size = octal(header, 124, 12);
+            long size = size(header);
             if (type == 'L') {
                 if (size > MAX_LONG_NAME) {
                     throw new IOException("GNU long name of " + size + " bytes");
@@ -159,6 +159,31 @@ public final class TarGzReader implements AutoCloseable {
             end++;
         }
         return new String(bytes, offset, end - offset, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The entry's size: octal digits, or for 8 GiB and more (which an etcd database reaches) GNU tar's base-256 form,
+     * a first byte with its high bit set and then a big-endian two's-complement number. A negative size, or one
+     * beyond a {@code long}, is refused rather than wrapped round into a wrong skip.
+     */
+    private static long size(byte[] header) throws IOException {
+        int offset = 124;
+        int length = 12;
+        byte first = header[offset];
+        if ((first & 0x80) == 0) {
+            return octal(header, offset, length);
+        }
+        if ((first & 0x40) != 0) {
+            throw new IOException("negative entry size in tar header (base-256)");
+        }
+        long value = first & 0x3f;
+        for (int i = offset + 1; i < offset + length; i++) {
+            if (value > (Long.MAX_VALUE >>> 8)) {
+                throw new IOException("entry size in tar header (base-256) does not fit in 63 bits");
+            }
+            value = (value << 8) | (header[i] & 0xff);
+        }
+        return value;
     }
 
     private static long octal(byte[] header, int offset, int length) throws IOException {

@@ -1,6 +1,8 @@
 package io.github.etcdbackup.spi;
 
+import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.internal.InputValidation;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -21,13 +23,11 @@ public final class Deadline {
     /**
      * A deadline {@code timeout} from now.
      *
-     * @throws IllegalArgumentException if the timeout is not positive
+     * @throws InvalidInputException if the timeout is not positive
      */
     public static Deadline after(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
+        InputValidation.positive("timeout", timeout);
         long nanos = saturatedNanos(timeout);
         long now = System.nanoTime();
         return new Deadline(timeout, now + nanos < now ? Long.MAX_VALUE : now + nanos);

@@ -57,6 +57,7 @@ public final class JujuCliTransport implements EtcdTransport {
     private final JujuModelOperations modelOperations;
     private final Duration timeout;
     private final Optional<String> model;
+    private final FileTransfer fileTransfer;
 
     private JujuCliTransport(Builder builder) {
         Map<String, String> environment = new HashMap<>(System.getenv());
@@ -66,6 +67,7 @@ public final class JujuCliTransport implements EtcdTransport {
         this.modelOperations = new JujuModelOperations(cli);
         this.timeout = builder.timeout;
         this.model = Optional.ofNullable(builder.model);
+        this.fileTransfer = builder.fileTransfer;
     }
 
     /** {@code juju} from {@code PATH}, its current model, the inherited environment. */
@@ -113,9 +115,7 @@ public final class JujuCliTransport implements EtcdTransport {
         open();
         Objects.requireNonNull(units, "units");
         Objects.requireNonNull(params, "params");
-        if (wait == null || wait.isNegative() || wait.isZero()) {
-            throw new InvalidInputException("wait", String.valueOf(wait), "must be positive");
-        }
+        InputValidation.positive("wait", wait);
         Deadline deadline = Deadline.after(wait.plus(PROCESS_GRACE));
         return cli.runAction(List.copyOf(units), action, params, wait, deadline, action + " " + units).tasks();
     }
@@ -232,6 +232,16 @@ public final class JujuCliTransport implements EtcdTransport {
         cli.runner().close();
     }
 
+    /**
+     * The executable, model and file transfer, e.g. {@code JujuCliTransport[juju=juju, model=k8s, fileTransfer=AUTO]}.
+     * The builder's environment is left out: its values may hold credentials.
+     */
+    @Override
+    public String toString() {
+        return "JujuCliTransport[juju=" + cli.runner().executable() + ", model=" + model.orElse("(current)")
+                + ", fileTransfer=" + fileTransfer + "]";
+    }
+
     private void open() {
         cli.runner().requireOpen();
     }
@@ -282,11 +292,7 @@ public final class JujuCliTransport implements EtcdTransport {
 
         /** The deadline of calls that take none ({@link #version()}, {@link #showAction(String)}); default 2 min. */
         public Builder timeout(Duration timeout) {
-            Objects.requireNonNull(timeout, "timeout");
-            if (timeout.isNegative() || timeout.isZero()) {
-                throw new InvalidInputException("timeout", timeout.toString(), "must be positive");
-            }
-            this.timeout = timeout;
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
             return this;
         }
 

@@ -1,6 +1,5 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.InvalidInputException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.internal.InputValidation;
@@ -43,10 +42,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class SshTransport implements EtcdTransport {
     private final SshUnitOperations operations;
+    private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private SshTransport(SshUnitOperations operations) {
+    private SshTransport(SshUnitOperations operations, String description) {
         this.operations = operations;
+        this.description = description;
     }
 
     /** A new builder; at least one {@link Builder#unitAddress(String, String)} is required. */
@@ -91,6 +92,16 @@ public final class SshTransport implements EtcdTransport {
     @Override
     public Optional<HostOperations> host() {
         return Optional.of(operations.host());
+    }
+
+    /**
+     * The units' addresses, login, port and jump host, e.g.
+     * {@code SshTransport[units={etcd/0=10.0.0.5}, user=ubuntu, port=22, jumpHost=none, hostKeys=checked]}. Nothing
+     * about the private key: neither its passphrase nor where it lies.
+     */
+    @Override
+    public String toString() {
+        return description;
     }
 
     /** Closes every SSH connection. Idempotent. */
@@ -192,11 +203,8 @@ public final class SshTransport implements EtcdTransport {
          * {@link #DEFAULT_CONNECT_TIMEOUT}. Each call is also bounded by its own deadline.
          */
         public Builder connectTimeout(Duration connectTimeout) {
-            Objects.requireNonNull(connectTimeout, "connectTimeout");
-            if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-                throw new InvalidInputException("connect timeout", connectTimeout.toString(), "must be positive");
-            }
-            this.connectTimeout = connectTimeout;
+            this.connectTimeout = InputValidation.positive("connect timeout",
+                    Objects.requireNonNull(connectTimeout, "connectTimeout"));
             return this;
         }
 
@@ -251,7 +259,11 @@ public final class SshTransport implements EtcdTransport {
             SshSettings settings = new SshSettings(port, user, Optional.ofNullable(privateKey),
                     passphrase == null ? null : Arrays.copyOf(passphrase, passphrase.length), knownHosts,
                     acceptAnyHostKey, connectTimeout, jump);
-            return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo));
+            String description = "SshTransport[units=" + addresses + ", user=" + user + ", port=" + port
+                    + ", jumpHost=" + (jumpHost == null ? "none" : jumpHost.user() + "@" + jumpHost.host() + ":"
+                    + jumpHost.port()) + ", hostKeys=" + (acceptAnyHostKey ? "NOT CHECKED" : "checked") + "]";
+            return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo),
+                    description);
         }
     }
 }
