@@ -217,16 +217,16 @@ public final class JujuCliTransport implements EtcdTransport {
         return Optional.of(modelOperations);
     }
 
-    /**
-     * Kills every {@code juju} process still running (calls in flight end with {@link TransportException}, open
-     * file streams with an {@code IOException}); later calls throw {@link TransportException}. Idempotent.
-     */
     /** The model given to the builder; empty when the transport uses Juju's current model. */
     @Override
     public Optional<String> modelName() {
         return model;
     }
 
+    /**
+     * Kills every {@code juju} process still running (calls in flight end with {@link TransportException}, open
+     * file streams with an {@code IOException}); later calls throw {@link TransportException}. Idempotent.
+     */
     @Override
     public void close() {
         cli.runner().close();
