@@ -61,7 +61,8 @@ class JShellScriptsTest {
         assertThat(output).doesNotContain("Exception");
 
         String plan = jshell("restore-dry-run.jsh");
-        assertThat(plan).contains("Restore etcd-snapshot-", "into new-etcd", "$ juju deploy etcd new-etcd",
+        // Local names lead with the unit (the script's transport names no model): etcd-0_etcd-snapshot-...
+        assertThat(plan).contains("Restore etcd-0_etcd-snapshot-", "into new-etcd", "$ juju deploy etcd new-etcd",
                 "$ juju attach-resource new-etcd snapshot=");
         assertThat(plan).doesNotContain("Exception");
     }
