@@ -7,8 +7,8 @@ import java.util.stream.Collectors;
 
 /**
  * What the library may leave behind: processes (the fake's pids, and any child of this JVM) and its own threads
- * (commons-exec's executor, pumps and watchdog, the stderr drainers of a file stream, the opener of a scp FIFO). The
- * deadline timer {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
+ * (the readers of a call's stdout and stderr, the read-ahead and stderr drainer of a file stream, the opener of a scp
+ * FIFO). The deadline timer {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
  */
 final class Leaks {
     private static final Duration SETTLE = Duration.ofSeconds(3);
@@ -18,7 +18,8 @@ final class Leaks {
 
     static boolean isLibraryThread(Thread thread) {
         String name = thread.getName();
-        return thread.isAlive() && (name.startsWith("CommonsExec") || name.equals("juju-ssh-stderr")
+        return thread.isAlive() && (name.equals("juju-stdout") || name.equals("juju-stderr")
+                || name.equals("juju-ssh-data") || name.equals("juju-scp-data") || name.equals("juju-ssh-stderr")
                 || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
     }
 
