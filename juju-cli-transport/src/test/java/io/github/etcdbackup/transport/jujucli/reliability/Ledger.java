@@ -30,6 +30,10 @@ final class Ledger {
     static final AtomicLong SLOWEST_HANGING_CALL_MILLIS = new AtomicLong();
     /** Slowest call on a {@code juju} whose orphan in a session of its own holds its output, in milliseconds. */
     static final AtomicLong SLOWEST_SETSID_ORPHAN_CALL_MILLIS = new AtomicLong();
+    /** Heap used at most by a JVM at {@code -Xmx64m} while {@code juju} floods stdout, in bytes; 0 if not run. */
+    static final AtomicLong FLOOD_PEAK_HEAP = new AtomicLong();
+    /** Length of the {@code rawOutput()} the flood's {@code OutputParseException} keeps, in characters. */
+    static final AtomicLong FLOOD_RAW_OUTPUT_CHARS = new AtomicLong();
     /** Slowest single parse of a hostile document, in milliseconds. */
     static final AtomicLong SLOWEST_PARSE_MILLIS = new AtomicLong();
     /** Most bytes a single parse allocated. */
@@ -72,6 +76,10 @@ final class Ledger {
                 SLOWEST_HANGING_CALL_MILLIS.get()));
         out.append(String.format(Locale.ROOT, row, "slowest setsid-orphan call" + deadline,
                 SLOWEST_SETSID_ORPHAN_CALL_MILLIS.get()));
+        out.append(String.format(Locale.ROOT, row, "500 MB flood at -Xmx64m: peak heap used (MiB)",
+                FLOOD_PEAK_HEAP.get() / (1024 * 1024)));
+        out.append(String.format(Locale.ROOT, row, "500 MB flood: rawOutput() (chars)",
+                FLOOD_RAW_OUTPUT_CHARS.get()));
         out.append(String.format(Locale.ROOT, row, "slowest hostile parse (ms)", SLOWEST_PARSE_MILLIS.get()));
         out.append(String.format(Locale.ROOT, row, "most bytes allocated by one parse",
                 MOST_PARSE_ALLOCATION.get()));
