@@ -136,8 +136,11 @@ final class ProcessTree {
         descendants.forEach(ProcessHandle::destroyForcibly);
         if (SETSID.isPresent()) {
             long self = ProcessHandle.current().pid();
+            // Linux keeps a pid from reuse while a session bears it; once it is free, a new process (another call's
+            // juju, made a session leader by setsid) may bear it, and its session is not ours.
+            boolean sessionIsJujus = ProcessHandle.of(root.pid()).map(root::equals).orElse(true);
             killMatching(candidate -> candidate.pid() != self
-                    && (livingMemberOf(candidate.pid(), root.pid()) || holdsAPipe(candidate)));
+                    && (sessionIsJujus && livingMemberOf(candidate.pid(), root.pid()) || holdsAPipe(candidate)));
         }
     }
 
@@ -169,15 +172,32 @@ final class ProcessTree {
         return candidate.info().startInstant().map(start -> !start.isBefore(notBefore)).orElse(true);
     }
 
-    /** Whether one of the candidate's descriptors is juju's stdout or stderr pipe. */
+    /**
+     * Whether the candidate holds the write end of juju's stdout or stderr pipe: only a writer keeps our reader
+     * waiting. The read ends are the JVM's, and a process the JVM is spawning for another call holds them too for a
+     * moment (until it closes its descriptors before its exec): a match on the pipe alone would kill that call.
+     */
     private boolean holdsAPipe(ProcessHandle candidate) {
-        if (pipes.isEmpty()) {
+        if (pipes.isEmpty() || candidate.parent().map(ProcessHandle.current()::equals).orElse(false)) {
             return false;
         }
-        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(candidate.pid()), "fd"))) {
-            return fds.map(ProcessTree::link).flatMap(Optional::stream).anyMatch(pipes::contains);
+        Path proc = Path.of("/proc", Long.toString(candidate.pid()));
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.filter(fd -> link(fd).filter(pipes::contains).isPresent())
+                    .anyMatch(fd -> openForWritingOnly(proc.resolve("fdinfo").resolve(fd.getFileName())));
         } catch (IOException | UncheckedIOException gone) {
             // Exited, or another user's: not ours to kill.
+            return false;
+        }
+    }
+
+    /** {@code /proc/PID/fdinfo/FD} has a line {@code flags: OCTAL}; O_WRONLY is 1 in its access mode (low 2 bits). */
+    private static boolean openForWritingOnly(Path fdinfo) {
+        try (Stream<String> lines = Files.lines(fdinfo, StandardCharsets.ISO_8859_1)) {
+            return lines.filter(line -> line.startsWith("flags:")).findFirst()
+                    .map(line -> (Integer.parseInt(line.substring("flags:".length()).strip(), 8) & 3) == 1)
+                    .orElse(false);
+        } catch (IOException | UncheckedIOException | NumberFormatException gone) {
             return false;
         }
     }
