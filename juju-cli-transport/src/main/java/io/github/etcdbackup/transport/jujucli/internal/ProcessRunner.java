@@ -5,6 +5,12 @@ import io.github.etcdbackup.OperationTimeoutException;
 import io.github.etcdbackup.OutputParseException;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import org.apache.commons.exec.CommandLine;
+import org.apache.commons.exec.DefaultExecutor;
+import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteResultHandler;
+import org.apache.commons.exec.ExecuteStreamHandler;
+import org.apache.commons.exec.ProcessDestroyer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +23,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Runs {@code juju} with an argv list (never a shell string), an explicit environment, stdin closed, stdout and
@@ -24,10 +32,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * caller is interrupted, the whole process tree is killed, with its session and whatever holds its pipes (see
  * {@link ProcessTree}).
  *
+ * <p>A captured call ({@link #run}) is launched by commons-exec ({@link DefaultExecutor}, asynchronously),
+ * configured so that nothing of it waits past the deadline or keeps the JVM alive: its executor thread is a daemon
+ * thread (see {@code DaemonExecutor}: commons-exec 1.5.0 forces it non-daemon otherwise); {@link OutputCapture}
+ * replaces its {@code PumpStreamHandler} (stdin closed at once, daemon readers, a cap, and a {@code stop()} that never
+ * waits past the deadline); the process is registered as a {@link ProcessTree} the moment commons-exec hands it to
+ * its process destroyer ({@code Launch}), right after the launch; there is no watchdog (it would destroy only the
+ * direct child). File streams ({@link #startTracked}) are started with {@link ProcessBuilder}, as before: their
+ * stdout goes to a file or FIFO, and commons-exec only hands a process's output over as a pipe.
+ *
  * <p>The deadline covers the pipes, not only the process: a {@code juju} that exited while a background child still
  * holds its stdout or stderr is a timeout too. A call returns or throws by its deadline plus the time the kill takes
  * (a scan of {@code /proc}, milliseconds; the reliability suite allows 3 s), whatever the children do: it never
- * waits for a pipe past the deadline, and the threads reading them are daemon threads.
+ * waits for a pipe past the deadline, and the threads reading them and waiting for the process are daemon threads.
  */
 public final class ProcessRunner {
     /** Transport name used in exceptions. */
@@ -78,30 +95,44 @@ public final class ProcessRunner {
     public CommandResult run(List<String> argv, Deadline deadline, String operation) {
         requireOpen();
         deadline.check(operation);
+        List<String> command = ProcessTree.command(executable, argv);
+        CommandLine commandLine = new CommandLine(command.get(0));
+        command.subList(1, command.size()).forEach(argument -> commandLine.addArgument(argument, false));
         LOG.debug("running {} {}", executable, Redaction.redact(argv));
+
+        OutputCapture output = new OutputCapture(MAX_OUTPUT_BYTES, deadline);
+        Launch launch = new Launch();
+        DefaultExecutor executor = new DaemonExecutor(output);
+        executor.setExitValues(null);
+        executor.setProcessDestroyer(launch);
         long start = System.nanoTime();
-        ProcessTree tree;
+        Process process;
         try {
-            tree = start(argv, ProcessBuilder.Redirect.PIPE);
-        } catch (IOException e) {
-            throw notStarted(e);
-        }
-        Process process = tree.process();
-        OutputCapture output = OutputCapture.start(process, MAX_OUTPUT_BYTES);
-        try {
-            OutputCapture.Outcome outcome = output.await(deadline);
-            if (outcome == OutputCapture.Outcome.ENDED
-                    && !process.waitFor(Math.max(0, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS)) {
+            try {
+                executor.execute(commandLine, environment, launch);
+            } catch (IOException e) {
+                throw notStarted(e);
+            }
+            ProcessTree tree = launch.awaitStart(deadline);
+            if (tree == null) {
+                launch.kill();
+                throw new OperationTimeoutException(operation, deadline.timeout(), null);
+            }
+            process = tree.process();
+            OutputCapture.Outcome outcome = output.await();
+            // The process's end, reported by commons-exec once it exited and the readers are done.
+            if (outcome == OutputCapture.Outcome.ENDED && !(launch.awaitEnd(deadline)
+                    && process.waitFor(Math.max(0, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS))) {
                 outcome = OutputCapture.Outcome.TIMED_OUT;
             }
             if (outcome == OutputCapture.Outcome.TIMED_OUT) {
-                tree.kill();
+                launch.kill();
                 // Juju 3 names the task on stderr before it waits: the caller can still look it up later.
                 throw new OperationTimeoutException(operation, deadline.timeout(),
                         JujuErrors.runningTaskId(output.stderr().text()).orElse(null));
             }
             if (outcome == OutputCapture.Outcome.OVERFLOWED) {
-                tree.kill();
+                launch.kill();
                 String stream = output.overflowed();
                 CappedOutput flood = stream.equals("stdout") ? output.stdout() : output.stderr();
                 throw new OutputParseException("juju " + argv.get(0) + " printed more than " + MAX_OUTPUT_BYTES
@@ -109,11 +140,15 @@ public final class ProcessRunner {
                         null);
             }
         } catch (InterruptedException e) {
-            tree.kill();
+            launch.kill();
             Thread.currentThread().interrupt();
             throw new OperationInterruptedException(operation, e);
+        } catch (ExecuteException e) {
+            // The launch failed: commons-exec wraps the IOException of Runtime.exec.
+            throw notStarted(e.getCause() instanceof IOException cause ? cause : e);
         } finally {
-            live.remove(tree);
+            output.release();
+            launch.forget();
         }
         if (closed.get()) {
             throw new TransportException(TRANSPORT, "The transport was closed while '" + operation + "' ran", null);
@@ -142,7 +177,10 @@ public final class ProcessRunner {
         }
     }
 
-    /** Starts the process, tracked; stdin is a pipe closed at once, so a prompt (remove-application) reads EOF. */
+    /**
+     * Starts a file stream's process, tracked; stdin is a pipe closed at once, so a prompt (remove-application) reads
+     * EOF.
+     */
     private ProcessTree start(List<String> argv, ProcessBuilder.Redirect stdout) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
         builder.environment().clear();
@@ -201,5 +239,154 @@ public final class ProcessRunner {
             root = root.getCause();
         }
         return String.valueOf(root.getMessage());
+    }
+
+    /**
+     * commons-exec's executor with a daemon thread. commons-exec 1.5.0 cannot give one otherwise: the thread of an
+     * asynchronous {@code execute} comes from {@code createThread}, which calls {@code ThreadUtil.newThread(factory,
+     * runnable, name, false)}, and that calls {@code setDaemon(false)} on whatever the builder's
+     * {@code setThreadFactory} factory made. This overrides {@code createThread}, the library's protected hook, so
+     * only the deprecated no-argument constructor is available to a subclass (the builder's is package-private); it
+     * makes a {@code PumpStreamHandler} that {@link #setStreamHandler} replaces at once and that is never started.
+     */
+    private static final class DaemonExecutor extends DefaultExecutor {
+        @SuppressWarnings("deprecation")
+        DaemonExecutor(ExecuteStreamHandler streams) {
+            super();
+            setStreamHandler(streams);
+        }
+
+        /** Waits for the process and then calls the result handler; ends once the process exited. */
+        @Override
+        protected Thread createThread(Runnable runnable, String name) {
+            Thread thread = new Thread(runnable, "juju-exec");
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+
+    /**
+     * One launch by commons-exec: receives the process right after it started (as its process destroyer, for that
+     * hook only), so that a timeout, an interrupt or {@link #close()} can kill its whole tree, and its end or its
+     * failure to start (as its result handler), waking the caller at once.
+     */
+    private final class Launch implements ProcessDestroyer, ExecuteResultHandler {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private ProcessTree tree;
+        private ExecuteException failure;
+        private boolean ended;
+        private boolean killRequested;
+
+        /** Called on commons-exec's thread right after the launch (its streams were handed over just before). */
+        @Override
+        public boolean add(Process process) {
+            lock.lock();
+            try {
+                tree = ProcessTree.started(process);
+                if (killRequested) {
+                    // The caller gave up before the launch was done, and no longer tracks it.
+                    tree.kill();
+                } else {
+                    track(tree);
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            return true;
+        }
+
+        @Override
+        public boolean remove(Process process) {
+            return true;
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+
+        @Override
+        public void onProcessComplete(int exitValue) {
+            end(null);
+        }
+
+        @Override
+        public void onProcessFailed(ExecuteException e) {
+            end(e);
+        }
+
+        private void end(ExecuteException e) {
+            lock.lock();
+            try {
+                failure = e;
+                ended = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /**
+         * Waits for the process to start.
+         *
+         * @return the started process, or null if the deadline came first
+         * @throws ExecuteException when it could not be started
+         */
+        ProcessTree awaitStart(Deadline deadline) throws InterruptedException, ExecuteException {
+            lock.lock();
+            try {
+                long left = deadline.remaining().toNanos();
+                while (tree == null && !ended && left > 0) {
+                    left = changed.awaitNanos(left);
+                }
+                if (tree == null && ended) {
+                    throw failure != null ? failure : new ExecuteException("Execution failed", -1);
+                }
+                return tree;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Waits for commons-exec to report the end; false if the deadline came first. */
+        boolean awaitEnd(Deadline deadline) throws InterruptedException {
+            lock.lock();
+            try {
+                long left = deadline.remaining().toNanos();
+                while (!ended && left > 0) {
+                    left = changed.awaitNanos(left);
+                }
+                return ended;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Kills the process tree now, or as soon as it is started. */
+        void kill() {
+            lock.lock();
+            try {
+                killRequested = true;
+                if (tree != null) {
+                    tree.kill();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The caller is done with the process. */
+        void forget() {
+            lock.lock();
+            try {
+                if (tree != null) {
+                    untrack(tree);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
     }
 }

@@ -8,9 +8,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * What the library may leave behind: processes (the fake's pids, and any child of this JVM), its own threads (the
- * readers of a call's stdout and stderr, the read-ahead and stderr drainer of a file stream, the opener of a scp
- * FIFO) and any non-daemon thread at all, which would keep the JVM from exiting. The deadline timer
+ * What the library may leave behind: processes (the fake's pids, and any child of this JVM), its own threads (a
+ * call's commons-exec executor thread and the readers of its stdout and stderr, the read-ahead and stderr drainer of
+ * a file stream, the opener of a scp FIFO) and any non-daemon thread at all, which would keep the JVM from exiting. The deadline timer
  * {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
  */
 final class Leaks {
@@ -21,9 +21,9 @@ final class Leaks {
 
     static boolean isLibraryThread(Thread thread) {
         String name = thread.getName();
-        return thread.isAlive() && (name.equals("juju-stdout") || name.equals("juju-stderr")
-                || name.equals("juju-ssh-data") || name.equals("juju-scp-data") || name.equals("juju-ssh-stderr")
-                || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
+        return thread.isAlive() && (name.equals("juju-exec") || name.equals("juju-stdout")
+                || name.equals("juju-stderr") || name.equals("juju-ssh-data") || name.equals("juju-scp-data")
+                || name.equals("juju-ssh-stderr") || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
     }
 
     static Set<String> libraryThreads() {
