@@ -6,11 +6,11 @@ import io.github.etcdbackup.OutputParseException;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.apache.commons.exec.CommandLine;
-import org.apache.commons.exec.DefaultExecuteResultHandler;
 import org.apache.commons.exec.DefaultExecutor;
 import org.apache.commons.exec.ExecuteException;
+import org.apache.commons.exec.ExecuteResultHandler;
+import org.apache.commons.exec.ExecuteStreamHandler;
 import org.apache.commons.exec.ProcessDestroyer;
-import org.apache.commons.exec.PumpStreamHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,32 +21,46 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Runs {@code juju} with an argv list (never a shell string), an explicit environment, stdout and stderr drained
- * concurrently by commons-exec's pump threads, and a deadline: when it passes, or the caller is interrupted, the
- * whole process tree is killed, with its session (see {@link ProcessTree}).
+ * Runs {@code juju} with an argv list (never a shell string), an explicit environment, stdin closed, stdout and
+ * stderr read concurrently into capped buffers (see {@link OutputCapture}), and a deadline: when it passes, or the
+ * caller is interrupted, the whole process tree is killed, with its session and whatever holds its pipes (see
+ * {@link ProcessTree}).
  *
- * <p>The deadline covers the pumps, not only the process: commons-exec reports a result only once both pipes reached
- * their end. So a {@code juju} that exited while a background child still holds its stdout or stderr is a timeout
- * too, and the session kill then ends that child, which closes the pipes and lets the pump threads finish.
+ * <p>A captured call ({@link #run}) is launched by commons-exec ({@link DefaultExecutor}, asynchronously),
+ * configured so that nothing of it waits past the deadline or keeps the JVM alive: its executor thread is a daemon
+ * thread (see {@code DaemonExecutor}: commons-exec 1.5.0 forces it non-daemon otherwise); {@link OutputCapture}
+ * replaces its {@code PumpStreamHandler} (stdin closed at once, daemon readers, a cap, and a {@code stop()} that never
+ * waits past the deadline); the process is registered as a {@link ProcessTree} the moment commons-exec hands it to
+ * its process destroyer ({@code Launch}), right after the launch; there is no watchdog (it would destroy only the
+ * direct child). File streams ({@link #startTracked}) are started with {@link ProcessBuilder}, as before: their
+ * stdout goes to a file or FIFO, and commons-exec only hands a process's output over as a pipe.
+ *
+ * <p>The deadline covers the pipes, not only the process: a {@code juju} that exited while a background child still
+ * holds its stdout or stderr is a timeout too. A call returns or throws by its deadline plus the time the kill takes
+ * (a scan of {@code /proc}, milliseconds; the reliability suite allows 3 s), whatever the children do: it never
+ * waits for a pipe past the deadline, and the threads reading them and waiting for the process are daemon threads.
  */
 public final class ProcessRunner {
     /** Transport name used in exceptions. */
     public static final String TRANSPORT = "juju-cli";
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
-    /** Far above any real juju output (a status of a large model is a few MiB); protects the heap from a runaway. */
-    private static final int MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-    /** How long to wait for the pumps once a killed process is gone. */
-    private static final Duration REAP_TIME = Duration.ofSeconds(5);
+    /**
+     * Per stream. The largest real output is {@code juju status --format yaml} of a large model, about 1 KiB per unit
+     * and machine, so 8 MiB is thousands of units; action results are far smaller. Twice this, and a copy of each
+     * as text, must fit in a small heap; more is refused as soon as it arrives.
+     */
+    private static final long MAX_OUTPUT_BYTES = 8L * 1024 * 1024;
 
     private final String executable;
     private final Map<String, String> environment;
     /** Every process still running, so that {@link #close()} can stop them. */
-    private final Set<Process> live = ConcurrentHashMap.newKeySet();
+    private final Set<ProcessTree> live = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
@@ -74,6 +88,8 @@ public final class ProcessRunner {
      * @param operation what this is, for messages (e.g. {@code snapshot etcd/0})
      * @throws OperationTimeoutException     when the deadline passed (the process tree was killed)
      * @throws OperationInterruptedException when the caller was interrupted (the process tree was killed)
+     * @throws OutputParseException          when stdout or stderr passed {@link #MAX_OUTPUT_BYTES} (the process tree
+     *                                       was killed at once; {@code rawOutput()} holds that output's head and tail)
      * @throws TransportException            when {@code juju} could not be started
      */
     public CommandResult run(List<String> argv, Deadline deadline, String operation) {
@@ -84,49 +100,62 @@ public final class ProcessRunner {
         command.subList(1, command.size()).forEach(argument -> commandLine.addArgument(argument, false));
         LOG.debug("running {} {}", executable, Redaction.redact(argv));
 
-        BoundedBuffer stdout = new BoundedBuffer(MAX_OUTPUT_BYTES);
-        BoundedBuffer stderr = new BoundedBuffer(MAX_OUTPUT_BYTES);
-        LaunchedProcess launched = new LaunchedProcess(live);
-        DefaultExecutor executor = DefaultExecutor.builder().get();
+        OutputCapture output = new OutputCapture(MAX_OUTPUT_BYTES, deadline);
+        Launch launch = new Launch();
+        DefaultExecutor executor = new DaemonExecutor(output);
         executor.setExitValues(null);
-        // No input stream: commons-exec closes the child's stdin, so a prompt (remove-application) reads EOF.
-        executor.setStreamHandler(new PumpStreamHandler(stdout, stderr));
-        executor.setProcessDestroyer(launched);
-        PromptResultHandler handler = new PromptResultHandler();
+        executor.setProcessDestroyer(launch);
         long start = System.nanoTime();
+        Process process;
         try {
-            executor.execute(commandLine, environment, handler);
-            handler.await(deadline.remaining());
+            try {
+                executor.execute(commandLine, environment, launch);
+            } catch (IOException e) {
+                throw notStarted(e);
+            }
+            ProcessTree tree = launch.awaitStart(deadline);
+            if (tree == null) {
+                launch.kill();
+                throw new OperationTimeoutException(operation, deadline.timeout(), null);
+            }
+            process = tree.process();
+            OutputCapture.Outcome outcome = output.await();
+            // The process's end, reported by commons-exec once it exited and the readers are done.
+            if (outcome == OutputCapture.Outcome.ENDED && !(launch.awaitEnd(deadline)
+                    && process.waitFor(Math.max(0, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS))) {
+                outcome = OutputCapture.Outcome.TIMED_OUT;
+            }
+            if (outcome == OutputCapture.Outcome.TIMED_OUT) {
+                launch.kill();
+                // Juju 3 names the task on stderr before it waits: the caller can still look it up later.
+                throw new OperationTimeoutException(operation, deadline.timeout(),
+                        JujuErrors.runningTaskId(output.stderr().text()).orElse(null));
+            }
+            if (outcome == OutputCapture.Outcome.OVERFLOWED) {
+                launch.kill();
+                String stream = output.overflowed();
+                CappedOutput flood = stream.equals("stdout") ? output.stdout() : output.stderr();
+                throw new OutputParseException("juju " + argv.get(0) + " printed more than " + MAX_OUTPUT_BYTES
+                        + " bytes on " + stream + "; it was stopped and its output refused", flood.headAndTail(),
+                        null);
+            }
         } catch (InterruptedException e) {
-            launched.killTree();
+            launch.kill();
             Thread.currentThread().interrupt();
             throw new OperationInterruptedException(operation, e);
-        } catch (IOException e) {
-            throw notStarted(e);
+        } catch (ExecuteException e) {
+            // The launch failed: commons-exec wraps the IOException of Runtime.exec.
+            throw notStarted(e.getCause() instanceof IOException cause ? cause : e);
         } finally {
-            launched.forget();
-        }
-        if (!handler.hasResult()) {
-            launched.killTree();
-            awaitQuietly(handler);
-            // Juju 3 names the task on stderr before it waits: the caller can still look it up later.
-            throw new OperationTimeoutException(operation, deadline.timeout(),
-                    JujuErrors.runningTaskId(stderr.text()).orElse(null));
+            output.release();
+            launch.forget();
         }
         if (closed.get()) {
             throw new TransportException(TRANSPORT, "The transport was closed while '" + operation + "' ran", null);
         }
-        ExecuteException failure = handler.getException();
-        if (failure != null && !launched.started()) {
-            throw notStarted(failure);
-        }
-        LOG.debug("{} exited with {} after {} ms", argv.isEmpty() ? executable : argv.get(0), handler.getExitValue(),
+        LOG.debug("{} exited with {} after {} ms", argv.isEmpty() ? executable : argv.get(0), process.exitValue(),
                 Duration.ofNanos(System.nanoTime() - start).toMillis());
-        if (stdout.overflowed() || stderr.overflowed()) {
-            throw new OutputParseException("juju " + argv.get(0) + " printed more than " + MAX_OUTPUT_BYTES
-                    + " bytes; refusing to parse it", stdout.text(), null);
-        }
-        return new CommandResult(argv, handler.getExitValue(), stdout.text(), stderr.text());
+        return new CommandResult(argv, process.exitValue(), output.stdout().text(), output.stderr().text());
     }
 
     /**
@@ -136,19 +165,11 @@ public final class ProcessRunner {
      * @param description what is streamed, for messages (e.g. {@code etcd/0:/path})
      * @throws TransportException if it cannot be started
      */
-    Process startTracked(List<String> argv, ProcessBuilder.Redirect stdout, String description) {
+    ProcessTree startTracked(List<String> argv, ProcessBuilder.Redirect stdout, String description) {
         requireOpen();
-        ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
-        builder.environment().clear();
-        builder.environment().putAll(environment);
-        builder.redirectInput(ProcessBuilder.Redirect.PIPE);
-        builder.redirectOutput(stdout);
         LOG.debug("streaming {} {}", executable, Redaction.redact(argv));
         try {
-            Process process = builder.start();
-            track(process);
-            process.getOutputStream().close();
-            return process;
+            return start(argv, stdout);
         } catch (IOException e) {
             throw new TransportException(TRANSPORT, "Cannot run '" + executable + "' to stream " + description + ": "
                     + e.getMessage() + ". Install Juju or give its location with"
@@ -156,17 +177,40 @@ public final class ProcessRunner {
         }
     }
 
-    /** Registers a process started elsewhere (a file stream) so that {@link #close()} stops it too. */
-    private void track(Process process) {
-        live.add(process);
+    /**
+     * Starts a file stream's process, tracked; stdin is a pipe closed at once, so a prompt (remove-application) reads
+     * EOF.
+     */
+    private ProcessTree start(List<String> argv, ProcessBuilder.Redirect stdout) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+        builder.redirectInput(ProcessBuilder.Redirect.PIPE);
+        builder.redirectOutput(stdout);
+        Process process = builder.start();
+        ProcessTree tree = ProcessTree.started(process);
+        track(tree);
+        try {
+            process.getOutputStream().close();
+        } catch (IOException e) {
+            tree.kill();
+            untrack(tree);
+            throw e;
+        }
+        return tree;
+    }
+
+    /** Registers a started process so that {@link #close()} stops it too. */
+    private void track(ProcessTree tree) {
+        live.add(tree);
         if (closed.get()) {
-            ProcessTree.kill(process.toHandle());
+            tree.kill();
         }
     }
 
     /** The process ended or was killed by its owner. */
-    void untrack(Process process) {
-        live.remove(process);
+    void untrack(ProcessTree tree) {
+        live.remove(tree);
     }
 
     /** Throws if {@link #close()} was called. */
@@ -179,7 +223,7 @@ public final class ProcessRunner {
     /** Kills every process still running and refuses new ones. Idempotent. */
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            live.forEach(process -> ProcessTree.kill(process.toHandle()));
+            live.forEach(ProcessTree::kill);
         }
     }
 
@@ -197,64 +241,64 @@ public final class ProcessRunner {
         return String.valueOf(root.getMessage());
     }
 
-    private static void awaitQuietly(PromptResultHandler handler) {
-        try {
-            handler.await(REAP_TIME);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    /**
+     * commons-exec's executor with a daemon thread. commons-exec 1.5.0 cannot give one otherwise: the thread of an
+     * asynchronous {@code execute} comes from {@code createThread}, which calls {@code ThreadUtil.newThread(factory,
+     * runnable, name, false)}, and that calls {@code setDaemon(false)} on whatever the builder's
+     * {@code setThreadFactory} factory made. This overrides {@code createThread}, the library's protected hook, so
+     * only the deprecated no-argument constructor is available to a subclass (the builder's is package-private); it
+     * makes a {@code PumpStreamHandler} that {@link #setStreamHandler} replaces at once and that is never started.
+     */
+    private static final class DaemonExecutor extends DefaultExecutor {
+        @SuppressWarnings("deprecation")
+        DaemonExecutor(ExecuteStreamHandler streams) {
+            super();
+            setStreamHandler(streams);
+        }
+
+        /** Waits for the process and then calls the result handler; ends once the process exited. */
+        @Override
+        protected Thread createThread(Runnable runnable, String name) {
+            Thread thread = new Thread(runnable, "juju-exec");
+            thread.setDaemon(true);
+            return thread;
         }
     }
 
     /**
-     * commons-exec's handler polls every 50 ms in {@code waitFor}, which doubled the cost of a short {@code juju}
-     * call (measured by the benchmarks); this one wakes the caller the moment the result is in.
+     * One launch by commons-exec: receives the process right after it started (as its process destroyer, for that
+     * hook only), so that a timeout, an interrupt or {@link #close()} can kill its whole tree, and its end or its
+     * failure to start (as its result handler), waking the caller at once.
      */
-    private static final class PromptResultHandler extends DefaultExecuteResultHandler {
-        private final CountDownLatch done = new CountDownLatch(1);
-
-        @Override
-        public void onProcessComplete(int exitValue) {
-            super.onProcessComplete(exitValue);
-            done.countDown();
-        }
-
-        @Override
-        public void onProcessFailed(ExecuteException e) {
-            super.onProcessFailed(e);
-            done.countDown();
-        }
-
-        void await(Duration timeout) throws InterruptedException {
-            done.await(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /**
-     * Receives the process from commons-exec right after launch, so that a timeout can kill its whole tree (the
-     * library's own watchdog would destroy only the direct child). Used as a process destroyer for the hook only.
-     */
-    private static final class LaunchedProcess implements ProcessDestroyer {
-        private final Set<Process> live;
-        private Process process;
+    private final class Launch implements ProcessDestroyer, ExecuteResultHandler {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition changed = lock.newCondition();
+        private ProcessTree tree;
+        private ExecuteException failure;
+        private boolean ended;
         private boolean killRequested;
 
-        LaunchedProcess(Set<Process> live) {
-            this.live = live;
-        }
-
+        /** Called on commons-exec's thread right after the launch (its streams were handed over just before). */
         @Override
-        public synchronized boolean add(Process started) {
-            process = started;
-            if (killRequested) {
-                ProcessTree.kill(started.toHandle());
-            } else {
-                live.add(started);
+        public boolean add(Process process) {
+            lock.lock();
+            try {
+                tree = ProcessTree.started(process);
+                if (killRequested) {
+                    // The caller gave up before the launch was done, and no longer tracks it.
+                    tree.kill();
+                } else {
+                    track(tree);
+                }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
             return true;
         }
 
         @Override
-        public boolean remove(Process finished) {
+        public boolean remove(Process process) {
             return true;
         }
 
@@ -263,20 +307,85 @@ public final class ProcessRunner {
             return 0;
         }
 
-        synchronized void forget() {
-            if (process != null) {
-                live.remove(process);
+        @Override
+        public void onProcessComplete(int exitValue) {
+            end(null);
+        }
+
+        @Override
+        public void onProcessFailed(ExecuteException e) {
+            end(e);
+        }
+
+        private void end(ExecuteException e) {
+            lock.lock();
+            try {
+                failure = e;
+                ended = true;
+                changed.signalAll();
+            } finally {
+                lock.unlock();
             }
         }
 
-        synchronized boolean started() {
-            return process != null;
+        /**
+         * Waits for the process to start.
+         *
+         * @return the started process, or null if the deadline came first
+         * @throws ExecuteException when it could not be started
+         */
+        ProcessTree awaitStart(Deadline deadline) throws InterruptedException, ExecuteException {
+            lock.lock();
+            try {
+                long left = deadline.remaining().toNanos();
+                while (tree == null && !ended && left > 0) {
+                    left = changed.awaitNanos(left);
+                }
+                if (tree == null && ended) {
+                    throw failure != null ? failure : new ExecuteException("Execution failed", -1);
+                }
+                return tree;
+            } finally {
+                lock.unlock();
+            }
         }
 
-        synchronized void killTree() {
-            killRequested = true;
-            if (process != null) {
-                ProcessTree.kill(process.toHandle());
+        /** Waits for commons-exec to report the end; false if the deadline came first. */
+        boolean awaitEnd(Deadline deadline) throws InterruptedException {
+            lock.lock();
+            try {
+                long left = deadline.remaining().toNanos();
+                while (!ended && left > 0) {
+                    left = changed.awaitNanos(left);
+                }
+                return ended;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Kills the process tree now, or as soon as it is started. */
+        void kill() {
+            lock.lock();
+            try {
+                killRequested = true;
+                if (tree != null) {
+                    tree.kill();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** The caller is done with the process. */
+        void forget() {
+            lock.lock();
+            try {
+                if (tree != null) {
+                    untrack(tree);
+                }
+            } finally {
+                lock.unlock();
             }
         }
     }

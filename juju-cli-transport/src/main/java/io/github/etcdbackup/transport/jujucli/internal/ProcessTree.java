@@ -2,24 +2,35 @@ package io.github.etcdbackup.transport.jujucli.internal;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * Starts {@code juju} in a session of its own and kills it together with everything it started ({@code juju ssh}
- * starts {@code ssh}, scripts start children).
+ * A {@code juju} process started in a session of its own, killed together with everything it started
+ * ({@code juju ssh} starts {@code ssh}, scripts start children) and with every process that still holds its stdout
+ * or stderr.
  *
  * <p>Why a session: a child that {@code juju} leaves running in the background (a daemonised helper) is re-parented
  * when {@code juju} exits, so it can no longer be found as a descendant, yet it may still hold {@code juju}'s stdout
  * or stderr and keep our readers blocked. It does stay in {@code juju}'s session, which {@code /proc} lets us find.
- * Only a process that starts a session of its own (as {@code ssh}'s {@code ControlPersist} master does) escapes.
+ *
+ * <p>Why the pipes: a child that starts a session of its own ({@code setsid}, a daemon) escapes both the tree and
+ * the session, and it is exactly the child that matters when it holds one of our pipes. The pipes' identities
+ * ({@code pipe:[INODE]}) are read from {@code /proc/PID/fd} right after the start, and a kill also ends every process
+ * started since then that holds one of them. A holder this cannot see or kill (another user's, or one started after
+ * {@code juju} exited before its pipes were read) is left alone: the readers of its pipes are daemon threads that
+ * callers stop waiting for at their deadline (see {@link ProcessRunner} and {@link ReadAhead}).
  *
  * <p>Linux only: without util-linux {@code setsid} or {@code /proc}, processes start as before and only the tree
  * is killed.
@@ -33,8 +44,35 @@ final class ProcessTree {
      * pending, so two passes normally suffice; the bound only stops a pathological loop.
      */
     private static final int MAX_KILL_PASSES = 8;
+    /** Start times have clock-tick resolution; a holder is never older than {@code juju}, give or take this. */
+    private static final Duration START_TIME_SLACK = Duration.ofSeconds(1);
 
-    private ProcessTree() {
+    private final Process process;
+    private final Set<String> pipes;
+    private final Instant notBefore;
+
+    private ProcessTree(Process process, Set<String> pipes, Instant notBefore) {
+        this.process = process;
+        this.pipes = pipes;
+        this.notBefore = notBefore;
+    }
+
+    /** Remembers a process just started from {@link #command}, with the pipes it was given as stdout and stderr. */
+    static ProcessTree started(Process process) {
+        Instant started = process.info().startInstant().orElse(Instant.now()).minus(START_TIME_SLACK);
+        Set<String> pipes = new HashSet<>();
+        if (SETSID.isPresent()) {
+            for (String fd : new String[] {"1", "2"}) {
+                link(Path.of("/proc", Long.toString(process.pid()), "fd", fd)).filter(ProcessTree::isPipe)
+                        .ifPresent(pipes::add);
+            }
+        }
+        return new ProcessTree(process, Set.copyOf(pipes), started);
+    }
+
+    /** The process itself. */
+    Process process() {
+        return process;
     }
 
     /**
@@ -87,41 +125,93 @@ final class ProcessTree {
 
     /**
      * Kills the process, its descendants and, when it was started in a session of its own, every process left in
-     * that session, including children orphaned by a parent that already exited. The descendants are listed before
-     * the parent dies: an orphan is re-parented and could no longer be found from it.
+     * that session, including children orphaned by a parent that already exited, and every process that holds its
+     * stdout or stderr. The descendants are listed before the parent dies: an orphan is re-parented and could no
+     * longer be found from it. Takes a scan of {@code /proc} (milliseconds); never waits for a process to die.
      */
-    static void kill(ProcessHandle root) {
+    void kill() {
+        ProcessHandle root = process.toHandle();
         List<ProcessHandle> descendants = root.descendants().toList();
         root.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         if (SETSID.isPresent()) {
-            killSession(root.pid());
+            long self = ProcessHandle.current().pid();
+            // Linux keeps a pid from reuse while a session bears it; once it is free, a new process (another call's
+            // juju, made a session leader by setsid) may bear it, and its session is not ours.
+            boolean sessionIsJujus = ProcessHandle.of(root.pid()).map(root::equals).orElse(true);
+            killMatching(candidate -> candidate.pid() != self
+                    && (sessionIsJujus && livingMemberOf(candidate.pid(), root.pid()) || holdsAPipe(candidate)));
         }
     }
 
     /**
-     * Kills the processes of session {@code sid}. Safe for a process that was started without {@code setsid}: a
-     * new pid is never that of an existing session, so none matches. The handles carry their start time, so a pid
-     * reused between the scan and the kill is not hit.
+     * Kills the processes that match, in passes until none is new. Safe for a process that was started without
+     * {@code setsid}: a new pid is never that of an existing session, so none matches as a session member. The
+     * handles carry their start time, so a pid reused between the scan and the kill is not hit.
      */
-    private static void killSession(long sid) {
+    private void killMatching(Predicate<ProcessHandle> doomed) {
         Set<Long> killed = new HashSet<>();
         boolean foundNew = true;
         for (int pass = 0; pass < MAX_KILL_PASSES && foundNew; pass++) {
             foundNew = false;
-            for (ProcessHandle member : sessionMembers(sid)) {
-                if (killed.add(member.pid())) {
-                    member.destroyForcibly();
+            List<ProcessHandle> matching;
+            try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
+                // Only processes started since juju: the others cannot be its children, and /proc/PID/fd is costly.
+                matching = all.filter(this::startedSinceJuju).filter(doomed).toList();
+            }
+            for (ProcessHandle process : matching) {
+                if (killed.add(process.pid())) {
+                    process.destroyForcibly();
                     foundNew = true;
                 }
             }
         }
     }
 
-    private static List<ProcessHandle> sessionMembers(long sid) {
-        try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            return all.filter(process -> livingMemberOf(process.pid(), sid)).toList();
+    private boolean startedSinceJuju(ProcessHandle candidate) {
+        return candidate.info().startInstant().map(start -> !start.isBefore(notBefore)).orElse(true);
+    }
+
+    /**
+     * Whether the candidate holds the write end of juju's stdout or stderr pipe: only a writer keeps our reader
+     * waiting. The read ends are the JVM's, and a process the JVM is spawning for another call holds them too for a
+     * moment (until it closes its descriptors before its exec): a match on the pipe alone would kill that call.
+     */
+    private boolean holdsAPipe(ProcessHandle candidate) {
+        if (pipes.isEmpty() || candidate.parent().map(ProcessHandle.current()::equals).orElse(false)) {
+            return false;
         }
+        Path proc = Path.of("/proc", Long.toString(candidate.pid()));
+        try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
+            return fds.filter(fd -> link(fd).filter(pipes::contains).isPresent())
+                    .anyMatch(fd -> openForWritingOnly(proc.resolve("fdinfo").resolve(fd.getFileName())));
+        } catch (IOException | UncheckedIOException gone) {
+            // Exited, or another user's: not ours to kill.
+            return false;
+        }
+    }
+
+    /** {@code /proc/PID/fdinfo/FD} has a line {@code flags: OCTAL}; O_WRONLY is 1 in its access mode (low 2 bits). */
+    private static boolean openForWritingOnly(Path fdinfo) {
+        try (Stream<String> lines = Files.lines(fdinfo, StandardCharsets.ISO_8859_1)) {
+            return lines.filter(line -> line.startsWith("flags:")).findFirst()
+                    .map(line -> (Integer.parseInt(line.substring("flags:".length()).strip(), 8) & 3) == 1)
+                    .orElse(false);
+        } catch (IOException | UncheckedIOException | NumberFormatException gone) {
+            return false;
+        }
+    }
+
+    private static Optional<String> link(Path fd) {
+        try {
+            return Optional.of(Files.readSymbolicLink(fd).toString());
+        } catch (IOException | UnsupportedOperationException gone) {
+            return Optional.empty();
+        }
+    }
+
+    private static boolean isPipe(String target) {
+        return target.startsWith("pipe:[");
     }
 
     /** {@code /proc/PID/stat} is {@code PID (COMM) STATE PPID PGRP SESSION ...}; COMM may contain anything. */

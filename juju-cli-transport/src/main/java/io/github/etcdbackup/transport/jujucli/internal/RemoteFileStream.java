@@ -18,23 +18,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A remote file as the bytes a {@code juju} process delivers, handed to the caller as they arrive: the stdout of
  * {@code juju ssh UNIT -- sudo cat PATH}, or the FIFO {@code juju scp} writes into (see {@link ScpDownload}).
  *
- * <p>Started with {@link ProcessBuilder}, not commons-exec: commons-exec pumps a child's stdout into an
- * {@code OutputStream} of ours, whereas the core's verified download must pull the bytes itself (constant memory,
- * back-pressure, no temporary copy). stderr is drained on a thread so the child never blocks on a full pipe.
+ * <p>Not captured like a command's output (see {@link ProcessRunner}): the core's verified download pulls the bytes
+ * itself (constant memory, back-pressure, no temporary copy), and a file has no size cap. stderr is drained on a
+ * thread so the child never blocks on a full pipe.
  *
  * <p>End of stream is only reported once the process exited with 0; any other exit, a kill by the deadline, or a
  * stream cut mid-file is an {@link IOException} from {@code read}. {@link #close()} kills the process tree.
  *
- * <p>The deadline timer is armed for the life of the stream, not of the process: a {@code juju} that exited while a
- * background child still holds stdout leaves {@code read} blocked, and the timer's kill of the process's session
- * (see {@link ProcessTree}) ends that child, so {@code read} sees the end and reports the deadline.
+ * <p>The deadline holds whatever the children do: the bytes are read ahead on a daemon thread (see
+ * {@link ReadAhead}), so {@code read} waits for them at most until the deadline, and returns at once when the stream
+ * is closed (by the core's watchdog, for instance), even while a child that {@code juju} left behind, in a session
+ * of its own or not, still holds the pipe. A {@code read} ends by the deadline plus the time of a kill (a scan of
+ * {@code /proc}, milliseconds). The deadline timer is armed for the life of the stream, not of the process: it kills
+ * the process tree and whatever holds its pipes (see {@link ProcessTree}) when nobody reads.
  */
 public final class RemoteFileStream extends InputStream {
     private static final ScheduledExecutorService DEADLINES = deadlineTimer();
 
+    private final ProcessTree tree;
     private final Process process;
     private final ProcessRunner owner;
-    private final InputStream data;
+    private final ReadAhead data;
     private final StderrDrain stderr;
     private final Deadline deadline;
     private final String description;
@@ -51,11 +55,12 @@ public final class RemoteFileStream extends InputStream {
      * @param description what is streamed, e.g. {@code etcd/0:/path}
      * @param command     what delivers it, for messages, e.g. {@code juju ssh}
      */
-    RemoteFileStream(ProcessRunner owner, Process process, StderrDrain stderr, InputStream data, long skip,
+    RemoteFileStream(ProcessRunner owner, ProcessTree tree, StderrDrain stderr, InputStream data, long skip,
                      Deadline deadline, String description, String command) {
-        this.process = process;
+        this.tree = tree;
+        this.process = tree.process();
         this.owner = owner;
-        this.data = data;
+        this.data = ReadAhead.start(data, command.replace(' ', '-') + "-data");
         this.stderr = stderr;
         this.toSkip = skip;
         this.deadline = deadline;
@@ -63,7 +68,7 @@ public final class RemoteFileStream extends InputStream {
         this.command = command;
         this.deadlineKill = DEADLINES.schedule(() -> {
             expired.set(true);
-            ProcessTree.kill(process.toHandle());
+            tree.kill();
         }, Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
     }
 
@@ -87,9 +92,9 @@ public final class RemoteFileStream extends InputStream {
     public static RemoteFileStream start(ProcessRunner runner, List<String> argv, Deadline deadline,
                                          String description) {
         deadline.check(description);
-        Process process = runner.startTracked(argv, ProcessBuilder.Redirect.PIPE, description);
-        StderrDrain stderr = StderrDrain.start(process, "juju-ssh-stderr");
-        return new RemoteFileStream(runner, process, stderr, process.getInputStream(), 0, deadline, description,
+        ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.PIPE, description);
+        StderrDrain stderr = StderrDrain.start(tree.process(), "juju-ssh-stderr");
+        return new RemoteFileStream(runner, tree, stderr, tree.process().getInputStream(), 0, deadline, description,
                 "juju ssh");
     }
 
@@ -108,9 +113,14 @@ public final class RemoteFileStream extends InputStream {
         if (closed.get()) {
             throw new IOException("stream of " + description + " is closed");
         }
+        if (length == 0) {
+            return 0;
+        }
         int n;
         try {
-            n = skipLeadingBytes() ? data.read(buffer, offset, length) : -1;
+            n = skipLeadingBytes() ? readBeforeDeadline(buffer, offset, length) : -1;
+        } catch (InterruptedIOException e) {
+            throw e;
         } catch (IOException e) {
             throw failure("was cut: " + e.getMessage(), e);
         }
@@ -131,7 +141,7 @@ public final class RemoteFileStream extends InputStream {
     private boolean skipLeadingBytes() throws IOException {
         byte[] discard = toSkip > 0 ? new byte[(int) Math.min(64 * 1024, toSkip)] : null;
         while (toSkip > 0) {
-            int n = data.read(discard, 0, (int) Math.min(discard.length, toSkip));
+            int n = readBeforeDeadline(discard, 0, (int) Math.min(discard.length, toSkip));
             if (n == -1) {
                 return false;
             }
@@ -140,19 +150,30 @@ public final class RemoteFileStream extends InputStream {
         return true;
     }
 
+    /** The next bytes, or -1 at the end; when the deadline comes first, kills the process tree and throws. */
+    private int readBeforeDeadline(byte[] buffer, int offset, int length) throws IOException {
+        int n = data.read(buffer, offset, length, deadline);
+        if (n == 0) {
+            expired.set(true);
+            tree.kill();
+            throw failure("delivered nothing more before the deadline", null);
+        }
+        return n;
+    }
+
     /** At end of the data the process must have exited with 0, or the file is not complete. */
     private void checkExit() throws IOException {
         int exitCode;
         try {
             if (!process.waitFor(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS)) {
                 expired.set(true);
-                ProcessTree.kill(process.toHandle());
+                tree.kill();
                 throw failure("did not end before the deadline", null);
             }
             exitCode = process.exitValue();
-            if (!stderr.awaitEnd()) {
+            if (!stderr.awaitEnd(deadline)) {
                 // A child orphaned by juju still holds stderr: end it, so that neither it nor the drain outlives us.
-                ProcessTree.kill(process.toHandle());
+                tree.kill();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -169,7 +190,7 @@ public final class RemoteFileStream extends InputStream {
                     exitCode, stderr.text());
         }
         deadlineKill.cancel(false);
-        owner.untrack(process);
+        owner.untrack(tree);
     }
 
     private IOException failure(String what, Throwable cause) {
@@ -197,14 +218,10 @@ public final class RemoteFileStream extends InputStream {
         if (closed.compareAndSet(false, true)) {
             deadlineKill.cancel(false);
             if (!verifiedEnd) {
-                ProcessTree.kill(process.toHandle());
+                tree.kill();
             }
-            owner.untrack(process);
-            try {
-                data.close();
-            } catch (IOException ignored) {
-                // Closing a pipe of a killed process; nothing more to release.
-            }
+            owner.untrack(tree);
+            data.close();
         }
     }
 

@@ -61,32 +61,33 @@ public final class ScpDownload {
         PrivateFifo fifo = PrivateFifo.create(deadline);
         try {
             argv.add(fifo.path().toString());
-            Process process = runner.startTracked(argv, ProcessBuilder.Redirect.DISCARD, description);
-            StderrDrain stderr = StderrDrain.start(process, "juju-scp-stderr");
-            FileInputStream data = awaitWriter(argv, process, stderr, fifo, deadline, operation);
-            return new RemoteFileStream(runner, process, stderr, data, offset, deadline, description, "juju scp");
+            ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.DISCARD, description);
+            StderrDrain stderr = StderrDrain.start(tree.process(), "juju-scp-stderr");
+            FileInputStream data = awaitWriter(argv, tree, stderr, fifo, deadline, operation);
+            return new RemoteFileStream(runner, tree, stderr, data, offset, deadline, description, "juju scp");
         } finally {
             fifo.delete();
         }
     }
 
     /** Waits until scp opened the FIFO, ended, or the deadline passed; see the class comment. */
-    private FileInputStream awaitWriter(List<String> argv, Process process, StderrDrain stderr, PrivateFifo fifo,
+    private FileInputStream awaitWriter(List<String> argv, ProcessTree tree, StderrDrain stderr, PrivateFifo fifo,
                                         Deadline deadline, String operation) {
         ProcessRunner runner = cli.runner();
+        Process process = tree.process();
         CompletableFuture<FileInputStream> opened = fifo.openForReading();
         try {
             CompletableFuture.anyOf(opened, process.onExit())
                     .get(Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            stop(process, fifo, opened);
+            stop(tree, fifo, opened);
             throw new OperationTimeoutException(operation, deadline.timeout(), null);
         } catch (InterruptedException e) {
-            stop(process, fifo, opened);
+            stop(tree, fifo, opened);
             Thread.currentThread().interrupt();
             throw new OperationInterruptedException(operation, e);
         } catch (ExecutionException e) {
-            stop(process, fifo, opened);
+            stop(tree, fifo, opened);
             throw new TransportException(ProcessRunner.TRANSPORT, "Cannot open the FIFO " + fifo.path()
                     + " for reading: " + e.getCause(), e.getCause());
         }
@@ -102,11 +103,11 @@ public final class ScpDownload {
             }
         }
         // juju waits for its scp; whatever is left in its session is an orphan that would hold stderr open.
-        ProcessTree.kill(process.toHandle());
-        runner.untrack(process);
+        tree.kill();
+        runner.untrack(tree);
         fifo.release(opened).ifPresent(PrivateFifo::closeQuietly);
         runner.requireOpen();
-        awaitStderr(stderr);
+        awaitStderr(stderr, deadline);
         if (exitCode == 0) {
             throw new TransportException(ProcessRunner.TRANSPORT, "'juju " + operation + "' exited 0 without"
                     + " writing into the FIFO; is the local scp OpenSSH's?", 0, stderr.text(), null);
@@ -125,15 +126,15 @@ public final class ScpDownload {
         }
     }
 
-    private void stop(Process process, PrivateFifo fifo, CompletableFuture<FileInputStream> opened) {
-        ProcessTree.kill(process.toHandle());
-        cli.runner().untrack(process);
+    private void stop(ProcessTree tree, PrivateFifo fifo, CompletableFuture<FileInputStream> opened) {
+        tree.kill();
+        cli.runner().untrack(tree);
         fifo.release(opened).ifPresent(PrivateFifo::closeQuietly);
     }
 
-    private static void awaitStderr(StderrDrain stderr) {
+    private static void awaitStderr(StderrDrain stderr, Deadline deadline) {
         try {
-            stderr.awaitEnd();
+            stderr.awaitEnd(deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,5 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import io.github.etcdbackup.spi.Deadline;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
@@ -39,12 +41,15 @@ final class StderrDrain {
     }
 
     /**
-     * Waits a little for the end of stderr once the process ended.
+     * Waits a little for the end of stderr once the process ended, never past the deadline.
      *
      * @return false when it did not come: a child orphaned by juju still holds stderr
      */
-    boolean awaitEnd() throws InterruptedException {
-        thread.join(END_WAIT_MILLIS);
+    boolean awaitEnd(Deadline deadline) throws InterruptedException {
+        long millis = Math.min(END_WAIT_MILLIS, deadline.remaining().toMillis());
+        if (millis > 0) {
+            thread.join(millis);
+        }
         return !thread.isAlive();
     }
 

@@ -210,16 +210,27 @@ class EndToEndOutputChecks {
         }
     }
 
+    /**
+     * Issue #16, point 9: a {@code juju} that prints without end, on stdout or stderr. The call can only end by the
+     * output cap (its deadline is far away, and would be an {@code OperationTimeoutException}): an
+     * {@code OutputParseException} whose {@code rawOutput()} keeps a bounded head and tail, and no process left.
+     */
     @Test
-    void outputOverTheCapIsAParseErrorNotAnOutOfMemoryError() {
-        byte[] huge = new byte[65 * 1024 * 1024];
-        java.util.Arrays.fill(huge, (byte) 'a');
-        juju.answer("status", huge);
-        try (JujuCliTransport transport = juju.transport()) {
-            Ledger.FAULTS_INJECTED.incrementAndGet();
-            assertThatThrownBy(() -> transport.model().orElseThrow().status(deadline()))
-                    .isInstanceOf(OutputParseException.class).hasMessageContaining("printed more than");
-            Ledger.TYPED_ERRORS.incrementAndGet();
+    void endlessOutputIsAParseErrorWithABoundedRawOutput() {
+        for (int fd : new int[] {1, 2}) {
+            juju.flood("status", fd, 0);
+            try (JujuCliTransport transport = juju.transport()) {
+                Ledger.FAULTS_INJECTED.incrementAndGet();
+                assertThatThrownBy(() -> transport.model().orElseThrow().status(deadline()))
+                        .isInstanceOfSatisfying(OutputParseException.class, e -> {
+                            assertThat(e.rawOutput()).startsWith("garbage, not yaml").hasSizeLessThan(256 * 1024)
+                                    .contains("garbage, not yaml");
+                            assertThat(e.getMessage()).contains("printed more than")
+                                    .contains(fd == 1 ? "stdout" : "stderr");
+                        });
+                Ledger.TYPED_ERRORS.incrementAndGet();
+            }
+            assertThat(Leaks.checkProcesses(juju)).isEmpty();
         }
     }
 }

@@ -3,12 +3,15 @@ package io.github.etcdbackup.transport.jujucli.reliability;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 /**
- * What the library may leave behind: processes (the fake's pids, and any child of this JVM) and its own threads
- * (commons-exec's executor, pumps and watchdog, the stderr drainers of a file stream, the opener of a scp FIFO). The
- * deadline timer {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
+ * What the library may leave behind: processes (the fake's pids, and any child of this JVM), its own threads (a
+ * call's commons-exec executor thread and the readers of its stdout and stderr, the read-ahead and stderr drainer of
+ * a file stream, the opener of a scp FIFO) and any non-daemon thread at all, which would keep the JVM from exiting. The deadline timer
+ * {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
  */
 final class Leaks {
     private static final Duration SETTLE = Duration.ofSeconds(3);
@@ -18,8 +21,9 @@ final class Leaks {
 
     static boolean isLibraryThread(Thread thread) {
         String name = thread.getName();
-        return thread.isAlive() && (name.startsWith("CommonsExec") || name.equals("juju-ssh-stderr")
-                || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
+        return thread.isAlive() && (name.equals("juju-exec") || name.equals("juju-stdout")
+                || name.equals("juju-stderr") || name.equals("juju-ssh-data") || name.equals("juju-scp-data")
+                || name.equals("juju-ssh-stderr") || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
     }
 
     static Set<String> libraryThreads() {
@@ -54,6 +58,38 @@ final class Leaks {
             sleep();
         } while (System.nanoTime() < end);
         return count;
+    }
+
+    /** The non-daemon threads alive now: any one the library leaves would keep the JVM from exiting. */
+    static Set<Thread> nonDaemonThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && !t.isDaemon())
+                .collect(Collectors.toSet());
+    }
+
+    /** A factory of daemon threads for a test's own pool, which must not count as a leak of the library. */
+    static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Records the non-daemon threads alive after a short settling time beyond those alive before. */
+    static String checkNonDaemonThreads(Set<Thread> baseline) {
+        long end = System.nanoTime() + SETTLE.toNanos();
+        Set<String> extra;
+        do {
+            extra = nonDaemonThreads().stream().filter(t -> !baseline.contains(t))
+                    .map(t -> t.getName() + "#" + t.getId()).collect(Collectors.toSet());
+            if (extra.isEmpty()) {
+                return "";
+            }
+            sleep();
+        } while (System.nanoTime() < end);
+        Ledger.LEAKED_THREADS.addAndGet(extra.size());
+        return "non-daemon threads that keep the JVM alive " + extra;
     }
 
     /** Library threads still alive after a short settling time, beyond those alive before ({@code baseline}). */

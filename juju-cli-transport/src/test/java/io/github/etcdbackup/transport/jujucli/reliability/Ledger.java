@@ -22,7 +22,7 @@ final class Ledger {
     static final AtomicLong CORRUPT_FINAL_FILES = new AtomicLong();
     /** Processes started by the library still alive after the call ended. Must be 0. */
     static final AtomicLong LEAKED_PROCESSES = new AtomicLong();
-    /** commons-exec and stream-drainer threads still alive after the call ended. Must be 0. */
+    /** Library threads (output readers, stream drainers) and any non-daemon thread left after the call. Must be 0. */
     static final AtomicLong LEAKED_THREADS = new AtomicLong();
     /** Calls that ended later than their deadline plus the margin. Must be 0. */
     static final AtomicLong LATE_CALLS = new AtomicLong();
@@ -30,12 +30,25 @@ final class Ledger {
     static final AtomicLong OVERSIZE_STREAMS_STOPPED = new AtomicLong();
     /** Links planted where a download writes, refused by name or replaced, never followed (issue 16). */
     static final AtomicLong PLANTED_LINKS_REFUSED = new AtomicLong();
+    /** Slowest call on a hanging {@code juju} or one whose orphan holds its output, in milliseconds. */
+    static final AtomicLong SLOWEST_HANGING_CALL_MILLIS = new AtomicLong();
+    /** Slowest call on a {@code juju} whose orphan in a session of its own holds its output, in milliseconds. */
+    static final AtomicLong SLOWEST_SETSID_ORPHAN_CALL_MILLIS = new AtomicLong();
+    /** Heap used at most by a JVM at {@code -Xmx64m} while {@code juju} floods stdout, in bytes; 0 if not run. */
+    static final AtomicLong FLOOD_PEAK_HEAP = new AtomicLong();
+    /** Length of the {@code rawOutput()} the flood's {@code OutputParseException} keeps, in characters. */
+    static final AtomicLong FLOOD_RAW_OUTPUT_CHARS = new AtomicLong();
     /** Slowest single parse of a hostile document, in milliseconds. */
     static final AtomicLong SLOWEST_PARSE_MILLIS = new AtomicLong();
     /** Most bytes a single parse allocated. */
     static final AtomicLong MOST_PARSE_ALLOCATION = new AtomicLong();
 
     private Ledger() {
+    }
+
+    static void slowestHangingCall(boolean orphanInOwnSession, long millis) {
+        (orphanInOwnSession ? SLOWEST_SETSID_ORPHAN_CALL_MILLIS : SLOWEST_HANGING_CALL_MILLIS)
+                .accumulateAndGet(millis, Math::max);
     }
 
     static void slowestParse(long millis) {
@@ -66,6 +79,15 @@ final class Ledger {
         out.append(String.format(Locale.ROOT, row, "leaked processes (must be 0)", LEAKED_PROCESSES.get()));
         out.append(String.format(Locale.ROOT, row, "leaked library threads (must be 0)", LEAKED_THREADS.get()));
         out.append(String.format(Locale.ROOT, row, "calls past deadline + margin (must be 0)", LATE_CALLS.get()));
+        String deadline = ", ms (deadline " + TimeoutChecks.DEADLINE.toMillis() + ")";
+        out.append(String.format(Locale.ROOT, row, "slowest hang/orphan call" + deadline,
+                SLOWEST_HANGING_CALL_MILLIS.get()));
+        out.append(String.format(Locale.ROOT, row, "slowest setsid-orphan call" + deadline,
+                SLOWEST_SETSID_ORPHAN_CALL_MILLIS.get()));
+        out.append(String.format(Locale.ROOT, row, "500 MB flood at -Xmx64m: peak heap used (MiB)",
+                FLOOD_PEAK_HEAP.get() / (1024 * 1024)));
+        out.append(String.format(Locale.ROOT, row, "500 MB flood: rawOutput() (chars)",
+                FLOOD_RAW_OUTPUT_CHARS.get()));
         out.append(String.format(Locale.ROOT, row, "slowest hostile parse (ms of CPU)", SLOWEST_PARSE_MILLIS.get()));
         out.append(String.format(Locale.ROOT, row, "most bytes allocated by one parse",
                 MOST_PARSE_ALLOCATION.get()));

@@ -22,7 +22,11 @@ import java.util.stream.Stream;
  *   <li>{@code ssh}: streams {@code files/UNIT} ({@code cat} or {@code tail -c +N}); a {@code cut.UNIT} file makes the
  *       next {@code cat} stop after that many bytes with exit 1 (once);</li>
  *   <li>{@code hang.CMD}: print the answer, then wait on a child {@code sleep} until killed;</li>
- *   <li>{@code orphan.CMD}: print the answer, leave a background {@code sleep} holding stdout and stderr, exit 0.</li>
+ *   <li>{@code orphan.CMD}: print the answer, leave a background {@code sleep} holding stdout and stderr, exit 0;</li>
+ *   <li>{@code setsid-orphan.CMD}: the same, with the {@code sleep} in a session of its own ({@code setsid}), out of
+ *       reach of a kill of {@code juju}'s tree or session, as a daemonising helper would be;</li>
+ *   <li>{@code flood.CMD} ({@code FD BYTES}): print {@code BYTES} bytes of garbage on stdout (1) or stderr (2), or
+ *       without end if {@code BYTES} is 0.</li>
  * </ul>
  * {@code UNIT} is the first unit-like argument with {@code /} replaced by {@code _} (e.g. {@code etcd_3}).
  */
@@ -52,6 +56,17 @@ final class ScriptedJuju {
               answer
               sleep 1000 &
               : > "$dir/pids/$!"
+              exit 0
+            fi
+            if [ -f "$dir/setsid-orphan.$cmd" ]; then
+              answer
+              setsid sleep 1000 &
+              : > "$dir/pids/$!"
+              exit 0
+            fi
+            if [ -f "$dir/flood.$cmd" ]; then
+              read -r fd n < "$dir/flood.$cmd"
+              if [ "$n" = 0 ]; then yes 'garbage, not yaml: {[' >&"$fd"; else yes 'garbage, not yaml: {[' | head -c "$n" >&"$fd"; fi
               exit 0
             fi
             if [ "$cmd" = "version" ]; then cat "$dir/version"; exit 0; fi
@@ -127,6 +142,16 @@ final class ScriptedJuju {
 
     ScriptedJuju orphan(String command) {
         return write("orphan." + command, new byte[0]);
+    }
+
+    /** As {@link #orphan}, with the child in a session of its own. */
+    ScriptedJuju orphanInOwnSession(String command) {
+        return write("setsid-orphan." + command, new byte[0]);
+    }
+
+    /** {@code command} prints {@code bytes} of garbage (without end if 0) on stdout ({@code fd} 1) or stderr (2). */
+    ScriptedJuju flood(String command, int fd, long bytes) {
+        return write("flood." + command, (fd + " " + bytes + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static String key(String unit) {

@@ -7,6 +7,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import org.junit.jupiter.api.Test;
@@ -45,9 +46,22 @@ class TimeoutChecks {
     @TempDir
     Path dir;
 
-    /** A hanging juju; the call to make on it; the exception it must end with. */
-    private record Scenario(String name, String hangs, boolean orphan, Function<ScriptedJuju, Object> call,
+    /** How the fake misbehaves on its sub-command. */
+    private enum Fault {
+        /** Waits on a child until killed. */
+        HANGS,
+        /** Exits, leaving a background child that holds stdout and stderr. */
+        ORPHAN,
+        /** As {@link #ORPHAN}, the child in a session of its own ({@code setsid}). */
+        ORPHAN_IN_OWN_SESSION
+    }
+
+    /** A misbehaving juju; the call to make on it; the exception it must end with. */
+    private record Scenario(String name, String hangs, Fault fault, Function<ScriptedJuju, Object> call,
                             Class<?> expected) {
+        Scenario(String name, String hangs, Function<ScriptedJuju, Object> call, Class<?> expected) {
+            this(name, hangs, Fault.HANGS, call, expected);
+        }
     }
 
     private static Object read(JujuCliTransport transport) {
@@ -67,6 +81,13 @@ class TimeoutChecks {
         }
     }
 
+    private static Object backup(ScriptedJuju juju, Path into) {
+        try (EtcdBackupClient client = EtcdBackupClient.builder().transport(juju.transport()).timeout(DEADLINE)
+                .build()) {
+            return client.backup("etcd/0", into);
+        }
+    }
+
     private static Object scp(ScriptedJuju juju, Function<JujuCliTransport, Object> call) {
         try (JujuCliTransport transport = JujuCliTransport.builder().executable(juju.executable())
                 .fileTransfer(FileTransfer.SCP).build()) {
@@ -82,30 +103,30 @@ class TimeoutChecks {
 
     private List<Scenario> scenarios() {
         List<Scenario> s = new ArrayList<>();
-        s.add(new Scenario("run: takeSnapshot", "run", false,
+        s.add(new Scenario("run: takeSnapshot", "run",
                 j -> use(j, t -> t.takeSnapshot(SNAPSHOT, Deadline.after(DEADLINE))), OperationTimeoutException.class));
-        s.add(new Scenario("run: healthOutput", "run", false,
+        s.add(new Scenario("run: healthOutput", "run",
                 j -> use(j, t -> t.healthOutput("etcd/leader", Deadline.after(DEADLINE))),
                 OperationTimeoutException.class));
-        s.add(new Scenario("run: runRestore", "run", false, j -> use(j, t -> t.model().orElseThrow()
+        s.add(new Scenario("run: runRestore", "run", j -> use(j, t -> t.model().orElseThrow()
                 .runRestore("etcd/0", Map.of(), Deadline.after(DEADLINE))), OperationTimeoutException.class));
-        s.add(new Scenario("status", "status", false, j -> use(j, t -> t.model().orElseThrow()
+        s.add(new Scenario("status", "status", j -> use(j, t -> t.model().orElseThrow()
                 .status(Deadline.after(DEADLINE))), OperationTimeoutException.class));
-        s.add(new Scenario("config", "config", false, j -> use(j, t -> t.model().orElseThrow()
+        s.add(new Scenario("config", "config", j -> use(j, t -> t.model().orElseThrow()
                 .config("etcd", "channel", Deadline.after(DEADLINE))), OperationTimeoutException.class));
-        s.add(new Scenario("version", "version", false, j -> {
+        s.add(new Scenario("version", "version", j -> {
             try (JujuCliTransport t = JujuCliTransport.builder().executable(j.executable()).timeout(DEADLINE)
                     .build()) {
                 return t.version();
             }
         }, OperationTimeoutException.class));
-        s.add(new Scenario("version while detecting the dialect of a snapshot", "version", false,
+        s.add(new Scenario("version while detecting the dialect of a snapshot", "version",
                 j -> use(j, t -> t.takeSnapshot(SNAPSHOT, Deadline.after(DEADLINE))), OperationTimeoutException.class));
-        s.add(new Scenario("ssh stream: openFile + read", "ssh", false, j -> use(j, TimeoutChecks::read),
+        s.add(new Scenario("ssh stream: openFile + read", "ssh", j -> use(j, TimeoutChecks::read),
                 TransportException.class));
-        s.add(new Scenario("ssh stream under the client: download", "ssh", false,
+        s.add(new Scenario("ssh stream under the client: download", "ssh",
                 j -> download(j, dir.resolve("downloads-hang")), EtcdBackupException.class));
-        s.add(new Scenario("scp stream: openFile", "scp", false, j -> scp(j, TimeoutChecks::read),
+        s.add(new Scenario("scp stream: openFile", "scp", j -> scp(j, TimeoutChecks::read),
                 OperationTimeoutException.class));
         return s;
     }
@@ -119,18 +140,49 @@ class TimeoutChecks {
      */
     private List<Scenario> orphanScenarios() {
         return List.of(
-                new Scenario("status, juju exits but its child keeps stdout open", "status", true,
+                new Scenario("status, juju exits but its child keeps stdout open", "status", Fault.ORPHAN,
                         j -> use(j, t -> t.model().orElseThrow().status(Deadline.after(DEADLINE))),
                         OperationTimeoutException.class),
-                new Scenario("ssh stream, juju exits but its child keeps stdout open", "ssh", true,
+                new Scenario("ssh stream, juju exits but its child keeps stdout open", "ssh", Fault.ORPHAN,
                         j -> use(j, TimeoutChecks::read), TransportException.class),
-                new Scenario("scp stream, juju exits 0 without writing but its child keeps stderr open", "scp", true,
+                new Scenario("scp stream, juju exits 0 without writing but its child keeps stderr open", "scp",
+                        Fault.ORPHAN,
                         j -> scp(j, TimeoutChecks::read), TransportException.class));
+    }
+
+    /**
+     * Issue #16, point 8: the orphan starts a session of its own ({@code setsid}), so neither the tree nor the
+     * session kill reaches it. Before the fix (1) a commons-exec call ended only after the 5 s reap time (6.6 s for
+     * this 1.5 s deadline) and left its non-daemon executor thread blocked on the pumps (the JVM could not exit)
+     * and the child running; (2) a file stream's {@code read} (and so {@code backup()}) was still blocked after
+     * 10 s, until the child exited (or, when the JDK drained the pipe first, took the 5 s stderr wait and returned
+     * the bytes as a complete file).
+     */
+    private static List<Scenario> ownSessionOrphanScenarios(Path downloads) {
+        return List.of(
+                new Scenario("run: takeSnapshot, juju exits, a setsid child keeps stdout", "run",
+                        Fault.ORPHAN_IN_OWN_SESSION,
+                        j -> use(j, t -> t.takeSnapshot(SNAPSHOT, Deadline.after(DEADLINE))),
+                        OperationTimeoutException.class),
+                new Scenario("status, juju exits, a setsid child keeps stdout", "status", Fault.ORPHAN_IN_OWN_SESSION,
+                        j -> use(j, t -> t.model().orElseThrow().status(Deadline.after(DEADLINE))),
+                        OperationTimeoutException.class),
+                new Scenario("ssh stream, juju exits, a setsid child keeps stdout", "ssh",
+                        Fault.ORPHAN_IN_OWN_SESSION, j -> use(j, TimeoutChecks::read), TransportException.class),
+                new Scenario("backup(): snapshot, then juju ssh exits, a setsid child keeps stdout", "ssh",
+                        Fault.ORPHAN_IN_OWN_SESSION, j -> backup(j.answer("run",
+                                Fixtures.text("3.x-run-snapshot-v3.yaml")), downloads),
+                        OperationTimeoutException.class));
     }
 
     @Test
     void aJujuWhoseOrphanHoldsStdoutStillEndsByItsDeadline() throws Exception {
         runAll(orphanScenarios());
+    }
+
+    @Test
+    void aJujuWhoseOrphanInItsOwnSessionHoldsStdoutStillEndsByItsDeadline() throws Exception {
+        runAll(ownSessionOrphanScenarios(dir.resolve("downloads-hang")));
     }
 
     @Test
@@ -140,19 +192,20 @@ class TimeoutChecks {
 
     private void runAll(List<Scenario> scenarios) throws Exception {
         Set<String> threads = Leaks.libraryThreads();
+        Set<Thread> nonDaemon = Leaks.nonDaemonThreads();
         Files.createDirectories(dir.resolve("downloads-hang"));
         List<ScriptedJuju> fakes = new ArrayList<>();
-        ExecutorService pool = Executors.newFixedThreadPool(scenarios.size());
+        ExecutorService pool = Executors.newFixedThreadPool(scenarios.size(), Leaks.daemonThreads("timeout-check"));
         List<Future<String>> results = new ArrayList<>();
         try {
             for (int i = 0; i < scenarios.size(); i++) {
                 Scenario scenario = scenarios.get(i);
                 ScriptedJuju juju = new ScriptedJuju(dir.resolve("juju-" + i));
                 juju.file("etcd/0", new byte[] {1, 2, 3});
-                if (scenario.orphan()) {
-                    juju.orphan(scenario.hangs());
-                } else {
-                    juju.hang(scenario.hangs());
+                switch (scenario.fault()) {
+                    case HANGS -> juju.hang(scenario.hangs());
+                    case ORPHAN -> juju.orphan(scenario.hangs());
+                    case ORPHAN_IN_OWN_SESSION -> juju.orphanInOwnSession(scenario.hangs());
                 }
                 fakes.add(juju);
                 results.add(pool.submit(() -> run(scenario, juju)));
@@ -181,6 +234,10 @@ class TimeoutChecks {
             if (!leakedThreads.isEmpty()) {
                 problems.add(leakedThreads);
             }
+            String jvmKeptAlive = Leaks.checkNonDaemonThreads(nonDaemon);
+            if (!jvmKeptAlive.isEmpty()) {
+                problems.add(jvmKeptAlive);
+            }
             assertThat(Leaks.liveChildren()).as("child processes of this JVM").isZero();
             assertThat(problems).isEmpty();
         } finally {
@@ -198,6 +255,7 @@ class TimeoutChecks {
             thrown = e;
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
+        Ledger.slowestHangingCall(scenario.fault() == Fault.ORPHAN_IN_OWN_SESSION, took.toMillis());
         String problem = "";
         if (took.compareTo(DEADLINE.plus(MARGIN)) > 0) {
             Ledger.LATE_CALLS.incrementAndGet();
