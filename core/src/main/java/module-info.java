@@ -1,15 +1,22 @@
 /**
  * etcd-backup core: the client API, values, exceptions, events and the transport SPI.
  *
- * <p>{@code io.github.etcdbackup.internal} is shared with the transports only (a qualified export), never with
+ * <p>{@code io.github.etcdbackup.internal.common} (validation, shell quoting, hashing, the stream watchdog) is shared
+ * with the transports only (a qualified export), never with
  * applications.
  */
 module io.github.etcdbackup {
     requires org.slf4j;
 
     exports io.github.etcdbackup;
+    exports io.github.etcdbackup.client;
+    exports io.github.etcdbackup.exception;
+    exports io.github.etcdbackup.health;
+    exports io.github.etcdbackup.restore;
     exports io.github.etcdbackup.spi;
-    exports io.github.etcdbackup.internal to
+    exports io.github.etcdbackup.status;
+    exports io.github.etcdbackup.store;
+    exports io.github.etcdbackup.internal.common to
             io.github.etcdbackup.transport.jujucli,
             io.github.etcdbackup.transport.ssh;
 }

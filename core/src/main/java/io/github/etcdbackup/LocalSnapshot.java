@@ -1,6 +1,8 @@
 package io.github.etcdbackup;
 
-import io.github.etcdbackup.internal.Sha256;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+
+import io.github.etcdbackup.internal.files.Sha256;
 
 import java.nio.file.Path;
 import java.util.Objects;
@@ -18,7 +20,7 @@ public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot s
     /** Validates every field. */
     public LocalSnapshot {
         Objects.requireNonNull(file, "file");
-        sha256 = io.github.etcdbackup.internal.InputValidation.sha256(sha256);
+        sha256 = io.github.etcdbackup.internal.common.InputValidation.sha256(sha256);
         Objects.requireNonNull(source, "source");
     }
 

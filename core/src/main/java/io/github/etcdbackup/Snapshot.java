@@ -1,6 +1,8 @@
 package io.github.etcdbackup;
 
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.InvalidInputException;
+
+import io.github.etcdbackup.internal.common.InputValidation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,6 +1,6 @@
 package io.github.etcdbackup;
 
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.common.InputValidation;
 
 import java.time.Duration;
 import java.util.Objects;

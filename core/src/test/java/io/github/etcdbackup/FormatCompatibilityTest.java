@@ -1,6 +1,14 @@
 package io.github.etcdbackup;
 
-import io.github.etcdbackup.internal.RestoreJournal;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.testing.FakeHosts;
+import io.github.etcdbackup.testing.FakeModel;
+import io.github.etcdbackup.testing.FakeTransport;
+
+import io.github.etcdbackup.internal.restore.RestoreJournal;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

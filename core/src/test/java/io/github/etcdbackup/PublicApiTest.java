@@ -1,5 +1,7 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.client.EtcdBackupClient;
+
 import io.github.etcdbackup.testing.PublicApiCheck;
 import org.junit.jupiter.api.Test;
 

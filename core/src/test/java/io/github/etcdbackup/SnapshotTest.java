@@ -1,5 +1,7 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.exception.InvalidInputException;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

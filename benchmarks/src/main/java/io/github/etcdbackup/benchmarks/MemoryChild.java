@@ -1,6 +1,6 @@
 package io.github.etcdbackup.benchmarks;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.transport.ssh.SshTransport;
 

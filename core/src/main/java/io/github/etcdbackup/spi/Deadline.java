@@ -1,8 +1,8 @@
 package io.github.etcdbackup.spi;
 
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.internal.common.InputValidation;
 
 import java.time.Duration;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.spi;
 
-import io.github.etcdbackup.UnsupportedByTransportException;
+import io.github.etcdbackup.exception.UnsupportedByTransportException;
 
 import java.nio.file.Path;
 import java.util.Optional;

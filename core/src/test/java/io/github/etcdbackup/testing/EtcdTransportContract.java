@@ -1,13 +1,13 @@
 package io.github.etcdbackup.testing;
 
-import io.github.etcdbackup.ChecksumMismatchException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package io.github.etcdbackup.examples;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.MemberHealth;
-import io.github.etcdbackup.RestoreOptions;
-import io.github.etcdbackup.RestorePlan;
-import io.github.etcdbackup.RestoreReport;
+import io.github.etcdbackup.health.MemberHealth;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 

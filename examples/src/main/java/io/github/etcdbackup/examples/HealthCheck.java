@@ -1,8 +1,8 @@
 package io.github.etcdbackup.examples;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
-import io.github.etcdbackup.MemberHealth;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.health.MemberHealth;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.examples;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestoreOptions;
-import io.github.etcdbackup.RestorePlan;
-import io.github.etcdbackup.RestoreReport;
-import io.github.etcdbackup.SnapshotStore;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 
 import java.nio.file.Path;

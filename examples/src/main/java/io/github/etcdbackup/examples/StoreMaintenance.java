@@ -1,12 +1,12 @@
 package io.github.etcdbackup.examples;
 
-import io.github.etcdbackup.DrillOptions;
-import io.github.etcdbackup.DrillReport;
+import io.github.etcdbackup.store.DrillOptions;
+import io.github.etcdbackup.store.DrillReport;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.PrunePlan;
-import io.github.etcdbackup.RetentionPolicy;
-import io.github.etcdbackup.SnapshotStore;
-import io.github.etcdbackup.StoreCheck;
+import io.github.etcdbackup.store.PrunePlan;
+import io.github.etcdbackup.store.RetentionPolicy;
+import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.store.StoreCheck;
 
 import java.nio.file.Path;
 import java.util.List;

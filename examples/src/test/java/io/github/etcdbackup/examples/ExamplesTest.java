@@ -1,9 +1,9 @@
 package io.github.etcdbackup.examples;
 
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestoreReport;
-import io.github.etcdbackup.SnapshotStore;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import org.junit.jupiter.api.AfterAll;

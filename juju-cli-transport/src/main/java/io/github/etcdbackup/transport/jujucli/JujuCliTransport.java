@@ -1,13 +1,13 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ModelOperations;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.OutputParseException;
 
 import java.util.Objects;
 import java.util.OptionalInt;

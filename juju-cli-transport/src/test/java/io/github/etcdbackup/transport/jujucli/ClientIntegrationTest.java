@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.testing.Fixtures;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testing.Fixtures;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelOperations;
 import org.junit.jupiter.api.Test;

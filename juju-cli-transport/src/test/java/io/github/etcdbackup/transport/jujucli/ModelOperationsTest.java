@@ -1,8 +1,8 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -89,9 +89,9 @@ class ModelOperationsTest {
                 List.of("ssh", "-m", "k8s", "--pty=false", "new-etcd/0", "--", "sudo", "bash", "-c",
                         "'echo \"$HOME\"; exit 0\n'"));
         assertThatThrownBy(() -> model.copyToUnit("new-etcd/0", archive, "/home/ubuntu/a b;rm -rf ~", deadline()))
-                .isInstanceOf(io.github.etcdbackup.InvalidInputException.class);
+                .isInstanceOf(io.github.etcdbackup.exception.InvalidInputException.class);
         assertThatThrownBy(() -> model.runAsRoot("-oProxyCommand=x", script, deadline()))
-                .isInstanceOf(io.github.etcdbackup.InvalidInputException.class);
+                .isInstanceOf(io.github.etcdbackup.exception.InvalidInputException.class);
         assertThat(juju.commands()).hasSize(2);
     }
 

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.ModelStatus;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
 import io.github.etcdbackup.transport.jujucli.internal.StatusParser;

@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -104,7 +104,7 @@ class ProcessLifecycleTest {
     @Test
     void theQuotedPathIsOneWordForARemoteShell() throws Exception {
         String path = "/home/ubuntu/a 'b' $(c) `d` \"e\" ;f/x.tar.gz";
-        Process shell = new ProcessBuilder("bash", "-c", "printf %s " + io.github.etcdbackup.internal.Shell.quoteAlways(path)).start();
+        Process shell = new ProcessBuilder("bash", "-c", "printf %s " + io.github.etcdbackup.internal.common.Shell.quoteAlways(path)).start();
         assertThat(new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(path);
         assertThat(shell.waitFor()).isZero();
     }

@@ -1,8 +1,8 @@
 package io.github.etcdbackup.transport.jujucli;
 
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

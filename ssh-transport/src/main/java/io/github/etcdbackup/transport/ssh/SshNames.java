@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.exception.InvalidInputException;
 
 import java.util.regex.Pattern;
 

@@ -2,7 +2,7 @@ package io.github.etcdbackup.transport.ssh;
 
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.HostOperations;

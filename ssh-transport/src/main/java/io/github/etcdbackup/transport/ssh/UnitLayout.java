@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.transport.ssh.internal.EtcdValues;
 
 import java.util.regex.Pattern;

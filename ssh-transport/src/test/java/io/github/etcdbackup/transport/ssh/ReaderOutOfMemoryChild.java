@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.spi.Deadline;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.Sha256;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.files.Sha256;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

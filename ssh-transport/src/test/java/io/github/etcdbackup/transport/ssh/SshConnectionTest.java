@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testkit.LocalSshd;
 import org.junit.jupiter.api.AfterAll;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.ChecksumMismatchException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import org.junit.jupiter.api.AfterAll;

@@ -1,8 +1,8 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestoreRefusedException;
+import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.testkit.EtcdUnit;

@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.internal.Sha256;
+import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.testkit.EtcdUnit;

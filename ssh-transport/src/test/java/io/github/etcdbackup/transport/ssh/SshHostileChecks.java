@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.FileConflictException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

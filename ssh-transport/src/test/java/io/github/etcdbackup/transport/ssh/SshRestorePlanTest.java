@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestoreOptions;
-import io.github.etcdbackup.RestorePlan;
-import io.github.etcdbackup.RestoreReport;
-import io.github.etcdbackup.RestoreStep;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -1,17 +1,17 @@
 package io.github.etcdbackup.transport.ssh;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.MemberState;
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.health.MemberState;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.Sha256;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import org.junit.jupiter.api.AfterAll;

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 
 import java.nio.charset.StandardCharsets;

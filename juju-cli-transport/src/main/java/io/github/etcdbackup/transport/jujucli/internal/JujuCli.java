@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.github.etcdbackup.transport.jujucli.JujuVersion;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.OutputParseException;
 import org.yaml.snakeyaml.LoaderOptions;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 
 import java.util.Locale;
 import java.util.Optional;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.etcdbackup.InvalidInputException;
-import io.github.etcdbackup.ModelStatus;
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.internal.InputValidation;
-import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelOperations;
 import io.github.etcdbackup.transport.jujucli.ActionResult;

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.apache.commons.exec.CommandLine;
 import org.apache.commons.exec.DefaultExecutor;

@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 

@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 
 import java.io.FileInputStream;

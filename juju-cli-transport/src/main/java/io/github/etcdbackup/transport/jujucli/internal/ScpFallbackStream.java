@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.EtcdBackupException;
+import io.github.etcdbackup.exception.EtcdBackupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

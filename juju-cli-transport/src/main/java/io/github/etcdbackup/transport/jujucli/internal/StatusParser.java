@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.github.etcdbackup.ApplicationStatus;
-import io.github.etcdbackup.ModelStatus;
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.UnitStatus;
+import io.github.etcdbackup.status.ApplicationStatus;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.status.UnitStatus;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 
 /** The checks every single-unit action of the SPI applies to Juju's answer. */

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;

@@ -1,13 +1,13 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.ModelStatus;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
@@ -170,7 +170,7 @@ class EndToEndOutputChecks {
                 juju.stderr("run", stderr);
                 expect("takeSnapshot with stderr " + name, () -> transport.takeSnapshot(SNAPSHOT, deadline()),
                         s -> false, ActionFailedException.class, TransportException.class,
-                        io.github.etcdbackup.OperationTimeoutException.class);
+                        io.github.etcdbackup.exception.OperationTimeoutException.class);
             });
         }
     }

@@ -26,7 +26,7 @@ public final class FloodInAChildProcess {
         try (JujuCliTransport transport = JujuCliTransport.builder().executable(Path.of(args[0])).build()) {
             transport.model().orElseThrow().status(Deadline.after(Duration.ofSeconds(60)));
             result = "returned";
-        } catch (io.github.etcdbackup.OutputParseException e) {
+        } catch (io.github.etcdbackup.exception.OutputParseException e) {
             result = e.getClass().getSimpleName();
             rawOutputChars = e.rawOutput().length();
         } catch (Throwable e) {

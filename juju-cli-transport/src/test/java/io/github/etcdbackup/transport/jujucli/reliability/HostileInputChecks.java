@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelOperations;

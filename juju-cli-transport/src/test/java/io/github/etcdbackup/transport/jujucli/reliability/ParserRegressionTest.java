@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.ActionResult;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.ChecksumMismatchException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.FileConflictException;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;

@@ -1,11 +1,11 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.OperationTimeoutException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testing.Fixtures;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;

@@ -1,15 +1,15 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.ChecksumMismatchException;
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.ModelStatus;
+import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.SnapshotStore;
+import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.testkit.LeftoverProcesses;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;

@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
-import io.github.etcdbackup.EtcdBackupClient;
-import io.github.etcdbackup.HealthReport;
-import io.github.etcdbackup.RestoreOptions;
-import io.github.etcdbackup.RestoreReport;
-import io.github.etcdbackup.internal.RestoreJournal;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.internal.restore.RestoreJournal;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.testkit.ReliabilitySeeds;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;

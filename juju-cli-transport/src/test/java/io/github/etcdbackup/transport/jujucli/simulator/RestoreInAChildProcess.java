@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestorePlan;
-import io.github.etcdbackup.SnapshotStore;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 
 import java.nio.file.Path;

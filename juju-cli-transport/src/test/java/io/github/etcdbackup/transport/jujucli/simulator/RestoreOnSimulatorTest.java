@@ -1,16 +1,16 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
 import io.github.etcdbackup.BackupEvent;
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.RestoreOptions;
-import io.github.etcdbackup.RestorePlan;
-import io.github.etcdbackup.RestoreRefusedException;
-import io.github.etcdbackup.RestoreReport;
-import io.github.etcdbackup.RestoreStep;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.exception.RestoreRefusedException;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;

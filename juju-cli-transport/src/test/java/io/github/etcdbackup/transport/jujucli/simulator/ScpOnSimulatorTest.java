@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
-import io.github.etcdbackup.EtcdBackupClient;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
-import io.github.etcdbackup.SnapshotStore;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.testkit.LeftoverProcesses;

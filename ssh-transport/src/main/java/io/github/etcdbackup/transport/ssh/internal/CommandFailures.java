@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.RestoreRefusedException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.RestoreRefusedException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
 import java.util.Locale;

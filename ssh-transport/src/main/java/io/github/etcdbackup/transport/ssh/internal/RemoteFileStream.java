@@ -1,6 +1,6 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.internal.StreamWatchdog;
+import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
 import net.schmizz.sshj.connection.channel.direct.Session;
 

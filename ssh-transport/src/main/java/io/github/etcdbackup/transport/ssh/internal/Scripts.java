@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
 import io.github.etcdbackup.KeysVersion;
-import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
-import static io.github.etcdbackup.internal.Shell.quoteAlways;
+import static io.github.etcdbackup.internal.common.Shell.quoteAlways;
 
 /**
  * The POSIX sh scripts run on a unit. Each operation is one script in one exec channel (one round trip). Values

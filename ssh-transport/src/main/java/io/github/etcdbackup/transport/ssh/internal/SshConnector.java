@@ -1,10 +1,10 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.StreamWatchdog;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
 import net.schmizz.sshj.Config;
 import net.schmizz.sshj.SSHClient;

@@ -1,9 +1,9 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.OutputParseException;
-import io.github.etcdbackup.internal.InputValidation;
-import io.github.etcdbackup.internal.RemoteSha256;
-import io.github.etcdbackup.internal.Shell;
+import io.github.etcdbackup.exception.OutputParseException;
+import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.common.RemoteSha256;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.transport.ssh.UnitLayout;

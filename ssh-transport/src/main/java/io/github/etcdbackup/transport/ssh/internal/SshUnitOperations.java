@@ -1,16 +1,16 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.internal.Shell;
-import io.github.etcdbackup.EtcdBackupException;
-import io.github.etcdbackup.InvalidInputException;
+import io.github.etcdbackup.internal.common.Shell;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.KeysVersion;
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.OutputParseException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
-import io.github.etcdbackup.TransportException;
-import io.github.etcdbackup.internal.InputValidation;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.transport.ssh.UnitLayout;

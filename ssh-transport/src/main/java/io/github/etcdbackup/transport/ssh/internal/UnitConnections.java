@@ -1,8 +1,8 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.OperationInterruptedException;
-import io.github.etcdbackup.OperationTimeoutException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

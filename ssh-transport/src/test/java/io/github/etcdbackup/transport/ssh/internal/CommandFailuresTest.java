@@ -1,7 +1,7 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
-import io.github.etcdbackup.ActionFailedException;
-import io.github.etcdbackup.TransportException;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 import org.junit.jupiter.api.Test;
 

@@ -1,0 +1,422 @@
+package io.github.etcdbackup.client;
+
+import io.github.etcdbackup.BackupEvent;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.ProgressListener;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.exception.UnsupportedByTransportException;
+import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.restore.RestoreStep;
+import io.github.etcdbackup.status.ModelStatus;
+
+import io.github.etcdbackup.internal.restore.HostRestorePlanner;
+import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.restore.RestoreExecutor;
+import io.github.etcdbackup.internal.restore.RestoreJournal;
+import io.github.etcdbackup.internal.restore.RestorePlanner;
+import io.github.etcdbackup.internal.download.VerifiedDownload;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.HostOperations;
+import io.github.etcdbackup.spi.ModelOperations;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Backs up etcd units and checks their health through one {@link EtcdTransport}.
+ *
+ * <pre>{@code
+ * try (EtcdBackupClient client = EtcdBackupClient.builder()
+ *         .transport(JujuCliTransport.create())
+ *         .build()) {
+ *     LocalSnapshot backup = client.backup("etcd/0", Path.of("backups"));
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: one client may serve many threads. Every operation ends by a deadline: the client's
+ * {@link Builder#timeout(Duration) timeout} (default {@value #DEFAULT_TIMEOUT_MINUTES} minutes) or the request's own.
+ * The client owns its transport: {@link #close()} closes it.
+ */
+public final class EtcdBackupClient implements AutoCloseable {
+    /** The default per-operation deadline, in minutes. */
+    public static final long DEFAULT_TIMEOUT_MINUTES = 15;
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdBackupClient.class);
+    private static final String TRANSPORTS = "etcd-backup-juju-cli-transport"
+            + " (io.github.etcdbackup.transport.jujucli.JujuCliTransport.create() or .builder())"
+            + " or etcd-backup-ssh-transport (io.github.etcdbackup.transport.ssh.SshTransport.builder())";
+
+    private final EtcdTransport transport;
+    private final Duration timeout;
+    private final ProgressListener listener;
+    private final VerifiedDownload downloader;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private EtcdBackupClient(Builder builder) {
+        this.transport = builder.transport;
+        this.timeout = builder.timeout;
+        this.listener = builder.listener;
+        this.downloader = new VerifiedDownload(transport.name());
+    }
+
+    /** A new builder; {@link Builder#transport(EtcdTransport)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A client with default settings over {@code transport}. */
+    public static EtcdBackupClient create(EtcdTransport transport) {
+        return builder().transport(transport).build();
+    }
+
+    /** The per-operation deadline used when a request does not carry its own. */
+    public Duration timeout() {
+        return timeout;
+    }
+
+    /** The transport's name, e.g. {@code juju-cli}. */
+    public String transportName() {
+        return transport.name();
+    }
+
+    /** Snapshots the v3 key space of {@code unit} into the charm's default target directory. */
+    public Snapshot snapshot(String unit) {
+        return snapshot(SnapshotRequest.builder().unit(unit).build());
+    }
+
+    /**
+     * Takes a snapshot on a unit.
+     *
+     * @throws ActionFailedException     if the unit reported a failure
+     * @throws OperationTimeoutException if it did not finish in time
+     */
+    public Snapshot snapshot(SnapshotRequest request) {
+        Objects.requireNonNull(request, "request");
+        Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
+        return run("snapshot " + request.unit(), op -> takeSnapshot(request, deadline));
+    }
+
+    private Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        Instant start = Instant.now();
+        long startNanos = System.nanoTime();
+        Snapshot reported = transport.takeSnapshot(request, deadline);
+        return reported.withTiming(start, Duration.ofNanos(System.nanoTime() - startNanos));
+    }
+
+    /**
+     * Streams a snapshot archive into {@code dir} under {@link Snapshot#localName(String)}, hashing as it goes, and
+     * names it only once its SHA-256 matches. A {@code .part} file left by an interrupted download of the same
+     * snapshot is resumed. A stream that runs well past the size the unit reported is stopped
+     * ({@link TransportException}, nothing kept).
+     *
+     * @throws ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
+     * @throws FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
+     *                                   or another non-regular file where the archive or its {@code .part} goes
+     */
+    public LocalSnapshot download(Snapshot snapshot, Path dir) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(dir, "dir");
+        Deadline deadline = Deadline.after(timeout);
+        return run("download " + snapshot.archiveName(),
+                op -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME));
+    }
+
+    private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline,
+                                VerifiedDownload.PartOnFailure onFailure) {
+        String model = transport.modelName().orElse("");
+        Path file = dir.resolve(snapshot.localName(model));
+        OptionalLong estimate = snapshot.approximateSizeBytes() > 0
+                ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
+        return downloader.run(snapshot, dir, model,
+                (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
+                deadline,
+                bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
+                onFailure);
+    }
+
+    /**
+     * Snapshots the unit's v3 key space and downloads the verified archive into {@code dir}; see
+     * {@link #backup(SnapshotRequest, Path)}.
+     */
+    public LocalSnapshot backup(String unit, Path dir) {
+        return backup(SnapshotRequest.builder().unit(unit).build(), dir);
+    }
+
+    /**
+     * Takes the snapshot {@code request} asks for (e.g. the v2 key space, or another target directory) and downloads
+     * the verified archive into {@code dir}. The deadline (the request's, else the client's) covers both steps. A
+     * download that fails leaves no {@code .part}: the snapshot it belonged to is never asked for again (the next
+     * backup takes a new one), so it could not be resumed.
+     */
+    public LocalSnapshot backup(SnapshotRequest request, Path dir) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(dir, "dir");
+        Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
+        return run("backup " + request.unit(), op -> {
+            Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
+            return step(op, "download",
+                    () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE));
+        });
+    }
+
+    /** Runs etcdctl's health check on a unit and judges every member line. */
+    public HealthReport health(String unit) {
+        InputValidation.unitOrLeader(unit);
+        Deadline deadline = Deadline.after(timeout);
+        return run("health " + unit, op -> HealthReport.parse(unit, transport.healthOutput(unit, deadline)));
+    }
+
+    /** {@link #health(String)} on each unit in turn, in the order given. */
+    public List<HealthReport> health(List<String> units) {
+        units.forEach(InputValidation::unitOrLeader);
+        List<HealthReport> reports = new ArrayList<>(units.size());
+        for (String unit : units) {
+            reports.add(health(unit));
+        }
+        return List.copyOf(reports);
+    }
+
+    /**
+     * The model's status.
+     *
+     * @throws UnsupportedByTransportException if the transport does not talk to Juju (the SSH transport)
+     */
+    public ModelStatus status() {
+        ModelOperations model = modelOperations("status");
+        Deadline deadline = Deadline.after(timeout);
+        return run("status", op -> model.status(deadline));
+    }
+
+    /**
+     * Plans a restore of {@code snapshot} into a Juju model: reads the model, checks every precondition, and returns
+     * the steps with their exact commands. Changes nothing; print {@link RestorePlan#describe()} to see them.
+     *
+     * <p>Over a transport without Juju that reaches the hosts (the SSH transport, for when the controller is down),
+     * plans the SSH path instead: the data of the {@link RestoreOptions#members() members} is replaced in place
+     * from a v3 archive, one member first, each old {@code member} directory moved aside, with a new cluster token.
+     *
+     * @throws RestoreRefusedException         if the restore is one the charm or the docs warn against
+     * @throws UnsupportedByTransportException if the transport reaches neither Juju nor the hosts
+     */
+    public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(options, "options");
+        Deadline deadline = Deadline.after(timeout);
+        if (transport.model().isEmpty() && transport.host().isPresent()) {
+            HostOperations host = transport.host().get();
+            return run("plan restore over SSH",
+                    op -> new HostRestorePlanner(host).plan(snapshot, options, deadline));
+        }
+        ModelOperations model = modelOperations("planRestore");
+        return run("plan restore into " + options.targetApplication(),
+                op -> new RestorePlanner(model, transport.modelName()).plan(snapshot, options, deadline));
+    }
+
+    /**
+     * Runs a restore plan step by step, checking each step before the next. Does not throw when a step fails:
+     * the report says which step failed and why, and {@link #resume(RestoreReport)} continues from it.
+     */
+    public RestoreReport restore(RestorePlan plan) {
+        Objects.requireNonNull(plan, "plan");
+        return execute(plan, 0, List.of(), Optional.empty());
+    }
+
+    /**
+     * Runs a restore plan like {@link #restore(RestorePlan)} and writes it down in {@code journal} as it goes: the
+     * plan, then every step as it starts and ends, each line on disk before the step goes on. If this process dies
+     * (a crash, a reboot, a closed laptop), {@link #resume(Path)} in another process continues from the step that
+     * did not finish. Use it for every restore that matters.
+     *
+     * @throws FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
+     *                               away to start again)
+     */
+    public RestoreReport restore(RestorePlan plan, Path journal) {
+        Objects.requireNonNull(plan, "plan");
+        Objects.requireNonNull(journal, "journal");
+        try (RestoreJournal written = RestoreJournal.create(journal, plan)) {
+            return execute(plan, 0, List.of(), Optional.of(written));
+        }
+    }
+
+    /**
+     * Continues a restore from the step that failed (or the first that did not run), in this process. It writes no
+     * journal: to continue a restore started with {@link #restore(RestorePlan, Path)}, use {@link #resume(Path)},
+     * so that the journal keeps up.
+     */
+    public RestoreReport resume(RestoreReport report) {
+        Objects.requireNonNull(report, "report");
+        return execute(report.plan(), report.resumeIndex(), report.outcomes(), Optional.empty());
+    }
+
+    /**
+     * Continues the restore written down in {@code journal} by {@link #restore(RestorePlan, Path)}, in this process
+     * or another, from the first step that did not end well; a step that started but never ended runs again (each
+     * step first looks whether its effect is already there). The archive must still be where the journal says,
+     * with the same SHA-256. A journal whose restore completed gives its report and runs nothing.
+     *
+     * @throws InvalidInputException  if the file is not a restore journal
+     * @throws FileConflictException  if another process is running this restore, or the archive changed
+     */
+    public RestoreReport resume(Path journal) {
+        Objects.requireNonNull(journal, "journal");
+        // Locked before it is read: what it says cannot change under this process.
+        try (RestoreJournal locked = RestoreJournal.open(journal)) {
+            RestoreJournal.Recovered recovered = locked.recovered();
+            return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(locked));
+        }
+    }
+
+    private RestoreReport execute(RestorePlan plan, int from, List<RestoreReport.StepOutcome> earlier,
+                                  Optional<RestoreJournal> journal) {
+        BiFunction<String, Deadline, HealthReport> health =
+                (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline));
+        RestoreExecutor executor = plan.overSsh()
+                ? new RestoreExecutor(transport.host().orElseThrow(() -> new UnsupportedByTransportException(
+                        "restore over SSH", transport.name(), "etcd-backup-ssh-transport (SshTransport.builder())")),
+                        health, timeout)
+                : new RestoreExecutor(modelOperations("restore"), health, timeout);
+        String operation = "restore into " + plan.targetApplication();
+        long start = System.nanoTime();
+        emit(new BackupEvent.Started(operation, Instant.now()));
+        RestoreReport report = executor.run(plan, from, earlier, new RestoreExecutor.StepListener() {
+            @Override
+            public void started(int index, RestoreStep step) {
+                journal.ifPresent(j -> j.started(index));
+                emit(new BackupEvent.StepStarted(operation, step.title(), Instant.now()));
+            }
+
+            @Override
+            public void ended(RestoreReport.StepOutcome outcome) {
+                journal.ifPresent(j -> j.ended(outcome));
+                if (outcome.error().isEmpty()) {
+                    emit(new BackupEvent.StepCompleted(operation, outcome.step().title(), outcome.elapsed(),
+                            Instant.now()));
+                }
+            }
+        });
+        if (report.completed()) {
+            emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
+        } else {
+            report.failedStep().flatMap(RestoreReport.StepOutcome::error)
+                    .ifPresent(e -> emit(new BackupEvent.Failed(operation, e, Instant.now())));
+        }
+        return report;
+    }
+
+    private ModelOperations modelOperations(String operation) {
+        return transport.model().orElseThrow(() -> new UnsupportedByTransportException(operation,
+                transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
+    }
+
+    /**
+     * The transport and model this client works through and its deadline, e.g.
+     * {@code EtcdBackupClient[transport=juju-cli, model=k8s, timeout=PT15M]}.
+     */
+    @Override
+    public String toString() {
+        return "EtcdBackupClient[transport=" + transport.name()
+                + transport.modelName().map(m -> ", model=" + m).orElse("") + ", timeout=" + timeout + "]";
+    }
+
+    /** Closes the transport. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            transport.close();
+        }
+    }
+
+    private <T> T run(String operation, Function<String, T> body) {
+        if (closed.get()) {
+            throw new IllegalStateException("This EtcdBackupClient is closed");
+        }
+        long start = System.nanoTime();
+        emit(new BackupEvent.Started(operation, Instant.now()));
+        try {
+            T result = body.apply(operation);
+            emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
+            return result;
+        } catch (RuntimeException e) {
+            emit(new BackupEvent.Failed(operation, e, Instant.now()));
+            throw e;
+        }
+    }
+
+    private <T> T step(String operation, String step, Supplier<T> body) {
+        long start = System.nanoTime();
+        emit(new BackupEvent.StepStarted(operation, step, Instant.now()));
+        T result = body.get();
+        emit(new BackupEvent.StepCompleted(operation, step, Duration.ofNanos(System.nanoTime() - start),
+                Instant.now()));
+        return result;
+    }
+
+    private void emit(BackupEvent event) {
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException e) {
+            LOG.warn("Progress listener threw on {}; ignored", event, e);
+        }
+    }
+
+    /** Builder for {@link EtcdBackupClient}. */
+    public static final class Builder {
+        private EtcdTransport transport;
+        private Duration timeout = Duration.ofMinutes(DEFAULT_TIMEOUT_MINUTES);
+        private ProgressListener listener = ProgressListener.noop();
+
+        private Builder() {
+        }
+
+        /** The transport to reach the units through (required). The client closes it. */
+        public Builder transport(EtcdTransport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
+            return this;
+        }
+
+        /**
+         * The per-operation deadline; finite and positive. Default
+         * {@value EtcdBackupClient#DEFAULT_TIMEOUT_MINUTES} minutes.
+         */
+        public Builder timeout(Duration timeout) {
+            this.timeout = InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
+            return this;
+        }
+
+        /** Receives progress events; default none. */
+        public Builder listener(ProgressListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @throws IllegalStateException if no transport was given
+         */
+        public EtcdBackupClient build() {
+            if (transport == null) {
+                throw new IllegalStateException("No transport configured. Add one of " + TRANSPORTS
+                        + " to your dependencies and pass it to EtcdBackupClient.builder().transport(...)");
+            }
+            return new EtcdBackupClient(this);
+        }
+    }
+}

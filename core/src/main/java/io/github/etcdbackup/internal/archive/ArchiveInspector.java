@@ -1,0 +1,91 @@
+package io.github.etcdbackup.internal.archive;
+
+import io.github.etcdbackup.KeysVersion;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks that a snapshot archive is what the charm's {@code restore} accepts: a readable gzip tar with {@code ./db}
+ * at its root (v3) or a {@code member/} tree with a WAL (v2), and a {@code db} that starts like a bbolt file.
+ */
+public final class ArchiveInspector {
+    /** bbolt's meta page magic 0xED0CDAED, little-endian, after the 16-byte page header. */
+    private static final byte[] BBOLT_MAGIC = {(byte) 0xED, (byte) 0xDA, 0x0C, (byte) 0xED};
+    private static final int BBOLT_MAGIC_OFFSET = 16;
+
+    private ArchiveInspector() {
+    }
+
+    /** Every problem of the archive, empty when it is sound. */
+    public static List<String> problems(Path archive, KeysVersion keysVersion) {
+        List<String> problems = new ArrayList<>();
+        String dbName = keysVersion == KeysVersion.V3 ? "db" : "member/snap/db";
+        boolean sawDb = false;
+        boolean sawWal = false;
+        try (TarGzReader tar = new TarGzReader(Files.newInputStream(archive))) {
+            TarGzReader.Entry entry;
+            while ((entry = tar.next()) != null) {
+                String name = entry.normalizedName();
+                if (name.equals(dbName) && entry.isFile()) {
+                    sawDb = true;
+                    if (!startsLikeBbolt(tar.readEntryPrefix(BBOLT_MAGIC_OFFSET + BBOLT_MAGIC.length))) {
+                        problems.add(dbName + " does not start like a bbolt database (magic 0xED0CDAED missing)");
+                    }
+                } else if (name.startsWith("member/wal/") && name.endsWith(".wal")) {
+                    sawWal = true;
+                }
+            }
+        } catch (IOException e) {
+            problems.add("not a readable gzip tar archive: " + e.getMessage());
+            return problems;
+        }
+        if (!sawDb) {
+            problems.add("no " + dbName + " in the archive (expected for a " + keysVersion.parameter() + " snapshot)");
+        }
+        if (keysVersion == KeysVersion.V2 && !sawWal) {
+            problems.add("no member/wal/*.wal in the archive (expected for a v2 snapshot)");
+        }
+        if (keysVersion == KeysVersion.V3 && sawWal) {
+            problems.add("the archive holds a member/wal tree: the charm's restore would treat it as v2");
+        }
+        return problems;
+    }
+
+    /**
+     * Extracts the v3 {@code db} to {@code target}.
+     *
+     * @return false when the archive holds no {@code db}
+     */
+    public static boolean extractDb(Path archive, Path target) throws IOException {
+        try (InputStream in = Files.newInputStream(archive); TarGzReader tar = new TarGzReader(in)) {
+            TarGzReader.Entry entry;
+            while ((entry = tar.next()) != null) {
+                if (entry.normalizedName().equals("db") && entry.isFile()) {
+                    try (OutputStream out = Files.newOutputStream(target)) {
+                        tar.copyEntryTo(out);
+                    }
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean startsLikeBbolt(byte[] prefix) {
+        if (prefix.length < BBOLT_MAGIC_OFFSET + BBOLT_MAGIC.length) {
+            return false;
+        }
+        for (int i = 0; i < BBOLT_MAGIC.length; i++) {
+            if (prefix[BBOLT_MAGIC_OFFSET + i] != BBOLT_MAGIC[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,358 @@
+package io.github.etcdbackup.internal.download;
+
+import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.internal.common.StreamWatchdog;
+import io.github.etcdbackup.internal.files.AtomicFile;
+import io.github.etcdbackup.internal.files.FileLocks;
+import io.github.etcdbackup.internal.files.SafeFiles;
+import io.github.etcdbackup.internal.files.StoreLock;
+
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.FileConflictException;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.exception.LocalStorageException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+
+/**
+ * Streams a remote archive to {@code <dir>/<local name>.part} while hashing it (one pass, constant memory), fsyncs,
+ * compares with the unit's SHA-256, and only then gives it its final name, next to a {@code .sha256} file in
+ * {@code sha256sum -c} format. A final file is never overwritten and never holds unverified bytes. The local name
+ * is {@link Snapshot#localName(String)}: unique per model, unit and snapshot.
+ *
+ * <p>Against a hostile directory (others may write to it; backups often run as root): the {@code .part} is opened
+ * without following links, created owner-only, locked through {@link FileLocks} for the whole download, and checked
+ * to still be the same file, of the length that was hashed, just before it is linked under the final name; the final
+ * name must be free or a regular file (a symbolic link there is refused before anything is downloaded). The stream is
+ * stopped once it runs well past the size the unit reported ({@link #sizeLimit(Snapshot)}).
+ *
+ * <p>What is left behind on failure: after a cut stream, a timeout or an interrupt the {@code .part} file stays, so
+ * that the next download of the same snapshot resumes from its length (its bytes are hashed again first), unless
+ * the caller will never ask for that snapshot again ({@link PartOnFailure#DELETE}, as {@code backup()}, which takes
+ * a new snapshot each time). After a checksum mismatch, an oversize stream or a local write error (a full disk) it
+ * is deleted, since its bytes cannot be trusted or would keep the disk full.
+ */
+public final class VerifiedDownload {
+    /** Opens the remote archive from a byte offset. */
+    @FunctionalInterface
+    public interface Source {
+        /** Opens the remote file from {@code offset}. */
+        InputStream open(long offset, Deadline deadline);
+    }
+
+    /** Receives the number of bytes in the file so far. */
+    @FunctionalInterface
+    public interface Progress {
+        /** Called every few MiB and once at the end. */
+        void bytes(long total);
+    }
+
+    /** What becomes of the {@code .part} of a download that was cut, timed out or interrupted. */
+    public enum PartOnFailure {
+        /** Kept, so that downloading the same snapshot again resumes from it. */
+        KEEP_FOR_RESUME,
+        /** Deleted: nobody will download this snapshot again, so it could only fill the disk. */
+        DELETE
+    }
+
+    /** Suffix of the file that holds an unfinished download. */
+    public static final String PART_SUFFIX = ".part";
+    /** Suffix of the checksum file written beside a verified archive. */
+    public static final String SHA256_SUFFIX = ".sha256";
+
+    private static final Logger LOG = LoggerFactory.getLogger(VerifiedDownload.class);
+    private static final long PROGRESS_EVERY_BYTES = 4L * 1024 * 1024;
+    private static final long SIZE_MARGIN_BYTES = 1024 * 1024;
+
+    private final String transportName;
+
+    /** @param transportName named in errors about the stream */
+    public VerifiedDownload(String transportName) {
+        this.transportName = transportName;
+    }
+
+    /**
+     * The most bytes a stream may bring for {@code snapshot}: the unit's {@code du -h} size is disk usage rounded up,
+     * so the file is at most that long; a quarter and 1 MiB more allow for file systems that compress. Unlimited when
+     * the size is unknown.
+     */
+    public static long sizeLimit(Snapshot snapshot) {
+        long reported = snapshot.approximateSizeBytes();
+        return reported <= 0 ? Long.MAX_VALUE : reported + reported / 4 + SIZE_MARGIN_BYTES;
+    }
+
+    /**
+     * Downloads and verifies; see the class comment.
+     *
+     * @return the verified local snapshot
+     */
+    public LocalSnapshot run(Snapshot snapshot, Path dir, String model, Source source, Deadline deadline,
+                             Progress progress, PartOnFailure onFailure) {
+        String operation = "download " + snapshot.unit() + ":" + snapshot.remotePath();
+        String name = snapshot.localName(model);
+        Path target = dir.resolve(name);
+        Path part = dir.resolve(name + PART_SUFFIX);
+        createDirectories(dir);
+        if (SafeFiles.existsAsRegularFile(target)) {
+            return alreadyThere(snapshot, target, model);
+        }
+        try (FileLocks.Held held = FileLocks.lockNow(part, true,
+                "another download is writing this archive right now")) {
+            LocalSnapshot local = fill(held, snapshot, target, source, deadline, progress, operation, onFailure);
+            try (StoreLock ignored = StoreLock.acquire(dir)) {
+                publish(held, local.sizeBytes(), target, snapshot.sha256());
+                writeSidecars(local, model);
+            }
+            return local;
+        }
+    }
+
+    /** Streams into the locked {@code .part} and checks the hash; deletes the {@code .part} when it must go. */
+    private LocalSnapshot fill(FileLocks.Held held, Snapshot snapshot, Path target, Source source, Deadline deadline,
+                               Progress progress, String operation, PartOnFailure onFailure) {
+        Path part = held.file();
+        FileChannel channel = held.channel();
+        boolean keep = false;
+        try {
+            MessageDigest digest = Sha256.newDigest();
+            long offset = resumeOffset(digest, channel, part);
+            long total = copy(source, offset, deadline, channel, digest, progress, operation, part,
+                    sizeLimit(snapshot), onFailure);
+            force(channel, part);
+            String actual = Sha256.hex(digest);
+            if (!actual.equals(snapshot.sha256())) {
+                throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
+            }
+            keep = true;
+            return new LocalSnapshot(target, actual, total, snapshot);
+        } catch (TransportException | OperationTimeoutException | OperationInterruptedException resumable) {
+            keep = onFailure == PartOnFailure.KEEP_FOR_RESUME;
+            throw resumable;
+        } catch (StreamTooLong e) {
+            throw new TransportException(transportName, e.getMessage(), null);
+        } catch (IOException e) {
+            throw new LocalStorageException(part, "Writing", e);
+        } finally {
+            if (!keep) {
+                deleteHeld(held);
+            }
+        }
+    }
+
+    private LocalSnapshot alreadyThere(Snapshot snapshot, Path target, String model) {
+        String existing = Sha256.ofFile(target);
+        if (!existing.equals(snapshot.sha256())) {
+            throw new FileConflictException(target, "already exists with SHA-256 " + existing + ", not the "
+                    + snapshot.sha256() + " of the archive on " + snapshot.unit()
+                    + "; it is never overwritten: move it away or download into another directory");
+        }
+        LOG.info("{} is already here and verified; not downloading again", target);
+        LocalSnapshot local = new LocalSnapshot(target, existing, size(target), snapshot);
+        try (StoreLock ignored = StoreLock.acquire(target.getParent())) {
+            writeSidecars(local, model);
+        }
+        return local;
+    }
+
+    /** Re-hashes what an earlier attempt left and returns where to continue. */
+    private static long resumeOffset(MessageDigest digest, FileChannel channel, Path part) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Sha256.BUFFER_SIZE);
+        long position = 0;
+        channel.position(0);
+        while (channel.read(buffer) != -1) {
+            buffer.flip();
+            position += buffer.remaining();
+            digest.update(buffer);
+            buffer.clear();
+        }
+        if (position > 0) {
+            LOG.info("Resuming {} from byte {}", part, position);
+        }
+        return position;
+    }
+
+    private long copy(Source source, long offset, Deadline deadline, FileChannel channel, MessageDigest digest,
+                      Progress progress, String operation, Path part, long limit, PartOnFailure onFailure)
+            throws IOException {
+        long total = offset;
+        long lastReported = offset;
+        byte[] buffer = new byte[Sha256.BUFFER_SIZE];
+        ByteBuffer wrapped = ByteBuffer.wrap(buffer);
+        deadline.check(operation);
+        InputStream in = source.open(offset, deadline);
+        StreamWatchdog.Guard guard = StreamWatchdog.closeAfter(in, deadline.remaining());
+        try (in; guard; WritebackSync writeback = new WritebackSync(channel)) {
+            int n;
+            while ((n = read(in, buffer, guard, deadline, operation, total, onFailure)) != -1) {
+                total += n;
+                if (total > limit) {
+                    throw new StreamTooLong(operation + " brought more than " + limit + " bytes, well past the size "
+                            + "the unit reported; stopped, and the partial file deleted");
+                }
+                digest.update(buffer, 0, n);
+                wrapped.clear().limit(n);
+                while (wrapped.hasRemaining()) {
+                    channel.write(wrapped);
+                }
+                writeback.written(n);
+                if (total - lastReported >= PROGRESS_EVERY_BYTES) {
+                    progress.bytes(total);
+                    lastReported = total;
+                }
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new OperationInterruptedException(operation, null);
+                }
+            }
+            writeback.finish();
+        }
+        progress.bytes(total);
+        return total;
+    }
+
+    private int read(InputStream in, byte[] buffer, StreamWatchdog.Guard guard, Deadline deadline, String operation,
+                     long soFar, PartOnFailure onFailure) {
+        try {
+            return in.read(buffer);
+        } catch (IOException | RuntimeException e) {
+            if (guard.fired() || deadline.expired()) {
+                throw new OperationTimeoutException(operation + " (after " + soFar + " bytes)", deadline.timeout(),
+                        null, e);
+            }
+            if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+                Thread.currentThread().interrupt();
+                throw new OperationInterruptedException(operation, e);
+            }
+            if (e instanceof EtcdBackupException typed) {
+                throw typed;
+            }
+            throw new TransportException(transportName, "The stream of " + operation + " broke after " + soFar
+                    + " bytes; " + (onFailure == PartOnFailure.KEEP_FOR_RESUME
+                    ? "the partial file is kept and the next download of this snapshot resumes from it"
+                    : "the partial file is deleted"), e);
+        }
+    }
+
+    private static void force(FileChannel channel, Path part) {
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new LocalStorageException(part, "Syncing", e);
+        }
+    }
+
+    /** Removes a {@code .part} this download holds, unless its name was taken over by another file meanwhile. */
+    private static void deleteHeld(FileLocks.Held held) {
+        try {
+            if (held.stillNamed()) {
+                Files.delete(held.file());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Could not delete {}: {}", held.file(), e.toString());
+        }
+    }
+
+    /**
+     * Gives the verified {@code .part} its final name without ever replacing a file: a hard link fails if the name
+     * is taken (a dangling symbolic link included), where a rename would silently overwrite. Before that, the name
+     * {@code .part} must still hold the locked file, at the length that was hashed: what is published is what was
+     * verified.
+     */
+    private static void publish(FileLocks.Held held, long hashedBytes, Path target, String sha256) {
+        Path part = held.file();
+        try {
+            if (!held.stillNamed() || held.channel().size() != hashedBytes) {
+                throw new FileConflictException(part, "changed under this download (replaced, or written by another "
+                        + "program) after its bytes were verified; nothing was published");
+            }
+            try {
+                Files.createLink(target, part);
+            } catch (FileAlreadyExistsException e) {
+                appearedMeanwhile(part, target, sha256);
+                return;
+            } catch (UnsupportedOperationException | IOException noHardLinks) {
+                if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+                    appearedMeanwhile(part, target, sha256);
+                    return;
+                }
+                Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.deleteIfExists(part);
+            AtomicFile.syncDirectory(target.getParent());
+        } catch (IOException e) {
+            throw new LocalStorageException(target, "Publishing", e);
+        }
+    }
+
+    /**
+     * Another file took the final name during the download. The same verified archive: the {@code .part} is not
+     * needed. Anything else (other content, a symbolic link): nothing is overwritten, and the verified {@code .part}
+     * is kept, so that the next download publishes it without fetching it again.
+     */
+    private static void appearedMeanwhile(Path part, Path target, String sha256) throws IOException {
+        String what;
+        try {
+            if (SafeFiles.existsAsRegularFile(target) && Sha256.ofFile(target).equals(sha256)) {
+                Files.delete(part);
+                return;
+            }
+            what = "with other content";
+        } catch (FileConflictException notARegularFile) {
+            what = "as a symbolic link or another non-regular file";
+        }
+        throw new FileConflictException(target, "appeared during the download " + what + "; it was not "
+                + "overwritten, and the verified download is kept as " + part.getFileName());
+    }
+
+    /**
+     * Writes {@code <archive>.sha256} ({@code sha256sum -c} format) and the manifest, each atomically. The archive is
+     * published first: a crash in between leaves a verified archive whose sidecars the next download rewrites.
+     */
+    private static void writeSidecars(LocalSnapshot local, String model) {
+        Path target = local.file();
+        Path file = target.resolveSibling(target.getFileName() + SHA256_SUFFIX);
+        AtomicFile.write(file, (local.sha256() + "  " + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
+        SnapshotManifest.write(local, model);
+    }
+
+    private static void createDirectories(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LocalStorageException(dir, "Creating directory", e);
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new LocalStorageException(file, "Reading the size of", e);
+        }
+    }
+
+    /** Thrown inside {@link #copy} so that {@link #fill} deletes the {@code .part}, then reported as a transport error. */
+    private static final class StreamTooLong extends RuntimeException {
+        StreamTooLong(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,280 @@
+package io.github.etcdbackup.internal.restore;
+
+import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.internal.common.Shell;
+
+import io.github.etcdbackup.status.ApplicationStatus;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePlan;
+import io.github.etcdbackup.exception.RestoreRefusedException;
+import io.github.etcdbackup.restore.RestoreStep;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ModelOperations;
+
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a snapshot and {@link RestoreOptions} into a {@link RestorePlan}, reading the model but changing nothing,
+ * and refuses what the charm and the docs warn against.
+ */
+public final class RestorePlanner {
+    /** Charms whose applications are a Kubernetes control plane (the old name survives in upgraded models). */
+    public static final Set<String> CONTROL_PLANE_CHARMS = Set.of("kubernetes-control-plane", "kubernetes-master");
+    /** CNI charms that keep state in etcd. */
+    public static final Set<String> CNI_CHARMS = Set.of("flannel", "calico", "canal");
+    private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
+
+    private final ModelOperations model;
+    private final Optional<String> modelName;
+
+    /**
+     * @param model     the model operations of the transport
+     * @param modelName the model the transport works in, for the printed commands
+     */
+    public RestorePlanner(ModelOperations model, Optional<String> modelName) {
+        this.model = model;
+        this.modelName = modelName;
+    }
+
+    /** Builds the plan; see the class comment. */
+    public RestorePlan plan(LocalSnapshot snapshot, RestoreOptions options, Deadline deadline) {
+        checkArchive(snapshot);
+        options.v2Snapshot().ifPresent(v2 -> checkV2(snapshot, v2));
+        ModelStatus status = model.status(deadline);
+        Optional<ApplicationStatus> source = status.application(options.sourceApplication());
+        Optional<ApplicationStatus> target = status.application(options.targetApplication());
+        boolean juju2 = status.jujuVersion().startsWith("2.");
+        String app = options.targetApplication();
+
+        String etcdChannel = etcdChannel(options, source, deadline);
+        checkVersions(snapshot, etcdChannel);
+        options.v2Snapshot().ifPresent(v2 -> checkVersions(v2, etcdChannel));
+        int existingUnits = target.map(t -> t.units().size()).orElse(0);
+        checkTarget(options, target);
+        int units = options.units().orElse(source.map(s -> s.units().size()).filter(n -> n > 0).orElse(1));
+        String certificates = options.certificates().orElseGet(() -> certificatesOf(source, options));
+        requireExists(status, certificates, "certificate provider");
+        List<String> related = new ArrayList<>();
+        controlPlane(status, options).ifPresent(related::add);
+        related.addAll(cnis(status, source, options));
+
+        List<RestoreStep> steps = new ArrayList<>();
+        // Absolute: a journaled plan may be resumed from another working directory.
+        Path file = snapshot.file().toAbsolutePath();
+        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(),
+                "sha256sum -c " + Shell.quote(file + ".sha256") + " && tar -tzf " + Shell.quote(file.toString())));
+        if (target.isEmpty()) {
+            String channel = options.channel().orElseGet(() -> source.map(ApplicationStatus::charmChannel)
+                    .filter(c -> !c.isEmpty()).orElseThrow(() -> missing("charm channel", "channel")));
+            String base = options.base().orElseGet(() -> source.map(ApplicationStatus::base)
+                    .filter(b -> !b.isEmpty()).orElseThrow(() -> missing("base", "base")));
+            String charm = source.map(ApplicationStatus::charmName).filter(c -> !c.isEmpty()).orElse("etcd");
+            steps.add(new RestoreStep.Deploy(charm, app, channel, base, Map.of("channel", etcdChannel),
+                    juju("deploy", charm, app, "--channel", channel, base.contains("@") ? "--base" : "--series",
+                            base, "--config", "channel=" + etcdChannel)));
+        }
+        steps.add(integrate(app, certificates, juju2));
+        steps.add(new RestoreStep.AttachSnapshot(app, file, sha384(file),
+                juju("attach-resource", app, "snapshot=" + file)));
+        int unitsBeforeRestore = Math.max(existingUnits, 1);
+        steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju("status", app)));
+        String leader = app + "/leader";
+        steps.add(new RestoreStep.RunRestore(leader, juju2
+                ? juju("run-action", leader, "restore", "--wait=" + minutes(options))
+                : juju("run", leader, "restore", "--wait=" + minutes(options))));
+        options.v2Snapshot().ifPresent(v2 -> {
+            // Before the CNIs are related: flannel reads its network config from the v2 keys when it connects.
+            // Named from the checksum: a plain name that means the same to scp's SFTP and legacy modes.
+            String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
+            Path local = v2.file().toAbsolutePath();
+            steps.add(new RestoreStep.CopyToLeader(app, local, v2.sha256(), remote,
+                    juju("scp", "--", local.toString(), leader + ":" + remote)));
+            steps.add(new RestoreStep.ReplayV2Keys(app, remote, juju("ssh", leader, "--", "sudo", "bash", "-c")
+                    + " " + Shell.quoteAlways(V2KeyReplay.script(remote))));
+        });
+        for (String other : related) {
+            steps.add(integrate(app, other, juju2));
+        }
+        if (units > unitsBeforeRestore) {
+            int add = units - unitsBeforeRestore;
+            steps.add(new RestoreStep.AddUnits(app, add, juju("add-unit", app, "-n", Integer.toString(add))));
+        }
+        int finalUnits = Math.max(units, unitsBeforeRestore);
+        steps.add(new RestoreStep.AwaitUnits(app, finalUnits, juju("status", app)));
+        steps.add(new RestoreStep.CheckHealth(leader, finalUnits, juju2
+                ? juju("run-action", leader, "health", "--wait=5m")
+                : juju("run", leader, "health", "--wait=5m")));
+        return new RestorePlan(snapshot, app, status.jujuVersion(), steps, options.settleTimeout(),
+                options.pollInterval());
+    }
+
+    static void checkArchive(LocalSnapshot snapshot) {
+        try {
+            snapshot.verify();
+        } catch (ChecksumMismatchException e) {
+            throw new RestoreRefusedException("the archive " + snapshot.file() + " no longer matches its SHA-256 ("
+                    + e.actual() + " instead of " + e.expected() + ")", "use another verified archive, or take a "
+                    + "new backup; never restore bytes that do not verify");
+        }
+        List<String> problems = ArchiveInspector.problems(snapshot.file(), snapshot.source().keysVersion());
+        if (!problems.isEmpty()) {
+            throw new RestoreRefusedException("the archive is not one the charm can restore: "
+                    + String.join("; ", problems), "use an archive made by the charm's snapshot action or by "
+                    + "this library, with ./db at its root (v3) or a member/ tree (v2)");
+        }
+    }
+
+    private static void checkV2(LocalSnapshot snapshot, LocalSnapshot v2) {
+        if (snapshot.source().keysVersion() != KeysVersion.V3) {
+            throw new RestoreRefusedException("the archive to restore is a v2 archive and a second v2 archive was "
+                    + "given", "pass the keys-version v3 archive to planRestore and the v2 one as "
+                    + "RestoreOptions.v2Snapshot(...)");
+        }
+        checkArchive(v2);
+        if (v2.file().toAbsolutePath().toString().contains(":")) {
+            throw new RestoreRefusedException("the v2 archive's path " + v2.file().toAbsolutePath() + " holds a ':',"
+                    + " which juju scp would read as UNIT:PATH", "move the archive (with its .sha256 and .manifest) "
+                    + "to a directory without ':' in its path");
+        }
+    }
+
+    private String etcdChannel(RestoreOptions options, Optional<ApplicationStatus> source, Deadline deadline) {
+        if (options.etcdChannel().isPresent()) {
+            return options.etcdChannel().get();
+        }
+        if (source.isEmpty()) {
+            throw missing("etcd snap channel", "etcdChannel");
+        }
+        String configured = model.config(source.get().name(), "channel", deadline).strip();
+        if (!configured.isEmpty() && !configured.equals("auto")) {
+            return configured;
+        }
+        Matcher version = MAJOR_MINOR.matcher(source.get().workloadVersion());
+        if (!version.find()) {
+            throw missing("etcd snap channel (the source shows no etcd version)", "etcdChannel");
+        }
+        return version.group(1) + "." + version.group(2) + "/stable";
+    }
+
+    private static void checkVersions(LocalSnapshot snapshot, String etcdChannel) {
+        Matcher snapshotVersion = MAJOR_MINOR.matcher(snapshot.source().etcdctlVersion());
+        Matcher channelVersion = MAJOR_MINOR.matcher(etcdChannel);
+        if (!snapshotVersion.find()) {
+            throw new RestoreRefusedException("the etcd version that wrote the snapshot is unknown",
+                    "use a snapshot taken by this library (it records the version), or build the Snapshot with "
+                            + "Snapshot.builder().versionText(...) from the unit's 'etcdctl version'");
+        }
+        if (!channelVersion.find()) {
+            throw new RestoreRefusedException("the etcd channel '" + etcdChannel + "' names no version",
+                    "pass RestoreOptions.etcdChannel such as 3.4/stable");
+        }
+        String wrote = snapshotVersion.group(1) + "." + snapshotVersion.group(2);
+        String target = channelVersion.group(1) + "." + channelVersion.group(2);
+        if (!wrote.equals(target)) {
+            throw new RestoreRefusedException("the snapshot was written by etcd " + snapshot.source().etcdctlVersion()
+                    + " but the new application would run etcd " + etcdChannel + " (restores across etcd versions "
+                    + "fail: kubernetes-docs #19)", "restore with RestoreOptions.etcdChannel(\"" + wrote
+                    + "/stable\"), then upgrade etcd afterwards if you need to");
+        }
+    }
+
+    private static void checkTarget(RestoreOptions options, Optional<ApplicationStatus> target) {
+        if (target.isEmpty()) {
+            return;
+        }
+        ApplicationStatus t = target.get();
+        if (!t.charmName().equals("etcd")) {
+            throw new RestoreRefusedException(t.name() + " exists and runs the charm '" + t.charmName() + "'",
+                    "choose another targetApplication; the default new-etcd is deployed fresh");
+        }
+        if (t.units().size() > 1 && !options.restoreIntoExisting()) {
+            throw new RestoreRefusedException(t.name() + " already has " + t.units().size() + " units; the docs "
+                    + "advise against restoring into a multi-unit application",
+                    "restore into a new application (remove " + t.name() + " or pick another targetApplication), "
+                            + "or, knowing the charm restores on the leader and the followers rejoin, set "
+                            + "RestoreOptions.restoreIntoExisting(true)");
+        }
+    }
+
+    private static String certificatesOf(Optional<ApplicationStatus> source, RestoreOptions options) {
+        return source.flatMap(s -> Optional.ofNullable(s.relations().get("certificates")))
+                .flatMap(apps -> apps.stream().findFirst())
+                .orElseThrow(() -> missing("certificate provider (" + options.sourceApplication()
+                        + " has no certificates relation)", "certificates"));
+    }
+
+    private static Optional<String> controlPlane(ModelStatus status, RestoreOptions options) {
+        if (options.controlPlane().isPresent()) {
+            requireExists(status, options.controlPlane().get(), "control plane");
+            return options.controlPlane();
+        }
+        return status.applications().stream().filter(a -> CONTROL_PLANE_CHARMS.contains(a.charmName()))
+                .map(ApplicationStatus::name).findFirst();
+    }
+
+    private static List<String> cnis(ModelStatus status, Optional<ApplicationStatus> source, RestoreOptions options) {
+        if (options.cniApplications().isPresent()) {
+            options.cniApplications().get().forEach(cni -> requireExists(status, cni, "CNI"));
+            return options.cniApplications().get();
+        }
+        List<String> related = source.map(ApplicationStatus::relatedApplications).orElse(List.of());
+        return status.applications().stream()
+                .filter(a -> CNI_CHARMS.contains(a.charmName()) && related.contains(a.name()))
+                .map(ApplicationStatus::name).toList();
+    }
+
+    private static void requireExists(ModelStatus status, String application, String role) {
+        if (status.application(application).isEmpty()) {
+            throw new RestoreRefusedException("the " + role + " '" + application + "' is not in the model",
+                    "check the name with 'juju status', or leave the option unset to find it from the old "
+                            + "application's relations");
+        }
+    }
+
+    private static RestoreRefusedException missing(String what, String option) {
+        return new RestoreRefusedException("the " + what + " cannot be read from the model (is the source "
+                + "application gone?)", "pass RestoreOptions." + option + "(...) explicitly");
+    }
+
+    private RestoreStep integrate(String first, String second, boolean juju2) {
+        return new RestoreStep.Integrate(first, second, juju(juju2 ? "add-relation" : "integrate", first, second));
+    }
+
+    private String juju(String... words) {
+        List<String> argv = new ArrayList<>(List.of("juju", words[0]));
+        modelName.ifPresent(m -> argv.addAll(List.of("-m", m)));
+        argv.addAll(List.of(words).subList(1, words.length));
+        return String.join(" ", argv.stream().map(Shell::quote).toList());
+    }
+
+    private static String minutes(RestoreOptions options) {
+        return Math.max(1, options.settleTimeout().toMinutes()) + "m";
+    }
+
+    /** The fingerprint Juju shows for an uploaded resource. */
+    public static String sha384(Path file) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-384");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-384", e);
+        }
+        Sha256.updateFromFile(digest, file);
+        return HexFormat.of().formatHex(digest.digest());
+    }
+}

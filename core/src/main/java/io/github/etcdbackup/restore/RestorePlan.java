@@ -1,0 +1,58 @@
+package io.github.etcdbackup.restore;
+
+import io.github.etcdbackup.LocalSnapshot;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The steps of a restore, fixed before anything changes. Made by
+ * {@link EtcdBackupClient#planRestore(LocalSnapshot, RestoreOptions)}, run by
+ * {@link EtcdBackupClient#restore(RestorePlan)}.
+ *
+ * @param snapshot          the archive to restore
+ * @param targetApplication the application it is restored into (over SSH: the members' application)
+ * @param jujuVersion       the model's Juju version, which decides the command spellings; empty for a plan that
+ *                          runs over SSH on the hosts themselves
+ * @param steps             the steps, in order
+ * @param settleTimeout     how long each wait may take
+ * @param pollInterval      how often waits poll
+ */
+public record RestorePlan(LocalSnapshot snapshot, String targetApplication, String jujuVersion,
+                          List<RestoreStep> steps, java.time.Duration settleTimeout,
+                          java.time.Duration pollInterval) {
+    /** Validates and copies every field. */
+    public RestorePlan {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(targetApplication, "targetApplication");
+        Objects.requireNonNull(jujuVersion, "jujuVersion");
+        steps = List.copyOf(steps);
+        Objects.requireNonNull(settleTimeout, "settleTimeout");
+        Objects.requireNonNull(pollInterval, "pollInterval");
+    }
+
+    /** Every step with the exact command it stands for: a dry run to read, or to follow by hand. */
+    public String describe() {
+        StringBuilder text = new StringBuilder("Restore ").append(snapshot.file().getFileName());
+        if (overSsh()) {
+            text.append(" onto the members of ").append(targetApplication)
+                    .append(" over SSH (no Juju controller involved):\n");
+        } else {
+            text.append(" into ").append(targetApplication).append(" (Juju ").append(jujuVersion).append("):\n");
+        }
+        for (int i = 0; i < steps.size(); i++) {
+            text.append(String.format("%2d. ", i + 1)).append(steps.get(i).describe()).append('\n');
+        }
+        return text.toString();
+    }
+
+    /** True for the SSH path: the steps run on the hosts, not through Juju. */
+    public boolean overSsh() {
+        return jujuVersion.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+        return describe();
+    }
+}

@@ -1,0 +1,330 @@
+package io.github.etcdbackup.store;
+
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.LocalStorageException;
+
+import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.files.FileLocks;
+import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.internal.download.SnapshotManifest;
+import io.github.etcdbackup.internal.files.StoreLock;
+import io.github.etcdbackup.internal.download.VerifiedDownload;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.LinkOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A directory of verified snapshot archives, as {@link EtcdBackupClient#download(Snapshot, Path)} writes them: each
+ * archive beside its {@code .sha256} ({@code sha256sum -c} format) and its {@code .manifest} (what the unit
+ * reported). Lists them, checks them at rest, prunes them by a {@link RetentionPolicy}, and proves they restore.
+ *
+ * <p>Safe to use from several threads and processes at once: changes take the directory's lock file.
+ */
+public final class SnapshotStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
+    private static final String ARCHIVE_SUFFIX = ".tar.gz";
+
+    private final Path directory;
+
+    private SnapshotStore(Path directory) {
+        this.directory = directory;
+    }
+
+    /** Opens (and creates if needed) a store. */
+    public static SnapshotStore open(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new LocalStorageException(dir, "Creating directory", e);
+        }
+        return new SnapshotStore(dir);
+    }
+
+    /** The store's directory. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** {@code SnapshotStore[<directory>]}. */
+    @Override
+    public String toString() {
+        return "SnapshotStore[" + directory + "]";
+    }
+
+    /**
+     * Every archive that has a valid manifest, oldest first (by the time it was taken). Archives without a manifest
+     * and broken manifests (unreadable, not UTF-8 text, invalid, not a file) are left out here, with a warning, and
+     * reported by {@link #verifyAll()}: one bad file never hides the rest of the store.
+     */
+    public List<LocalSnapshot> list() {
+        List<LocalSnapshot> snapshots = new ArrayList<>();
+        for (Entry entry : entries()) {
+            entry.snapshot().ifPresentOrElse(snapshots::add,
+                    () -> LOG.warn("Not listing {}: {}", entry.archive(), entry.problem()));
+        }
+        snapshots.sort(RetentionPlanner.OLDEST_FIRST);
+        return List.copyOf(snapshots);
+    }
+
+    /** An archive of the store with the snapshot its manifest describes, or why there is none. */
+    private record Entry(Path archive, Optional<LocalSnapshot> snapshot, String problem) {
+    }
+
+    /** Every archive, by file name; a manifest that is missing, unreadable or invalid concerns its archive only. */
+    private List<Entry> entries() {
+        List<Entry> entries = new ArrayList<>();
+        for (Path archive : archives()) {
+            try {
+                entries.add(SnapshotManifest.read(archive)
+                        .map(read -> new Entry(archive, Optional.of(read.snapshot()), ""))
+                        .orElseGet(() -> new Entry(archive, Optional.empty(), "no manifest: not written by a download,"
+                                + " or its download was cut before the manifest; check it by hand with sha256sum -c")));
+            } catch (IllegalArgumentException | LocalStorageException broken) {
+                entries.add(new Entry(archive, Optional.empty(), broken.getMessage()));
+            }
+        }
+        return entries;
+    }
+
+    /** The model named in a snapshot's manifest, empty when none was known at download time. */
+    public String modelOf(LocalSnapshot snapshot) {
+        return SnapshotManifest.read(snapshot.file()).map(SnapshotManifest.Read::model).orElse("");
+    }
+
+    /**
+     * Checks one archive at rest: SHA-256 against the manifest and the {@code .sha256} file, length, a readable
+     * gzip tar with the members its keys version needs, and a {@code db} that starts like a bbolt file. Every
+     * problem is reported, not only the first.
+     */
+    public StoreCheck verify(LocalSnapshot snapshot) {
+        ArchiveCheck archive = checkArchive(snapshot);
+        List<String> problems = new ArrayList<>(archive.problems());
+        archive.sha256().ifPresent(actual -> problems.addAll(checksumFileProblems(snapshot.file(), actual)));
+        return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems);
+    }
+
+    /**
+     * What was found about the archive itself, its {@code .sha256} file aside.
+     *
+     * @param problems every problem of the archive, empty when it verifies against its manifest
+     * @param sha256   the archive's SHA-256, empty when it could not be read
+     */
+    private record ArchiveCheck(List<String> problems, Optional<String> sha256) {
+    }
+
+    /**
+     * Checks the archive against its manifest: length, SHA-256 and contents. This is what decides whether the
+     * snapshot is sound; the {@code .sha256} file is a copy of the hash for {@code sha256sum -c}, and damage to it
+     * is a problem of that copy, not of the archive.
+     */
+    private static ArchiveCheck checkArchive(LocalSnapshot snapshot) {
+        Path archive = snapshot.file();
+        List<String> problems = new ArrayList<>();
+        if (!Files.isRegularFile(archive)) {
+            problems.add("archive missing");
+            return new ArchiveCheck(problems, Optional.empty());
+        }
+        try {
+            long size = Files.size(archive);
+            if (size != snapshot.sizeBytes()) {
+                problems.add("size is " + size + " bytes, the manifest says " + snapshot.sizeBytes());
+            }
+        } catch (IOException e) {
+            problems.add("cannot read its size: " + e.getMessage());
+        }
+        Optional<String> actual;
+        try {
+            actual = Optional.of(Sha256.ofFile(archive));
+        } catch (LocalStorageException e) {
+            problems.add("cannot read it: " + e.getCause().getMessage());
+            return new ArchiveCheck(problems, Optional.empty());
+        }
+        if (!actual.get().equals(snapshot.sha256())) {
+            problems.add("SHA-256 is " + actual.get() + ", the manifest says " + snapshot.sha256());
+        }
+        problems.addAll(ArchiveInspector.problems(archive, snapshot.source().keysVersion()));
+        return new ArchiveCheck(problems, actual);
+    }
+
+    private static List<String> checksumFileProblems(Path archive, String actual) {
+        Path file = archive.resolveSibling(archive.getFileName() + VerifiedDownload.SHA256_SUFFIX);
+        if (!Files.exists(file)) {
+            return List.of(file.getFileName() + " missing");
+        }
+        try {
+            String expected = actual + "  " + archive.getFileName();
+            String content = Files.readString(file, StandardCharsets.UTF_8).strip();
+            return content.equals(expected) ? List.of()
+                    : List.of(file.getFileName() + " does not match the archive (holds '" + content + "')");
+        } catch (IOException e) {
+            return List.of(file.getFileName() + " unreadable: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks every file of the store: each archive (as {@link #verify(LocalSnapshot)}), archives without a manifest,
+     * manifests without an archive, broken manifests, and unfinished downloads ({@code .part} files no download is
+     * writing).
+     */
+    public List<StoreCheck> verifyAll() {
+        List<StoreCheck> checks = new ArrayList<>();
+        for (Entry entry : entries()) {
+            checks.add(entry.snapshot().map(this::verify)
+                    .orElseGet(() -> new StoreCheck(entry.archive(), Optional.empty(), List.of(entry.problem()))));
+        }
+        for (Path file : files(SnapshotManifest.SUFFIX)) {
+            Path archive = file.resolveSibling(stripSuffix(file, SnapshotManifest.SUFFIX));
+            if (!Files.isRegularFile(archive)) {
+                checks.add(new StoreCheck(archive, Optional.empty(), List.of("manifest without its archive")));
+            }
+        }
+        for (Path part : files(VerifiedDownload.PART_SUFFIX)) {
+            unfinishedDownload(part).ifPresent(checks::add);
+        }
+        return List.copyOf(checks);
+    }
+
+    /**
+     * What {@link #prune(RetentionPolicy)} would keep and delete, decided by the same rules and checks; changes
+     * nothing.
+     */
+    public PrunePlan planPrune(RetentionPolicy policy) {
+        List<LocalSnapshot> all = list();
+        Map<LocalSnapshot, ArchiveCheck> checked = new HashMap<>();
+        Predicate<LocalSnapshot> verified = s -> checked.computeIfAbsent(s, SnapshotStore::checkArchive)
+                .problems().isEmpty();
+        LocalSnapshot newestVerified = newestVerified(all, verified);
+        Set<LocalSnapshot> kept = RetentionPlanner.keep(all, policy, newestVerified);
+        List<LocalSnapshot> keep = new ArrayList<>();
+        List<LocalSnapshot> delete = new ArrayList<>();
+        List<StoreCheck> unverified = new ArrayList<>();
+        for (LocalSnapshot snapshot : all) {
+            if (kept.contains(snapshot)) {
+                keep.add(snapshot);
+            } else if (verified.test(snapshot)) {
+                delete.add(snapshot);
+            } else {
+                keep.add(snapshot);
+                unverified.add(new StoreCheck(snapshot.file(), Optional.of(snapshot),
+                        checked.get(snapshot).problems()));
+            }
+        }
+        return new PrunePlan(keep, delete, unverified, false);
+    }
+
+    /**
+     * Deletes what the policy does not keep: archive, {@code .sha256} and manifest together (manifest first, so a
+     * crash leaves at worst a file {@link #verifyAll()} reports, never a listed snapshot without its archive).
+     *
+     * <p>Only snapshots whose archive was checked against its manifest in this call (length, SHA-256, a readable tar
+     * with its {@code db}) are deleted. Hence the newest snapshot that verifies is always kept, a store with
+     * snapshots is never left empty (when none verifies, nothing is deleted), and an archive that could not be
+     * verified is never deleted: it is kept and listed in {@link PrunePlan#unverified()} for someone to look at. A
+     * damaged {@code .sha256} file is not a verdict on its archive, and an archive whose manifest is broken is not
+     * listed, so never deleted; {@link #verifyAll()} reports both.
+     */
+    public PrunePlan prune(RetentionPolicy policy) {
+        try (StoreLock ignored = StoreLock.acquire(directory)) {
+            PrunePlan plan = planPrune(policy);
+            for (StoreCheck check : plan.unverified()) {
+                LOG.warn("Not pruning {}, which does not verify: {}", check.file(), check.problems());
+            }
+            for (LocalSnapshot snapshot : plan.delete()) {
+                delete(snapshot.file());
+            }
+            return new PrunePlan(plan.keep(), plan.delete(), plan.unverified(), true);
+        }
+    }
+
+    /** Restores the archive into a throwaway local etcd and counts its keys; see {@link DrillOptions}. */
+    public DrillReport drill(LocalSnapshot snapshot, DrillOptions options) {
+        return new RestoreDrill(options).run(snapshot);
+    }
+
+    /** {@link #drill(LocalSnapshot, DrillOptions)} with {@link DrillOptions#defaults()}. */
+    public DrillReport drill(LocalSnapshot snapshot) {
+        return drill(snapshot, DrillOptions.defaults());
+    }
+
+    private static LocalSnapshot newestVerified(List<LocalSnapshot> oldestFirst, Predicate<LocalSnapshot> verified) {
+        for (int i = oldestFirst.size() - 1; i >= 0; i--) {
+            if (verified.test(oldestFirst.get(i))) {
+                return oldestFirst.get(i);
+            }
+        }
+        return null;
+    }
+
+    private static void delete(Path archive) {
+        Path[] files = {SnapshotManifest.pathOf(archive), archive,
+                archive.resolveSibling(archive.getFileName() + VerifiedDownload.SHA256_SUFFIX)};
+        for (Path file : files) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                throw new LocalStorageException(file, "Deleting", e);
+            }
+        }
+        LOG.info("Pruned {}", archive);
+    }
+
+    private List<Path> archives() {
+        return files(ARCHIVE_SUFFIX);
+    }
+
+    private List<Path> files(String suffix) {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(suffix) && Files.isRegularFile(p))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new LocalStorageException(directory, "Listing", e);
+        }
+    }
+
+    private static String stripSuffix(Path file, String suffix) {
+        String name = file.getFileName().toString();
+        return name.substring(0, name.length() - suffix.length());
+    }
+
+    /**
+     * A {@code .part} that no download is writing, with how long ago it was last written: a download that was cut
+     * and may be resumed, or one whose process died, which only holds disk space. Whether a download holds it is
+     * asked through {@link FileLocks}, never by opening it again here (closing a second channel would drop the lock
+     * of a download running in this JVM).
+     */
+    private static Optional<StoreCheck> unfinishedDownload(Path part) {
+        try {
+            if (FileLocks.isLocked(part)) {
+                return Optional.empty();
+            }
+            FileTime written = Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS);
+            Duration age = Duration.between(written.toInstant(), Instant.now());
+            String ago = String.format("%dh%02dm", age.toHours(), age.toMinutesPart());
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unfinished download, last written "
+                    + ago + " ago (" + written.toInstant().truncatedTo(ChronoUnit.SECONDS) + "), " + Files.size(part)
+                    + " bytes: download the same snapshot again to resume it, or delete it")));
+        } catch (EtcdBackupException e) {
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage())));
+        } catch (IOException e) {
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unreadable: " + e)));
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package io.github.etcdbackup.restore;
+
+import io.github.etcdbackup.BackupEvent;
+import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.RestoreFailedException;
+import io.github.etcdbackup.exception.RestoreRefusedException;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.exception.UnsupportedByTransportException;
+import io.github.etcdbackup.testing.FakeHosts;
+import io.github.etcdbackup.testing.FakeModel;
+import io.github.etcdbackup.testing.FakeTransport;
+import io.github.etcdbackup.testing.TestArchives;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(60)
+class RestorePlanTest {
+    @TempDir
+    Path dir;
+    @TempDir
+    Path work;
+    private FakeModel model;
+    private FakeTransport transport;
+    private EtcdBackupClient client;
+    private LocalSnapshot backup;
+    private final List<BackupEvent> events = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = FakeModel.charmedKubernetes("kubernetes-control-plane");
+        transport = new FakeTransport();
+        transport.model(model);
+        transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(20_000, 5), work));
+        client = EtcdBackupClient.builder().transport(transport).listener(events::add).build();
+        backup = client.backup("etcd/0", dir);
+    }
+
+    private static RestoreOptions.Builder fast() {
+        return RestoreOptions.builder().pollInterval(Duration.ofMillis(10)).settleTimeout(Duration.ofSeconds(3));
+    }
+
+    @Test
+    void thePlanListsEveryStepWithItsExactJuju3CommandAndChangesNothing() {
+        RestorePlan plan = client.planRestore(backup, fast().build());
+
+        assertThat(plan.steps()).extracting(RestoreStep::command).containsExactly(
+                "sha256sum -c " + backup.file() + ".sha256 && tar -tzf " + backup.file(),
+                "juju deploy -m k8s etcd new-etcd --channel 1.29/stable --base ubuntu@22.04 --config channel=3.4/stable",
+                "juju integrate -m k8s new-etcd easyrsa",
+                "juju attach-resource -m k8s new-etcd snapshot=" + backup.file(),
+                "juju status -m k8s new-etcd",
+                "juju run -m k8s new-etcd/leader restore --wait=1m",
+                "juju integrate -m k8s new-etcd kubernetes-control-plane",
+                "juju integrate -m k8s new-etcd calico",
+                "juju add-unit -m k8s new-etcd -n 2",
+                "juju status -m k8s new-etcd",
+                "juju run -m k8s new-etcd/leader health --wait=5m");
+        assertThat(plan.describe()).contains(" 1. verify the archive", "11. check that all 3 members are healthy");
+        assertThat(model.deploys.get()).isZero();
+        assertThat(model.apps).doesNotContainKey("new-etcd");
+    }
+
+    @Test
+    void onJuju29TheCommandsUseTheOldSpellingsAndTheSeries() {
+        model.jujuVersion = "2.9.45";
+        model.apps.get("etcd").base = "jammy";
+        RestorePlan plan = client.planRestore(backup, fast().build());
+        assertThat(plan.describe()).contains("--series jammy", "juju add-relation -m k8s new-etcd easyrsa",
+                "juju run-action -m k8s new-etcd/leader restore --wait=1m");
+    }
+
+    @Test
+    void theControlPlaneIsFoundByCharmNameWhateverTheApplicationIsCalled() {
+        model = FakeModel.charmedKubernetes("kubernetes-master");
+        transport.model(model);
+        assertThat(client.planRestore(backup, fast().build()).describe())
+                .contains("integrate -m k8s new-etcd kubernetes-master");
+    }
+
+    @Test
+    void aRestoreRunsEveryStepChecksItAndEndsWithEveryMemberHealthy() {
+        RestorePlan plan = client.planRestore(backup, fast().build());
+        events.clear();
+        RestoreReport report = client.restore(plan);
+
+        assertThat(report.completed()).as(report.describe()).isTrue();
+        assertThat(report.outcomes()).extracting(RestoreReport.StepOutcome::result)
+                .containsOnly(RestoreReport.Result.DONE);
+        FakeModel.App restored = model.apps.get("new-etcd");
+        assertThat(restored.units).isEqualTo(3);
+        assertThat(restored.snapChannel).isEqualTo("3.4/stable");
+        assertThat(restored.other).contains("easyrsa", "kubernetes-control-plane", "calico").doesNotContain("flannel");
+        assertThat(restored.resourceFingerprint).isNotNull();
+        assertThat(model.restores.get()).isEqualTo(1);
+        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(11);
+        assertThat(events.get(events.size() - 1)).isInstanceOf(BackupEvent.Completed.class);
+    }
+
+    private LocalSnapshot v2Backup() throws Exception {
+        transport.archiveContent(TestArchives.v2Archive(TestArchives.bboltLikeDb(8_000, 9), work));
+        return client.download(client.snapshot(SnapshotRequest.builder().unit("etcd/0")
+                .keysVersion(KeysVersion.V2).build()), dir.resolve("v2"));
+    }
+
+    @Test
+    void aV2ArchiveGivenWithTheV3OneIsCopiedToTheLeaderAndItsKeysReplayedBeforeTheCnisAreRelated()
+            throws Exception {
+        LocalSnapshot v2 = v2Backup();
+        RestorePlan plan = client.planRestore(backup, fast().v2Snapshot(v2).build());
+
+        assertThat(plan.steps()).extracting(step -> step.getClass().getSimpleName()).containsSubsequence(
+                "RunRestore", "CopyToLeader", "ReplayV2Keys", "Integrate", "Integrate", "AddUnits");
+        RestoreStep.CopyToLeader copy = (RestoreStep.CopyToLeader) plan.steps().stream()
+                .filter(RestoreStep.CopyToLeader.class::isInstance).findFirst().orElseThrow();
+        String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
+        assertThat(copy.command()).isEqualTo("juju scp -m k8s -- " + v2.file().toAbsolutePath()
+                + " new-etcd/leader:" + remote);
+        assertThat(plan.describe()).contains("replay the v2 keys of " + remote,
+                "juju ssh -m k8s new-etcd/leader -- sudo bash -c 'set -euo pipefail",
+                "--force-new-cluster", "replayed $count v2 keys");
+
+        Path journal = work.resolve("v2.journal");
+        RestoreReport report = client.restore(plan, journal);
+
+        assertThat(report.completed()).as(report.describe()).isTrue();
+        assertThat(io.github.etcdbackup.internal.restore.RestoreJournal.read(journal).plan())
+                .as("the multi-line script survives the journal").isEqualTo(plan);
+        assertThat(model.copied).containsOnlyKeys("new-etcd/0:" + remote);
+        assertThat(model.replays).containsExactly("new-etcd/0");
+        assertThat(report.outcomes()).filteredOn(o -> o.step() instanceof RestoreStep.CopyToLeader)
+                .extracting(RestoreReport.StepOutcome::result).containsExactly(RestoreReport.Result.DONE);
+    }
+
+    @Test
+    void aV2ArchiveIsOnlyTakenBesideAV3OneAndNeverOverSsh() throws Exception {
+        LocalSnapshot v2 = v2Backup();
+        assertThatThrownBy(() -> RestoreOptions.builder().v2Snapshot(backup).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("KeysVersion.V2");
+        assertThatThrownBy(() -> client.planRestore(v2, fast().v2Snapshot(v2).build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.whatToDoInstead()).contains("RestoreOptions.v2Snapshot"));
+        FakeTransport overSsh = new FakeTransport();
+        overSsh.hosts(FakeHosts.of(1, "3.4.23"));
+        assertThatThrownBy(() -> EtcdBackupClient.create(overSsh).planRestore(backup, RestoreOptions.builder()
+                .members(List.of(new RestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380")))
+                .v2Snapshot(v2).build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.reason()).contains("only built for the Juju path"));
+        assertThat(model.deploys.get()).isZero();
+    }
+
+    @Test
+    void aVersionMismatchIsRefusedWithWhatToDoInstead() {
+        assertThatThrownBy(() -> client.planRestore(backup, fast().etcdChannel("3.5/stable").build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class, e -> {
+                    assertThat(e.reason()).contains("3.4.23", "3.5/stable");
+                    assertThat(e.whatToDoInstead()).contains("etcdChannel(\"3.4/stable\")");
+                });
+    }
+
+    @Test
+    void theSnapChannelComesFromConfigBeforeTheWorkloadVersion() {
+        model.apps.get("etcd").snapChannel = "3.5/stable";
+        assertThatThrownBy(() -> client.planRestore(backup, fast().build()))
+                .isInstanceOf(RestoreRefusedException.class);
+    }
+
+    @Test
+    void aMultiUnitTargetIsRefusedUnlessRestoringIntoItIsExplicit() {
+        model.add("new-etcd", "etcd", 3);
+        assertThatThrownBy(() -> client.planRestore(backup, fast().build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class, e -> {
+                    assertThat(e.reason()).contains("already has 3 units");
+                    assertThat(e.whatToDoInstead()).contains("restoreIntoExisting(true)");
+                });
+
+        RestorePlan plan = client.planRestore(backup, fast().restoreIntoExisting(true).build());
+        assertThat(plan.steps()).noneMatch(s -> s instanceof RestoreStep.Deploy)
+                .noneMatch(s -> s instanceof RestoreStep.AddUnits);
+        assertThat(client.restore(plan).completed()).isTrue();
+    }
+
+    @Test
+    void aCorruptedArchiveIsRefusedBeforeAnythingIsRead() throws IOException {
+        byte[] bytes = Files.readAllBytes(backup.file());
+        bytes[bytes.length / 2] ^= 1;
+        Files.write(backup.file(), bytes);
+        assertThatThrownBy(() -> client.planRestore(backup, fast().build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.reason()).contains("no longer matches its SHA-256"));
+    }
+
+    @Test
+    void aNamedControlPlaneOrCniThatDoesNotExistIsRefused() {
+        assertThatThrownBy(() -> client.planRestore(backup, fast().controlPlane("kubernetes-api").build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.reason()).contains("control plane 'kubernetes-api'"));
+        assertThatThrownBy(() -> client.planRestore(backup, fast().cniApplications(List.of("cilium")).build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class,
+                        e -> assertThat(e.reason()).contains("CNI 'cilium'"));
+    }
+
+    @Test
+    void aPlaceholderResourceStopsTheRestoreBeforeTheCharmDismantlesAnything() {
+        model.placeholderResource = true;
+        RestoreReport report = client.restore(client.planRestore(backup, fast().build()));
+
+        assertThat(report.completed()).isFalse();
+        RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
+        assertThat(failed.step()).isInstanceOf(RestoreStep.AttachSnapshot.class);
+        assertThat(failed.error()).get().isInstanceOf(RestoreFailedException.class)
+                .extracting(Throwable::getMessage).asString().contains("placeholder");
+        assertThat(model.restores.get()).isZero();
+        assertThat(report.describe()).contains("FAILED", "NOT RUN", "client.resume(report)");
+        assertThat(events.get(events.size() - 1)).isInstanceOf(BackupEvent.Failed.class);
+    }
+
+    @Test
+    void aUnitThatNeverBecomesHealthyStopsTheRestoreAndResumeFinishesIt() {
+        model.neverHealthy = true;
+        RestoreReport report = client.restore(client.planRestore(backup, fast().build()));
+
+        RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
+        assertThat(failed.step()).isInstanceOf(RestoreStep.AwaitUnits.class);
+        assertThat(failed.error()).get().isInstanceOf(OperationTimeoutException.class);
+
+        model.neverHealthy = false;
+        RestoreReport resumed = client.resume(report);
+        assertThat(resumed.completed()).as(resumed.describe()).isTrue();
+        assertThat(model.deploys.get()).isEqualTo(1);
+        assertThat(resumed.outcomes().subList(0, failed.index())).isEqualTo(report.outcomes().subList(0, failed.index()));
+    }
+
+    @Test
+    void theControllerGoingAwayAfterAttachLeavesAReportThatResumes() {
+        model.downAfterAttach = true;
+        RestoreReport report = client.restore(client.planRestore(backup, fast().build()));
+        assertThat(report.failedStep().orElseThrow().error()).get().isInstanceOf(TransportException.class);
+
+        model.controllerDown = false;
+        model.downAfterAttach = false;
+        RestoreReport resumed = client.resume(report);
+        assertThat(resumed.completed()).as(resumed.describe()).isTrue();
+        assertThat(model.restores.get()).isEqualTo(1);
+    }
+
+    @Test
+    void runningACompletedPlanAgainFindsEveryEffectAlreadyThere() {
+        RestorePlan plan = client.planRestore(backup, fast().build());
+        client.restore(plan);
+        RestoreReport again = client.restore(plan);
+        assertThat(again.outcomes()).filteredOn(o -> o.step() instanceof RestoreStep.Deploy
+                        || o.step() instanceof RestoreStep.Integrate || o.step() instanceof RestoreStep.AttachSnapshot
+                        || o.step() instanceof RestoreStep.AddUnits)
+                .extracting(RestoreReport.StepOutcome::result).containsOnly(RestoreReport.Result.ALREADY_DONE);
+        assertThat(model.deploys.get()).isEqualTo(1);
+    }
+
+    @Test
+    void overATransportWithoutJujuPlanningNamesTheTransportThatCan() {
+        transport.model(null);
+        assertThatThrownBy(() -> client.planRestore(backup, fast().build()))
+                .isInstanceOf(UnsupportedByTransportException.class)
+                .hasMessageContaining("etcd-backup-juju-cli-transport");
+    }
+
+    @Test
+    void optionsRefuseHostileNamesAndARestoreIntoTheSourceItself() {
+        assertThatThrownBy(() -> RestoreOptions.builder().targetApplication("etcd").build())
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> RestoreOptions.builder().targetApplication("x; rm -rf /").build())
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> RestoreOptions.builder().channel("--force").build())
+                .isInstanceOf(InvalidInputException.class);
+        assertThatThrownBy(() -> RestoreOptions.builder().units(0).build())
+                .isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
+    void aDurationThatIsNotPositiveIsRefusedUnderItsOwnName() {
+        assertThatThrownBy(() -> RestoreOptions.builder().settleTimeout(Duration.ZERO).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("settle timeout");
+        assertThatThrownBy(() -> RestoreOptions.builder().pollInterval(Duration.ofSeconds(-1)).build())
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("poll interval");
+    }
+}

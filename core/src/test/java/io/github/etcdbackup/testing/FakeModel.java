@@ -1,0 +1,223 @@
+package io.github.etcdbackup.testing;
+
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.status.ApplicationStatus;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.status.UnitStatus;
+
+import io.github.etcdbackup.internal.restore.RestorePlanner;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ModelOperations;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** An in-memory Juju model for the restore planner and executor, with fault switches. */
+public final class FakeModel implements ModelOperations {
+    /** One application's state. */
+    public static final class App {
+        public final String name;
+        public final String charm;
+        public String channel = "1.29/stable";
+        public String base = "ubuntu@22.04";
+        public String version = "3.4.22";
+        public String snapChannel = "auto";
+        public int units;
+        public int pollsUntilHealthy;
+        public final List<String> certificates = new ArrayList<>();
+        public final List<String> db = new ArrayList<>();
+        public final List<String> other = new ArrayList<>();
+        public String resourceFingerprint;
+
+        App(String name, String charm, int units) {
+            this.name = name;
+            this.charm = charm;
+            this.units = units;
+        }
+    }
+
+    public final Map<String, App> apps = new LinkedHashMap<>();
+    public final AtomicInteger deploys = new AtomicInteger();
+    public final AtomicInteger restores = new AtomicInteger();
+    public final Map<String, byte[]> copied = new LinkedHashMap<>();
+    public final List<String> replays = new ArrayList<>();
+    public String jujuVersion = "3.4.2";
+    public volatile boolean placeholderResource;
+    public volatile boolean neverHealthy;
+    public volatile boolean controllerDown;
+    public volatile boolean downAfterAttach;
+
+    /** A Charmed Kubernetes model: etcd (3 units), easyrsa, a control plane and calico related to etcd. */
+    public static FakeModel charmedKubernetes(String controlPlaneApp) {
+        FakeModel model = new FakeModel();
+        App etcd = model.add("etcd", "etcd", 3);
+        model.add("easyrsa", "easyrsa", 1);
+        model.add(controlPlaneApp, "kubernetes-control-plane", 2);
+        model.add("calico", "calico", 0);
+        model.add("flannel", "flannel", 0);
+        etcd.certificates.add("easyrsa");
+        etcd.db.add(controlPlaneApp);
+        etcd.db.add("calico");
+        etcd.other.add("etcd");
+        return model;
+    }
+
+    public App add(String name, String charm, int units) {
+        App app = new App(name, charm, units);
+        apps.put(name, app);
+        return app;
+    }
+
+    private void checkController() {
+        if (controllerDown) {
+            throw new TransportException("fake", "ERROR cannot connect to the controller", 1,
+                    "ERROR cannot connect to API", null);
+        }
+    }
+
+    @Override
+    public synchronized ModelStatus status(Deadline deadline) {
+        checkController();
+        List<ApplicationStatus> list = new ArrayList<>();
+        for (App app : apps.values()) {
+            boolean healthy = !neverHealthy && app.pollsUntilHealthy-- <= 0;
+            String message = healthy ? "Healthy with " + app.units + " known peer" + (app.units == 1 ? "" : "s")
+                    : "Waiting to retry etcd registration";
+            List<UnitStatus> units = new ArrayList<>();
+            for (int i = 0; i < app.units; i++) {
+                units.add(new UnitStatus(app.name + "/" + i, healthy ? "active" : "waiting", message, "idle", i == 0,
+                        Integer.toString(i), "10.0.0." + i, List.of("2379/tcp")));
+            }
+            Map<String, List<String>> relations = new LinkedHashMap<>();
+            if (!app.certificates.isEmpty()) {
+                relations.put("certificates", app.certificates);
+            }
+            if (!app.db.isEmpty()) {
+                relations.put("db", app.db);
+            }
+            if (!app.other.isEmpty()) {
+                relations.put("cluster", app.other);
+            }
+            list.add(new ApplicationStatus(app.name, app.charm, app.channel, OptionalInt.of(760), app.base, "active",
+                    message, app.charm.equals("etcd") ? app.version : "", units, relations));
+        }
+        return new ModelStatus("k8s", jujuVersion, list);
+    }
+
+    @Override
+    public synchronized void deploy(String charm, String application, String channel, String base,
+                                    Map<String, String> config, Deadline deadline) {
+        checkController();
+        deploys.incrementAndGet();
+        App app = add(application, charm, 1);
+        app.channel = channel;
+        app.base = base;
+        app.snapChannel = config.getOrDefault("channel", "auto");
+        app.version = app.snapChannel.replace("/stable", ".23");
+        app.pollsUntilHealthy = 2;
+    }
+
+    @Override
+    public synchronized void attachResource(String application, String resource, Path file, Deadline deadline) {
+        checkController();
+        if (!placeholderResource) {
+            apps.get(application).resourceFingerprint = RestorePlanner.sha384(file);
+        }
+        if (downAfterAttach) {
+            controllerDown = true;
+        }
+    }
+
+    @Override
+    public synchronized Optional<String> uploadedResourceFingerprint(String application, String resource,
+                                                                     Deadline deadline) {
+        checkController();
+        return Optional.ofNullable(apps.get(application).resourceFingerprint);
+    }
+
+    @Override
+    public synchronized void integrate(String first, String second, Deadline deadline) {
+        checkController();
+        apps.get(first).other.add(second);
+        apps.get(second).other.add(first);
+    }
+
+    @Override
+    public synchronized void addUnit(String application, int count, Deadline deadline) {
+        checkController();
+        App app = apps.get(application);
+        app.units += count;
+        app.pollsUntilHealthy = 2;
+    }
+
+    @Override
+    public synchronized void removeApplication(String application, Deadline deadline) {
+        checkController();
+        apps.remove(application);
+    }
+
+    @Override
+    public synchronized String config(String application, String key, Deadline deadline) {
+        checkController();
+        return apps.get(application).snapChannel;
+    }
+
+    @Override
+    public synchronized Map<String, String> runRestore(String unit, Map<String, String> params, Deadline deadline) {
+        checkController();
+        restores.incrementAndGet();
+        App app = apps.get(unit.substring(0, unit.indexOf('/')));
+        if (app.resourceFingerprint == null) {
+            throw new ActionFailedException(unit, "4", "failed", "Missing snapshot. See: README.md", 0, "");
+        }
+        return Map.of();
+    }
+
+    @Override
+    public synchronized void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
+        checkController();
+        try {
+            copied.put(unit + ":" + remotePath, java.nio.file.Files.readAllBytes(file));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Understands the two scripts the executor runs: {@code sha256sum -- PATH} of a copied file, and the v2 key
+     * replay, which it records.
+     */
+    @Override
+    public synchronized String runAsRoot(String unit, String script, Deadline deadline) {
+        checkController();
+        java.util.regex.Matcher sum = java.util.regex.Pattern
+                .compile("if \\[ -f '([^']+)' \\]; then sha256sum -- '\\1'; fi").matcher(script);
+        if (sum.matches()) {
+            byte[] bytes = copied.get(unit + ":" + sum.group(1));
+            return bytes == null ? "" : FakeTransport.sha256(bytes) + "  " + sum.group(1) + "\n";
+        }
+        if (script.contains("replayed $count v2 keys")) {
+            replays.add(unit);
+            return "replayed 3 v2 keys\n";
+        }
+        throw new IllegalStateException("the fake model does not run " + script);
+    }
+
+    /** Health text of an application with every member healthy. */
+    public synchronized String healthOf(String unit) {
+        App app = apps.get(unit.substring(0, unit.indexOf('/')));
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < app.units; i++) {
+            text.append("member ").append(Integer.toHexString(0x1000 + i))
+                    .append(" is healthy: got healthy result from https://10.0.0.").append(i).append(":2379\n");
+        }
+        return text.append("cluster is healthy\n").toString();
+    }
+}

@@ -1,0 +1,221 @@
+package io.github.etcdbackup.testing;
+
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.exception.TransportException;
+
+import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.EtcdTransport;
+
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** An in-memory transport with fault switches, for the core's own tests. */
+public final class FakeTransport implements EtcdTransport {
+    public static final String HEALTHY = """
+            member 43169a5b3de9bf3c is healthy: got healthy result from https://10.32.17.22:2379
+            member e41a25f160409683 is healthy: got healthy result from https://10.32.17.21:2379
+            cluster is healthy
+            """;
+
+    private final Map<String, byte[]> files = new ConcurrentHashMap<>();
+    private final AtomicInteger snapshots = new AtomicInteger();
+    private final AtomicLong cutAfter = new AtomicLong(-1);
+    private final AtomicLong flipAt = new AtomicLong(-1);
+    private final AtomicInteger opened = new AtomicInteger();
+    private final AtomicInteger closes = new AtomicInteger();
+    private volatile int archiveSize = 300_000;
+    private volatile CountDownLatch hangOnRead;
+    private volatile String healthText = HEALTHY;
+    private volatile byte[] fixedContent;
+    private volatile FakeModel model;
+    private volatile FakeHosts hosts;
+    private volatile boolean sameSecond;
+    private volatile String reportedSize;
+
+    /** Gives this transport a Juju model. */
+    public void model(FakeModel fakeModel) {
+        model = fakeModel;
+    }
+
+    @Override
+    public java.util.Optional<io.github.etcdbackup.spi.ModelOperations> model() {
+        return java.util.Optional.ofNullable(model);
+    }
+
+    /** Gives this transport hosts reached directly, as the SSH transport has. */
+    public void hosts(FakeHosts fakeHosts) {
+        hosts = fakeHosts;
+    }
+
+    @Override
+    public java.util.Optional<io.github.etcdbackup.spi.HostOperations> host() {
+        return java.util.Optional.ofNullable(hosts);
+    }
+
+    @Override
+    public String name() {
+        return "fake";
+    }
+
+    /** The next snapshots serve these exact bytes (a real archive) instead of random ones. */
+    public void archiveContent(byte[] content) {
+        fixedContent = content;
+    }
+
+    @Override
+    public java.util.Optional<String> modelName() {
+        return java.util.Optional.of("k8s");
+    }
+
+    /** Every snapshot gets the charm's name for one second, whatever the unit, as when several run at once. */
+    public void allSnapshotsInOneSecond() {
+        sameSecond = true;
+    }
+
+    /** The next snapshots report this {@code du -h} size instead of their real one. */
+    public void reportedSize(String sizeText) {
+        reportedSize = sizeText;
+    }
+
+    public void archiveSize(int bytes) {
+        archiveSize = bytes;
+    }
+
+    public void cutNextStreamAfter(long bytes) {
+        cutAfter.set(bytes);
+    }
+
+    public void flipByteInNextStreamAt(long offset) {
+        flipAt.set(offset);
+    }
+
+    /** The next stream blocks in read() until the latch opens or the stream is closed. */
+    public void hangNextStream(CountDownLatch release) {
+        hangOnRead = release;
+    }
+
+    public void healthText(String text) {
+        healthText = text;
+    }
+
+    public int opened() {
+        return opened.get();
+    }
+
+    public int closes() {
+        return closes.get();
+    }
+
+    /** The content of the one archive at {@code path}, whichever unit holds it. */
+    public byte[] file(String path) {
+        var matches = files.entrySet().stream().filter(e -> e.getKey().endsWith(":" + path)).toList();
+        if (matches.size() != 1) {
+            throw new IllegalStateException(matches.size() + " units hold " + path);
+        }
+        return matches.get(0).getValue();
+    }
+
+    @Override
+    public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        deadline.check("snapshot " + request.unit());
+        int n = snapshots.incrementAndGet();
+        byte[] content = fixedContent;
+        if (content == null) {
+            content = new byte[archiveSize];
+            new Random(n).nextBytes(content);
+        }
+        int second = sameSecond ? 0 : n % 60;
+        String path = request.target() + "/etcd-snapshot-2024-03-12-10.15." + String.format("%02d", second) + ".tar.gz";
+        String unit = request.unit().endsWith("/leader") ? request.unit().replace("leader", "0") : request.unit();
+        files.put(unit + ":" + path, content);
+        String size = reportedSize != null ? reportedSize : (content.length / 1024 + 1) + "K";
+        return Snapshot.builder().unit(unit).actionId(Integer.toString(n)).remotePath(path)
+                .sha256(sha256(content)).sizeText(size)
+                .versionText("etcdctl version: 3.4.23\nAPI version: 3.4").keysVersion(request.keysVersion()).build();
+    }
+
+    public static String sha256(byte[] content) {
+        var digest = Sha256.newDigest();
+        digest.update(content);
+        return Sha256.hex(digest);
+    }
+
+    @Override
+    public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        deadline.check("open " + remotePath);
+        byte[] content = files.get(unit + ":" + remotePath);
+        if (content == null) {
+            throw new TransportException(name(), "no such file " + remotePath, 1, "cat: No such file", null);
+        }
+        opened.incrementAndGet();
+        long cut = cutAfter.getAndSet(-1);
+        long flip = flipAt.getAndSet(-1);
+        CountDownLatch hang = hangOnRead;
+        hangOnRead = null;
+        byte[] rest = java.util.Arrays.copyOfRange(content, (int) offset, content.length);
+        if (flip >= offset && flip < content.length) {
+            rest[(int) (flip - offset)] ^= 0x01;
+        }
+        return new FilterInputStream(new ByteArrayInputStream(rest)) {
+            private long sent;
+            private volatile boolean closed;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (hang != null) {
+                    while (!closed && hang.getCount() > 0) {
+                        try {
+                            Thread.sleep(5);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new java.io.InterruptedIOException("interrupted");
+                        }
+                    }
+                }
+                if (closed) {
+                    throw new IOException("stream closed");
+                }
+                if (len == 0) {
+                    return 0;
+                }
+                if (cut >= 0 && sent >= cut) {
+                    throw new IOException("connection reset after " + sent + " bytes");
+                }
+                int max = cut >= 0 ? (int) Math.min(len, cut - sent) : len;
+                int n = super.read(b, off, Math.max(1, Math.min(max, 8192)));
+                if (n > 0) {
+                    sent += n;
+                }
+                return n;
+            }
+
+            @Override
+            public void close() throws IOException {
+                closed = true;
+                super.close();
+            }
+        };
+    }
+
+    @Override
+    public String healthOutput(String unit, Deadline deadline) {
+        deadline.check("health " + unit);
+        FakeModel current = model;
+        return current != null && !unit.startsWith("etcd/") ? current.healthOf(unit) : healthText;
+    }
+
+    @Override
+    public void close() {
+        closes.incrementAndGet();
+    }
+}
