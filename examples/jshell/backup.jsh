@@ -2,7 +2,13 @@
 // Start it from the repository root (see README "JShell"):
 //   jshell --class-path "$(cat examples/target/cp.txt)" -R-Djuju="$(command -v juju)" examples/jshell/backup.jsh
 // -R-Djuju=... names the juju executable (default: juju on PATH); -R-Dbackups=DIR the download directory.
+// The imports a JShell session needs: the backup values, the client, health, restore, the store, the exceptions.
 import io.github.etcdbackup.*;
+import io.github.etcdbackup.client.*;
+import io.github.etcdbackup.exception.*;
+import io.github.etcdbackup.health.*;
+import io.github.etcdbackup.restore.*;
+import io.github.etcdbackup.store.*;
 import io.github.etcdbackup.transport.jujucli.*;
 import java.nio.file.*;
 import java.time.*;

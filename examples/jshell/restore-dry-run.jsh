@@ -1,6 +1,12 @@
 // Print the restore plan of the newest backup: every step with the exact juju command. Changes nothing.
 //   jshell --class-path "$(cat examples/target/cp.txt)" -R-Djuju="$(command -v juju)" examples/jshell/restore-dry-run.jsh
+// The imports a JShell session needs: the backup values, the client, health, restore, the store, the exceptions.
 import io.github.etcdbackup.*;
+import io.github.etcdbackup.client.*;
+import io.github.etcdbackup.exception.*;
+import io.github.etcdbackup.health.*;
+import io.github.etcdbackup.restore.*;
+import io.github.etcdbackup.store.*;
 import io.github.etcdbackup.transport.jujucli.*;
 import java.nio.file.*;
 

@@ -29,7 +29,7 @@ public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot s
      *
      * @return this snapshot, when it still matches
      * @throws ChecksumMismatchException if the file changed
-     * @throws LocalStorageException     if it cannot be read
+     * @throws io.github.etcdbackup.exception.LocalStorageException     if it cannot be read
      */
     public LocalSnapshot verify() {
         String actual = Sha256.ofFile(file);

@@ -104,8 +104,8 @@ public final class EtcdBackupClient implements AutoCloseable {
     /**
      * Takes a snapshot on a unit.
      *
-     * @throws ActionFailedException     if the unit reported a failure
-     * @throws OperationTimeoutException if it did not finish in time
+     * @throws io.github.etcdbackup.exception.ActionFailedException     if the unit reported a failure
+     * @throws io.github.etcdbackup.exception.OperationTimeoutException if it did not finish in time
      */
     public Snapshot snapshot(SnapshotRequest request) {
         Objects.requireNonNull(request, "request");
@@ -124,10 +124,10 @@ public final class EtcdBackupClient implements AutoCloseable {
      * Streams a snapshot archive into {@code dir} under {@link Snapshot#localName(String)}, hashing as it goes, and
      * names it only once its SHA-256 matches. A {@code .part} file left by an interrupted download of the same
      * snapshot is resumed. A stream that runs well past the size the unit reported is stopped
-     * ({@link TransportException}, nothing kept).
+     * ({@link io.github.etcdbackup.exception.TransportException}, nothing kept).
      *
-     * @throws ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
-     * @throws FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
+     * @throws io.github.etcdbackup.exception.ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
+     * @throws io.github.etcdbackup.exception.FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
      *                                   or another non-regular file where the archive or its {@code .part} goes
      */
     public LocalSnapshot download(Snapshot snapshot, Path dir) {
@@ -212,7 +212,7 @@ public final class EtcdBackupClient implements AutoCloseable {
      * plans the SSH path instead: the data of the {@link RestoreOptions#members() members} is replaced in place
      * from a v3 archive, one member first, each old {@code member} directory moved aside, with a new cluster token.
      *
-     * @throws RestoreRefusedException         if the restore is one the charm or the docs warn against
+     * @throws io.github.etcdbackup.exception.RestoreRefusedException         if the restore is one the charm or the docs warn against
      * @throws UnsupportedByTransportException if the transport reaches neither Juju nor the hosts
      */
     public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
@@ -244,7 +244,7 @@ public final class EtcdBackupClient implements AutoCloseable {
      * (a crash, a reboot, a closed laptop), {@link #resume(Path)} in another process continues from the step that
      * did not finish. Use it for every restore that matters.
      *
-     * @throws FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
+     * @throws io.github.etcdbackup.exception.FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
      *                               away to start again)
      */
     public RestoreReport restore(RestorePlan plan, Path journal) {
@@ -271,8 +271,8 @@ public final class EtcdBackupClient implements AutoCloseable {
      * step first looks whether its effect is already there). The archive must still be where the journal says,
      * with the same SHA-256. A journal whose restore completed gives its report and runs nothing.
      *
-     * @throws InvalidInputException  if the file is not a restore journal
-     * @throws FileConflictException  if another process is running this restore, or the archive changed
+     * @throws io.github.etcdbackup.exception.InvalidInputException  if the file is not a restore journal
+     * @throws io.github.etcdbackup.exception.FileConflictException  if another process is running this restore, or the archive changed
      */
     public RestoreReport resume(Path journal) {
         Objects.requireNonNull(journal, "journal");

@@ -42,7 +42,7 @@ public record HealthReport(String unit, List<MemberHealth> members, String clust
     /**
      * Parses etcdctl's v2 {@code cluster-health} or v3 {@code endpoint health} text.
      *
-     * @throws OutputParseException if the text holds no member line and no verdict
+     * @throws io.github.etcdbackup.exception.OutputParseException if the text holds no member line and no verdict
      */
     public static HealthReport parse(String unit, String output) {
         return HealthParser.parse(unit, output);

@@ -7,8 +7,8 @@ import java.util.Objects;
 
 /**
  * The steps of a restore, fixed before anything changes. Made by
- * {@link EtcdBackupClient#planRestore(LocalSnapshot, RestoreOptions)}, run by
- * {@link EtcdBackupClient#restore(RestorePlan)}.
+ * {@link io.github.etcdbackup.client.EtcdBackupClient#planRestore(LocalSnapshot, RestoreOptions)}, run by
+ * {@link io.github.etcdbackup.client.EtcdBackupClient#restore(RestorePlan)}.
  *
  * @param snapshot          the archive to restore
  * @param targetApplication the application it is restored into (over SSH: the members' application)

@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * What a restore did, step by step. When a step failed, the report says which and why;
- * {@link EtcdBackupClient#resume(RestoreReport)} continues from there.
+ * {@link io.github.etcdbackup.client.EtcdBackupClient#resume(RestoreReport)} continues from there.
  *
  * @param plan     the plan that ran
  * @param outcomes one outcome per step that ran, in order; the last is the failed one if any

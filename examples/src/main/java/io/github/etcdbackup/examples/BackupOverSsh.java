@@ -2,7 +2,6 @@ package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.transport.ssh.SshTransport;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
 
@@ -34,7 +33,7 @@ public final class BackupOverSsh {
     public static LocalSnapshot backup(String unit, String address, int port, String user, Path key,
                                        Path knownHosts, UnitLayout layout, Path dir) {
         // tag::ssh[]
-        EtcdTransport ssh = SshTransport.builder()
+        SshTransport ssh = SshTransport.builder()
                 .unitAddress(unit, address)                 // one call per unit
                 .port(port)
                 .user(user)                                 // Juju machines: ubuntu, with passwordless sudo
