@@ -60,7 +60,7 @@ final class RemoteExec implements AutoCloseable {
         Session.Command process = null;
         boolean finished = false;
         try {
-            process = session.exec(command);
+            process = channel.exec(command, deadline, drainers);
             Session.Command started = process;
             Future<String> stdout = drainers.submit(() -> drain(started.getInputStream(), false));
             Future<String> stderr = drainers.submit(() -> drain(started.getErrorStream(), true));

@@ -89,7 +89,8 @@ public final class SshUnitOperations implements AutoCloseable {
         UnitSession channel = exec.connections().openSession(unit, deadline, operation);
         Session session = channel.session();
         try {
-            Session.Command process = session.exec(command(Scripts.readFile(path, offset)));
+            Session.Command process = channel.exec(command(Scripts.readFile(path, offset)), deadline,
+                    exec.drainers());
             Future<String> stderr = exec.drainers().submit(() -> RemoteExec.drain(process.getErrorStream(), true));
             return new RemoteFileStream(channel, process, stderr, deadline, operation, exec.drainers());
         } catch (IOException | RuntimeException e) {
