@@ -13,7 +13,7 @@ import java.nio.file.*;
 var store = SnapshotStore.open(Path.of(System.getProperty("backups", "backups")));
 var newest = store.list().get(store.list().size() - 1);
 var client = EtcdBackupClient.create(JujuCliTransport.builder().executable(Path.of(System.getProperty("juju", "juju"))).build());
-var plan = client.planRestore(newest, RestoreOptions.builder().targetApplication("new-etcd").build());
+var plan = client.planRestore(newest, RestoreOptions.juju().targetApplication("new-etcd").build());
 System.out.println(plan.describe());
 client.close();
 /exit

@@ -7,7 +7,10 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePath;
+import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
@@ -205,28 +208,34 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     /**
-     * Plans a restore of {@code snapshot} into a Juju model: reads the model, checks every precondition, and returns
-     * the steps with their exact commands. Changes nothing; print {@link RestorePlan#describe()} to see them.
+     * Plans a restore of {@code snapshot}: reads what it needs, checks every precondition, and returns the steps with
+     * their exact commands. Changes nothing; print {@link RestorePlan#describe()} to see them. The options' type
+     * picks the path:
+     * <ul>
+     *   <li>{@link JujuRestoreOptions} ({@code RestoreOptions.juju()}): into a new application through the Juju
+     *       controller, needs a transport with a model (the juju-cli transport);</li>
+     *   <li>{@link SshRestoreOptions} ({@code RestoreOptions.ssh()}): on the hosts, for when the controller is down:
+     *       the data of the {@link SshRestoreOptions#members() members} is replaced in place from a v3 archive, one
+     *       member first, each old {@code member} directory moved aside, with a new cluster token; needs a transport
+     *       that reaches the hosts (the SSH transport).</li>
+     * </ul>
      *
-     * <p>Over a transport without Juju that reaches the hosts (the SSH transport, for when the controller is down),
-     * plans the SSH path instead: the data of the {@link RestoreOptions#members() members} is replaced in place
-     * from a v3 archive, one member first, each old {@code member} directory moved aside, with a new cluster token.
-     *
-     * @throws io.github.etcdbackup.exception.RestoreRefusedException         if the restore is one the charm or the docs warn against
-     * @throws UnsupportedByTransportException if the transport reaches neither Juju nor the hosts
+     * @throws io.github.etcdbackup.exception.RestoreRefusedException if the restore is one the charm or the docs warn
+     *                                                                against
+     * @throws UnsupportedByTransportException if the transport cannot run the options' path
      */
     public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(options, "options");
         Deadline deadline = Deadline.after(timeout);
-        if (transport.model().isEmpty() && transport.host().isPresent()) {
-            HostOperations host = transport.host().get();
-            return run("plan restore over SSH",
-                    op -> new HostRestorePlanner(host).plan(snapshot, options, deadline));
+        if (options instanceof SshRestoreOptions ssh) {
+            HostOperations host = hostOperations("planRestore(SshRestoreOptions)");
+            return run("plan restore over SSH", op -> new HostRestorePlanner(host).plan(snapshot, ssh, deadline));
         }
-        ModelOperations model = modelOperations("planRestore");
-        return run("plan restore into " + options.targetApplication(),
-                op -> new RestorePlanner(model, transport.modelName()).plan(snapshot, options, deadline));
+        JujuRestoreOptions juju = (JujuRestoreOptions) options;
+        ModelOperations model = modelOperations("planRestore(JujuRestoreOptions)");
+        return run("plan restore into " + juju.targetApplication(),
+                op -> new RestorePlanner(model, timeout).plan(snapshot, juju, deadline));
     }
 
     /**
@@ -287,10 +296,8 @@ public final class EtcdBackupClient implements AutoCloseable {
                                   Optional<RestoreJournal> journal) {
         BiFunction<String, Deadline, HealthReport> health =
                 (unit, deadline) -> HealthReport.parse(unit, transport.healthOutput(unit, deadline));
-        RestoreExecutor executor = plan.overSsh()
-                ? new RestoreExecutor(transport.host().orElseThrow(() -> new UnsupportedByTransportException(
-                        "restore over SSH", transport.name(), "etcd-backup-ssh-transport (SshTransport.builder())")),
-                        health, timeout)
+        RestoreExecutor executor = plan.path() == RestorePath.SSH
+                ? new RestoreExecutor(hostOperations("restore over SSH"), health, timeout)
                 : new RestoreExecutor(modelOperations("restore"), health, timeout);
         String operation = "restore into " + plan.targetApplication();
         long start = System.nanoTime();
@@ -323,6 +330,11 @@ public final class EtcdBackupClient implements AutoCloseable {
     private ModelOperations modelOperations(String operation) {
         return transport.model().orElseThrow(() -> new UnsupportedByTransportException(operation,
                 transport.name(), "etcd-backup-juju-cli-transport (JujuCliTransport.create())"));
+    }
+
+    private HostOperations hostOperations(String operation) {
+        return transport.host().orElseThrow(() -> new UnsupportedByTransportException(operation,
+                transport.name(), "etcd-backup-ssh-transport (SshTransport.builder())"));
     }
 
     /**

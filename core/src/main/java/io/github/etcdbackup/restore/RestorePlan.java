@@ -12,20 +12,25 @@ import java.util.Objects;
  *
  * @param snapshot          the archive to restore
  * @param targetApplication the application it is restored into (over SSH: the members' application)
- * @param jujuVersion       the model's Juju version, which decides the command spellings; empty for a plan that
- *                          runs over SSH on the hosts themselves
+ * @param path              through Juju or over SSH on the hosts
+ * @param jujuVersion       the model's Juju version when the plan was made, for the record; empty on the SSH path
  * @param steps             the steps, in order
  * @param settleTimeout     how long each wait may take
  * @param pollInterval      how often waits poll
  */
-public record RestorePlan(LocalSnapshot snapshot, String targetApplication, String jujuVersion,
+public record RestorePlan(LocalSnapshot snapshot, String targetApplication, RestorePath path, String jujuVersion,
                           List<RestoreStep> steps, java.time.Duration settleTimeout,
                           java.time.Duration pollInterval) {
     /** Validates and copies every field. */
     public RestorePlan {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(targetApplication, "targetApplication");
+        Objects.requireNonNull(path, "path");
         Objects.requireNonNull(jujuVersion, "jujuVersion");
+        if ((path == RestorePath.SSH) != jujuVersion.isEmpty()) {
+            throw new IllegalArgumentException("a " + path + " plan " + (jujuVersion.isEmpty() ? "needs" : "has no")
+                    + " Juju version");
+        }
         steps = List.copyOf(steps);
         Objects.requireNonNull(settleTimeout, "settleTimeout");
         Objects.requireNonNull(pollInterval, "pollInterval");
@@ -34,7 +39,7 @@ public record RestorePlan(LocalSnapshot snapshot, String targetApplication, Stri
     /** Every step with the exact command it stands for: a dry run to read, or to follow by hand. */
     public String describe() {
         StringBuilder text = new StringBuilder("Restore ").append(snapshot.file().getFileName());
-        if (overSsh()) {
+        if (path == RestorePath.SSH) {
             text.append(" onto the members of ").append(targetApplication)
                     .append(" over SSH (no Juju controller involved):\n");
         } else {
@@ -44,11 +49,6 @@ public record RestorePlan(LocalSnapshot snapshot, String targetApplication, Stri
             text.append(String.format("%2d. ", i + 1)).append(steps.get(i).describe()).append('\n');
         }
         return text.toString();
-    }
-
-    /** True for the SSH path: the steps run on the hosts, not through Juju. */
-    public boolean overSsh() {
-        return jujuVersion.isEmpty();
     }
 
     @Override

@@ -13,6 +13,14 @@ import java.util.Optional;
  * {@code TransportException} carrying Juju's error text.
  */
 public interface ModelOperations {
+    /**
+     * The command lines the operations below run, in the dialect of the tool this transport drives (Juju 2.9 and
+     * 3.x spell several of them differently), so that a plan prints what will really run.
+     *
+     * @param deadline bounds the one call that may be needed to learn the tool's version
+     */
+    ModelCommands commands(Deadline deadline);
+
     /** {@code juju status}, parsed. */
     ModelStatus status(Deadline deadline);
 
@@ -57,12 +65,14 @@ public interface ModelOperations {
 
     /**
      * Copies a local file to a unit ({@code juju scp FILE UNIT:REMOTE}), as the {@code ubuntu} user: the target must
-     * be somewhere that user may write, such as its home.
+     * be somewhere that user may write, such as its home. {@code unit} may be {@code APP/leader}, which Juju
+     * resolves.
      */
     void copyToUnit(String unit, Path file, String remotePath, Deadline deadline);
 
     /**
      * Runs a bash script as root on a unit ({@code juju ssh UNIT -- sudo bash -c SCRIPT}) and returns its stdout.
+     * {@code unit} may be {@code APP/leader}, which Juju resolves.
      *
      * @throws io.github.etcdbackup.exception.TransportException if the script exits with a status other than 0 (the message
      *                                                 holds its stderr)

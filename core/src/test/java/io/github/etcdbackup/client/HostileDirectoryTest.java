@@ -186,7 +186,7 @@ class HostileDirectoryTest {
         transport.model(model);
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(20_000, 5), outside));
         LocalSnapshot backup = client.backup("etcd/0", dir);
-        RestorePlan plan = client.planRestore(backup, RestoreOptions.builder().build());
+        RestorePlan plan = client.planRestore(backup, RestoreOptions.juju().build());
         Path link = plant("restore.journal", true);
 
         assertThatThrownBy(() -> client.restore(plan, link))

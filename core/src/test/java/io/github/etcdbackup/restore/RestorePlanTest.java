@@ -53,38 +53,30 @@ class RestorePlanTest {
         backup = client.backup("etcd/0", dir);
     }
 
-    private static RestoreOptions.Builder fast() {
-        return RestoreOptions.builder().pollInterval(Duration.ofMillis(10)).settleTimeout(Duration.ofSeconds(3));
+    private static JujuRestoreOptions.Builder fast() {
+        return RestoreOptions.juju().pollInterval(Duration.ofMillis(10)).settleTimeout(Duration.ofSeconds(3));
     }
 
     @Test
-    void thePlanListsEveryStepWithItsExactJuju3CommandAndChangesNothing() {
+    void thePlanListsEveryStepWithTheTransportsCommandForItAndChangesNothing() {
         RestorePlan plan = client.planRestore(backup, fast().build());
 
+        // The fake model's made-up dialect: the planner spells no command of the model's tool itself.
         assertThat(plan.steps()).extracting(RestoreStep::command).containsExactly(
                 "sha256sum -c " + backup.file() + ".sha256 && tar -tzf " + backup.file(),
-                "juju deploy -m k8s etcd new-etcd --channel 1.29/stable --base ubuntu@22.04 --config channel=3.4/stable",
-                "juju integrate -m k8s new-etcd easyrsa",
-                "juju attach-resource -m k8s new-etcd snapshot=" + backup.file(),
-                "juju status -m k8s new-etcd",
-                "juju run -m k8s new-etcd/leader restore --wait=1m",
-                "juju integrate -m k8s new-etcd kubernetes-control-plane",
-                "juju integrate -m k8s new-etcd calico",
-                "juju add-unit -m k8s new-etcd -n 2",
-                "juju status -m k8s new-etcd",
-                "juju run -m k8s new-etcd/leader health --wait=5m");
+                "fake-juju deploy etcd new-etcd channel=1.29/stable base=ubuntu@22.04 config={channel=3.4/stable}",
+                "fake-juju relate new-etcd easyrsa",
+                "fake-juju attach new-etcd snapshot=" + backup.file(),
+                "fake-juju status",
+                "fake-juju action new-etcd/leader restore {} within PT3S",
+                "fake-juju relate new-etcd kubernetes-control-plane",
+                "fake-juju relate new-etcd calico",
+                "fake-juju add-unit new-etcd 2",
+                "fake-juju status",
+                "fake-juju action new-etcd/leader health within " + client.timeout());
         assertThat(plan.describe()).contains(" 1. verify the archive", "11. check that all 3 members are healthy");
         assertThat(model.deploys.get()).isZero();
         assertThat(model.apps).doesNotContainKey("new-etcd");
-    }
-
-    @Test
-    void onJuju29TheCommandsUseTheOldSpellingsAndTheSeries() {
-        model.jujuVersion = "2.9.45";
-        model.apps.get("etcd").base = "jammy";
-        RestorePlan plan = client.planRestore(backup, fast().build());
-        assertThat(plan.describe()).contains("--series jammy", "juju add-relation -m k8s new-etcd easyrsa",
-                "juju run-action -m k8s new-etcd/leader restore --wait=1m");
     }
 
     @Test
@@ -92,7 +84,7 @@ class RestorePlanTest {
         model = FakeModel.charmedKubernetes("kubernetes-master");
         transport.model(model);
         assertThat(client.planRestore(backup, fast().build()).describe())
-                .contains("integrate -m k8s new-etcd kubernetes-master");
+                .contains("fake-juju relate new-etcd kubernetes-master");
     }
 
     @Test
@@ -131,10 +123,10 @@ class RestorePlanTest {
         RestoreStep.CopyToLeader copy = (RestoreStep.CopyToLeader) plan.steps().stream()
                 .filter(RestoreStep.CopyToLeader.class::isInstance).findFirst().orElseThrow();
         String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
-        assertThat(copy.command()).isEqualTo("juju scp -m k8s -- " + v2.file().toAbsolutePath()
+        assertThat(copy.command()).isEqualTo("fake-juju copy " + v2.file().toAbsolutePath()
                 + " new-etcd/leader:" + remote);
         assertThat(plan.describe()).contains("replay the v2 keys of " + remote,
-                "juju ssh -m k8s new-etcd/leader -- sudo bash -c 'set -euo pipefail",
+                "fake-juju root new-etcd/leader set -euo pipefail",
                 "--force-new-cluster", "replayed $count v2 keys");
 
         Path journal = work.resolve("v2.journal");
@@ -150,20 +142,14 @@ class RestorePlanTest {
     }
 
     @Test
-    void aV2ArchiveIsOnlyTakenBesideAV3OneAndNeverOverSsh() throws Exception {
+    void aV2ArchiveIsOnlyTakenBesideAV3One() throws Exception {
+        // Never over SSH either: SshRestoreOptions has no v2Snapshot to set.
         LocalSnapshot v2 = v2Backup();
-        assertThatThrownBy(() -> RestoreOptions.builder().v2Snapshot(backup).build())
+        assertThatThrownBy(() -> RestoreOptions.juju().v2Snapshot(backup).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("KeysVersion.V2");
         assertThatThrownBy(() -> client.planRestore(v2, fast().v2Snapshot(v2).build()))
                 .isInstanceOfSatisfying(RestoreRefusedException.class,
-                        e -> assertThat(e.whatToDoInstead()).contains("RestoreOptions.v2Snapshot"));
-        FakeTransport overSsh = new FakeTransport();
-        overSsh.hosts(FakeHosts.of(1, "3.4.23"));
-        assertThatThrownBy(() -> EtcdBackupClient.create(overSsh).planRestore(backup, RestoreOptions.builder()
-                .members(List.of(new RestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380")))
-                .v2Snapshot(v2).build()))
-                .isInstanceOfSatisfying(RestoreRefusedException.class,
-                        e -> assertThat(e.reason()).contains("only built for the Juju path"));
+                        e -> assertThat(e.whatToDoInstead()).contains("JujuRestoreOptions.v2Snapshot"));
         assertThat(model.deploys.get()).isZero();
     }
 
@@ -275,6 +261,17 @@ class RestorePlanTest {
     }
 
     @Test
+    void theOptionsTypePicksThePathAndThePlanSaysWhichItIs() {
+        assertThat(client.planRestore(backup, fast().build()).path()).isEqualTo(RestorePath.JUJU);
+        // This transport reaches Juju only: SSH options are refused, never planned as a Juju restore.
+        assertThatThrownBy(() -> client.planRestore(backup, RestoreOptions.ssh().members(List.of(
+                new SshRestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380"))).build()))
+                .isInstanceOf(UnsupportedByTransportException.class)
+                .hasMessageContaining("planRestore(SshRestoreOptions)", "etcd-backup-ssh-transport");
+        assertThat(model.deploys.get()).isZero();
+    }
+
+    @Test
     void overATransportWithoutJujuPlanningNamesTheTransportThatCan() {
         transport.model(null);
         assertThatThrownBy(() -> client.planRestore(backup, fast().build()))
@@ -284,21 +281,21 @@ class RestorePlanTest {
 
     @Test
     void optionsRefuseHostileNamesAndARestoreIntoTheSourceItself() {
-        assertThatThrownBy(() -> RestoreOptions.builder().targetApplication("etcd").build())
+        assertThatThrownBy(() -> RestoreOptions.juju().targetApplication("etcd").build())
                 .isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> RestoreOptions.builder().targetApplication("x; rm -rf /").build())
+        assertThatThrownBy(() -> RestoreOptions.juju().targetApplication("x; rm -rf /").build())
                 .isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> RestoreOptions.builder().channel("--force").build())
+        assertThatThrownBy(() -> RestoreOptions.juju().channel("--force").build())
                 .isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> RestoreOptions.builder().units(0).build())
+        assertThatThrownBy(() -> RestoreOptions.juju().units(0).build())
                 .isInstanceOf(InvalidInputException.class);
     }
 
     @Test
     void aDurationThatIsNotPositiveIsRefusedUnderItsOwnName() {
-        assertThatThrownBy(() -> RestoreOptions.builder().settleTimeout(Duration.ZERO).build())
+        assertThatThrownBy(() -> RestoreOptions.juju().settleTimeout(Duration.ZERO).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("settle timeout");
-        assertThatThrownBy(() -> RestoreOptions.builder().pollInterval(Duration.ofSeconds(-1)).build())
+        assertThatThrownBy(() -> RestoreOptions.juju().pollInterval(Duration.ofSeconds(-1)).build())
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("poll interval");
     }
 }

@@ -55,11 +55,11 @@ class SshRestorePlanTest {
         backup = client.backup("etcd/0", dir);
     }
 
-    private static RestoreOptions.Builder options(int members) {
-        List<RestoreOptions.Member> list = java.util.stream.IntStream.range(0, members)
-                .mapToObj(i -> new RestoreOptions.Member("etcd/" + i, "etcd" + i, "https://10.0.0." + (10 + i)
+    private static SshRestoreOptions.Builder options(int members) {
+        List<SshRestoreOptions.Member> list = java.util.stream.IntStream.range(0, members)
+                .mapToObj(i -> new SshRestoreOptions.Member("etcd/" + i, "etcd" + i, "https://10.0.0." + (10 + i)
                         + ":2380")).toList();
-        return RestoreOptions.builder().members(list).clusterToken("restored-1")
+        return RestoreOptions.ssh().members(list).clusterToken("restored-1")
                 .pollInterval(Duration.ofMillis(5)).settleTimeout(Duration.ofSeconds(3));
     }
 
@@ -67,7 +67,7 @@ class SshRestorePlanTest {
     void thePlanListsEveryHostAndCommandFirstMemberFirstAndChangesNothing() {
         RestorePlan plan = client.planRestore(backup, options(3).build());
 
-        assertThat(plan.overSsh()).isTrue();
+        assertThat(plan.path()).isEqualTo(RestorePath.SSH);
         assertThat(plan.steps()).extracting(RestoreStep::title).containsExactly(
                 "verify the archive " + backup.file().getFileName(),
                 "upload " + backup.file().getFileName() + " to etcd/0 (10.0.0.10):/root/" + backup.file().getFileName(),
@@ -107,8 +107,8 @@ class SshRestorePlanTest {
 
     @Test
     void theDefaultClusterTokenIsNewAndFixedInThePlan() {
-        RestorePlan plan = client.planRestore(backup, RestoreOptions.builder()
-                .members(List.of(new RestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380"))).build());
+        RestorePlan plan = client.planRestore(backup, RestoreOptions.ssh()
+                .members(List.of(new SshRestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380"))).build());
         assertThat(((RestoreStep.RestoreMember) plan.steps().get(3)).member().clusterToken())
                 .startsWith("etcd-restore-");
     }
@@ -188,15 +188,15 @@ class SshRestorePlanTest {
         hosts.versions.put("etcd/1", "3.5.9");
         assertThatThrownBy(() -> client.planRestore(backup, options(3).build()))
                 .isInstanceOf(RestoreRefusedException.class).hasMessageContaining("etcd/1 runs etcd 3.5.9");
-        assertThatThrownBy(() -> client.planRestore(backup, RestoreOptions.builder().build()))
+        assertThatThrownBy(() -> client.planRestore(backup, RestoreOptions.ssh().build()))
                 .isInstanceOf(RestoreRefusedException.class).hasMessageContaining("no members");
-        assertThatThrownBy(() -> client.planRestore(backup, RestoreOptions.builder().members(List.of(
-                new RestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380"),
-                new RestoreOptions.Member("etcd/1", "etcd0", "https://10.0.0.11:2380"))).build()))
+        assertThatThrownBy(() -> client.planRestore(backup, RestoreOptions.ssh().members(List.of(
+                new SshRestoreOptions.Member("etcd/0", "etcd0", "https://10.0.0.10:2380"),
+                new SshRestoreOptions.Member("etcd/1", "etcd0", "https://10.0.0.11:2380"))).build()))
                 .isInstanceOf(RestoreRefusedException.class).hasMessageContaining("member name appears twice");
-        assertThatThrownBy(() -> new RestoreOptions.Member("etcd/0", "etcd0; reboot", "https://10.0.0.10:2380"))
+        assertThatThrownBy(() -> new SshRestoreOptions.Member("etcd/0", "etcd0; reboot", "https://10.0.0.10:2380"))
                 .isInstanceOf(InvalidInputException.class);
-        assertThatThrownBy(() -> new RestoreOptions.Member("etcd/0", "etcd0", "https://$(reboot):2380"))
+        assertThatThrownBy(() -> new SshRestoreOptions.Member("etcd/0", "etcd0", "https://$(reboot):2380"))
                 .isInstanceOf(InvalidInputException.class);
     }
 

@@ -8,14 +8,17 @@ import io.github.etcdbackup.status.UnitStatus;
 
 import io.github.etcdbackup.internal.restore.RestorePlanner;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -80,6 +83,63 @@ public final class FakeModel implements ModelOperations {
             throw new TransportException("fake", "ERROR cannot connect to the controller", 1,
                     "ERROR cannot connect to API", null);
         }
+    }
+
+    /**
+     * Command lines in a made-up dialect ({@code fake-juju OPERATION ARGS}): the planner must take every step's
+     * command from here, with the step's arguments, and never spell one itself.
+     */
+    @Override
+    public ModelCommands commands(Deadline deadline) {
+        checkController();
+        return new ModelCommands() {
+            @Override
+            public String status() {
+                return "fake-juju status";
+            }
+
+            @Override
+            public String deploy(String charm, String application, String channel, String base,
+                                 Map<String, String> config) {
+                return "fake-juju deploy " + charm + " " + application + " channel=" + channel + " base=" + base
+                        + " config=" + new TreeMap<>(config);
+            }
+
+            @Override
+            public String attachResource(String application, String resource, Path file) {
+                return "fake-juju attach " + application + " " + resource + "=" + file;
+            }
+
+            @Override
+            public String integrate(String first, String second) {
+                return "fake-juju relate " + first + " " + second;
+            }
+
+            @Override
+            public String addUnit(String application, int count) {
+                return "fake-juju add-unit " + application + " " + count;
+            }
+
+            @Override
+            public String copyToUnit(String unit, Path file, String remotePath) {
+                return "fake-juju copy " + file + " " + unit + ":" + remotePath;
+            }
+
+            @Override
+            public String runAsRoot(String unit, String script) {
+                return "fake-juju root " + unit + " " + script;
+            }
+
+            @Override
+            public String runRestore(String unit, Map<String, String> params, Duration timeout) {
+                return "fake-juju action " + unit + " restore " + new TreeMap<>(params) + " within " + timeout;
+            }
+
+            @Override
+            public String health(String unit, Duration timeout) {
+                return "fake-juju action " + unit + " health within " + timeout;
+            }
+        };
     }
 
     @Override
@@ -184,10 +244,15 @@ public final class FakeModel implements ModelOperations {
     public synchronized void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
         checkController();
         try {
-            copied.put(unit + ":" + remotePath, java.nio.file.Files.readAllBytes(file));
+            copied.put(resolved(unit) + ":" + remotePath, java.nio.file.Files.readAllBytes(file));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** {@code APP/leader} as Juju resolves it (the fake's leader is always unit 0), other names as they are. */
+    private static String resolved(String unit) {
+        return unit.endsWith("/leader") ? unit.substring(0, unit.length() - "leader".length()) + "0" : unit;
     }
 
     /**
@@ -200,11 +265,11 @@ public final class FakeModel implements ModelOperations {
         java.util.regex.Matcher sum = java.util.regex.Pattern
                 .compile("if \\[ -f '([^']+)' \\]; then sha256sum -- '\\1'; fi").matcher(script);
         if (sum.matches()) {
-            byte[] bytes = copied.get(unit + ":" + sum.group(1));
+            byte[] bytes = copied.get(resolved(unit) + ":" + sum.group(1));
             return bytes == null ? "" : FakeTransport.sha256(bytes) + "  " + sum.group(1) + "\n";
         }
         if (script.contains("replayed $count v2 keys")) {
-            replays.add(unit);
+            replays.add(resolved(unit));
             return "replayed 3 v2 keys\n";
         }
         throw new IllegalStateException("the fake model does not run " + script);

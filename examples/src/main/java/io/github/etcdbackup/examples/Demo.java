@@ -74,7 +74,7 @@ public final class Demo {
                 }
                 out.println("  all members healthy: " + health.allMembersHealthy());
 
-                RestorePlan plan = client.planRestore(backup, RestoreOptions.builder()
+                RestorePlan plan = client.planRestore(backup, RestoreOptions.juju()
                         .targetApplication("new-etcd").pollInterval(pollInterval).build());
                 out.println(plan.describe());
                 RestoreReport report = client.restore(plan);

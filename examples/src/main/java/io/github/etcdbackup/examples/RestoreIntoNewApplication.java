@@ -43,7 +43,7 @@ public final class RestoreIntoNewApplication {
                 .listener(new ConsoleProgress(System.out))
                 .build()) {
             // tag::restore[]
-            RestorePlan plan = client.planRestore(newest, RestoreOptions.builder()
+            RestorePlan plan = client.planRestore(newest, RestoreOptions.juju()
                     .targetApplication("new-etcd")          // the old application stays untouched
                     .pollInterval(pollInterval)
                     .build());

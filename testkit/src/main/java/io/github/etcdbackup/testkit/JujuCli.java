@@ -4,12 +4,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The {@code juju} commands the simulator understands, printing what Juju 2.9 or 3.x prints (see
  * {@code charm-and-juju.md} §2 and the fixtures): streams, exit codes and the traps included.
  */
 final class JujuCli {
+    /** Every invocation's arguments (after {@code juju}), in the order they arrived. */
+    private final List<List<String>> commandsRun = new CopyOnWriteArrayList<>();
     private final SimModel model;
     private final StatusView.ModelInfo info;
     private final ActionCommands actions;
@@ -62,7 +65,12 @@ final class JujuCli {
         }
     }
 
+    List<List<String>> commandsRun() {
+        return List.copyOf(commandsRun);
+    }
+
     void handle(Call call) {
+        commandsRun.add(call.argv());
         CliArgs args;
         try {
             args = CliArgs.parse(call.argv());

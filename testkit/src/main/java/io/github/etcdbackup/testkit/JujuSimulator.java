@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -35,6 +36,7 @@ public final class JujuSimulator implements AutoCloseable {
     private final Path workDir;
     private final String modelName;
     private final SimModel model;
+    private final JujuCli cli;
     private final SimulatorServer server;
     private final Path juju;
 
@@ -43,7 +45,7 @@ public final class JujuSimulator implements AutoCloseable {
         this.workDir = builder.workDir.toAbsolutePath();
         this.modelName = builder.modelName;
         this.model = new SimModel(workDir, jujuVersion);
-        JujuCli cli = new JujuCli(model, new StatusView.ModelInfo(modelName, builder.controllerName, "localhost",
+        this.cli = new JujuCli(model, new StatusView.ModelInfo(modelName, builder.controllerName, "localhost",
                 "default"), builder.defaultRunWait);
         this.server = new SimulatorServer(workDir.resolve("juju/calls"), cli::handle, cli::mode);
         try {
@@ -139,6 +141,14 @@ public final class JujuSimulator implements AutoCloseable {
             throw new IllegalArgumentException(match.error());
         }
         model.addRelation(match.relation());
+    }
+
+    /**
+     * The arguments of every {@code juju} invocation so far (the words after {@code juju}), in the order they
+     * arrived: what a client really ran, for tests that compare it with what was printed beforehand.
+     */
+    public List<List<String>> commandsRun() {
+        return cli.commandsRun();
     }
 
     /** The real {@code juju} executable that talks to this simulator. */

@@ -4,7 +4,8 @@ import io.github.etcdbackup.internal.common.Shell;
 
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.RestorePath;
+import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.restore.RestoreStep;
@@ -48,27 +49,22 @@ public final class HostRestorePlanner {
     }
 
     /** Builds the plan; see the class comment. */
-    public RestorePlan plan(LocalSnapshot snapshot, RestoreOptions options, Deadline deadline) {
+    public RestorePlan plan(LocalSnapshot snapshot, SshRestoreOptions options, Deadline deadline) {
         if (snapshot.source().keysVersion() != KeysVersion.V3) {
             throw new RestoreRefusedException("the SSH restore takes a v3 archive (./db), this one holds v2 keys",
                     "restore a v3 snapshot over SSH; restore v2 data through Juju with the charm's restore action");
         }
-        if (options.v2Snapshot().isPresent()) {
-            throw new RestoreRefusedException("replaying the v2 keys of a second archive is only built for the Juju "
-                    + "path", "restore the v3 archive over SSH now, and the v2 keys through Juju "
-                    + "(RestoreOptions.v2Snapshot) once the controller is back");
-        }
         RestorePlanner.checkArchive(snapshot);
-        List<RestoreOptions.Member> members = options.members();
+        List<SshRestoreOptions.Member> members = options.members();
         checkMembers(members);
         List<Optional<String>> addresses = new ArrayList<>();
         List<String> versions = new ArrayList<>();
-        for (RestoreOptions.Member member : members) {
+        for (SshRestoreOptions.Member member : members) {
             Optional<String> address = host.address(member.unit());
             if (address.isEmpty()) {
                 throw new RestoreRefusedException("the transport cannot reach the member unit " + member.unit(),
                         "add unitAddress(\"" + member.unit() + "\", host) to the SshTransport builder, or fix the "
-                                + "unit name in RestoreOptions.members");
+                                + "unit name in SshRestoreOptions.members");
             }
             addresses.add(address);
             String version = host.etcdVersion(member.unit(), deadline);
@@ -92,7 +88,7 @@ public final class HostRestorePlanner {
                     snapshot.sha256(), host.uploadCommand(unit, file, remoteArchive)));
         }
         for (int i = 0; i < members.size(); i++) {
-            RestoreOptions.Member m = members.get(i);
+            SshRestoreOptions.Member m = members.get(i);
             HostOperations.Member member = new HostOperations.Member(m.name(), m.peerUrl(), initialCluster, token,
                     options.bumpRevision());
             steps.add(new RestoreStep.StopService(m.unit(), addresses.get(i), host.serviceCommand(m.unit(), "stop")));
@@ -103,17 +99,17 @@ public final class HostRestorePlanner {
             String unit = members.get(i).unit();
             steps.add(new RestoreStep.StartService(unit, addresses.get(i), host.serviceCommand(unit, "start")));
         }
-        List<String> units = members.stream().map(RestoreOptions.Member::unit).toList();
+        List<String> units = members.stream().map(SshRestoreOptions.Member::unit).toList();
         // Asks every member, several polls in a row: the member-by-member health check of the Juju path, settled.
         steps.add(new RestoreStep.AwaitHealthy(units, members.size(), host.healthCommand(units.get(0))));
         String application = units.get(0).substring(0, units.get(0).indexOf('/'));
-        return new RestorePlan(snapshot, application, "", steps, options.settleTimeout(), options.pollInterval());
+        return new RestorePlan(snapshot, application, RestorePath.SSH, "", steps, options.settleTimeout(), options.pollInterval());
     }
 
-    private static void checkMembers(List<RestoreOptions.Member> members) {
+    private static void checkMembers(List<SshRestoreOptions.Member> members) {
         if (members.isEmpty()) {
             throw new RestoreRefusedException("no members to restore were given",
-                    "list every member with RestoreOptions.members(List.of(new RestoreOptions.Member(\"etcd/0\", "
+                    "list every member with RestoreOptions.members(List.of(new SshRestoreOptions.Member(\"etcd/0\", "
                             + "\"etcd0\", \"https://10.0.0.5:2380\"), ...)); the names and peer URLs are in each "
                             + "unit's /var/snap/etcd/common/etcd.conf.yml");
         }
@@ -127,7 +123,7 @@ public final class HostRestorePlanner {
         }
     }
 
-    private static void checkVersion(LocalSnapshot snapshot, RestoreOptions options, String unit, String version) {
+    private static void checkVersion(LocalSnapshot snapshot, SshRestoreOptions options, String unit, String version) {
         Matcher wrote = VERSION.matcher(snapshot.source().etcdctlVersion());
         Matcher runs = VERSION.matcher(version);
         if (!runs.find()) {

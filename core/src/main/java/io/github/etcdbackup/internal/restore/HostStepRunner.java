@@ -88,7 +88,7 @@ final class HostStepRunner {
         }
         if (there.isPresent()) {
             throw new RestoreFailedException(upload.title(), "another file is already at " + upload.remotePath()
-                    + " (SHA-256 " + there.get() + "); move it away or choose RestoreOptions.remoteDir");
+                    + " (SHA-256 " + there.get() + "); move it away or choose SshRestoreOptions.remoteDir");
         }
         host.upload(upload.unit(), upload.file(), upload.remotePath(), call());
         Optional<String> landed = host.sha256(upload.unit(), upload.remotePath(), call());

@@ -46,6 +46,8 @@ public final class RestoreExecutor {
 
     /** A waited-for condition must hold on this many polls in a row: one good poll proves nothing. */
     static final int SETTLED_POLLS = 3;
+    /** The etcd charm's resource that its {@code restore} action reads the archive from. */
+    static final String SNAPSHOT_RESOURCE = "snapshot";
     private static final Logger LOG = LoggerFactory.getLogger(RestoreExecutor.class);
 
     private final ModelOperations model;
@@ -157,7 +159,7 @@ public final class RestoreExecutor {
             if (uploaded(attach).equals(Optional.of(attach.sha384()))) {
                 return false;
             }
-            model.attachResource(attach.application(), "snapshot", attach.file(), call());
+            model.attachResource(attach.application(), SNAPSHOT_RESOURCE, attach.file(), call());
             Optional<String> fingerprint = uploaded(attach);
             if (!fingerprint.equals(Optional.of(attach.sha384()))) {
                 throw new RestoreFailedException(step.title(), fingerprint.isEmpty()
@@ -225,10 +227,15 @@ public final class RestoreExecutor {
         return last instanceof RestoreStep.CheckHealth check ? check.members() : 1;
     }
 
+    /**
+     * {@code APP/leader}, as the plan printed it and as Juju resolves it, once status shows a leader: without one,
+     * Juju's own error would say less.
+     */
     private String leaderOf(String application, RestoreStep step) {
-        return application(application).flatMap(a -> a.units().stream().filter(UnitStatus::leader).findFirst())
-                .map(UnitStatus::name).orElseThrow(() -> new RestoreFailedException(step.title(),
+        application(application).flatMap(a -> a.units().stream().filter(UnitStatus::leader).findFirst())
+                .orElseThrow(() -> new RestoreFailedException(step.title(),
                         "juju status shows no leader for " + application));
+        return application + "/leader";
     }
 
     /** The SHA-256 of a file on a unit, or empty when it is not there; any other failure is thrown. */
@@ -242,7 +249,7 @@ public final class RestoreExecutor {
     }
 
     private Optional<String> uploaded(RestoreStep.AttachSnapshot attach) {
-        return model.uploadedResourceFingerprint(attach.application(), "snapshot", call());
+        return model.uploadedResourceFingerprint(attach.application(), SNAPSHOT_RESOURCE, call());
     }
 
     /** Every unit of the application says {@code Healthy with N known peer(s)} with N = the unit count. */

@@ -9,6 +9,7 @@ import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.LocalStorageException;
+import io.github.etcdbackup.restore.RestorePath;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
@@ -186,8 +187,11 @@ public final class RestoreJournal implements AutoCloseable {
             if (i == lines.size()) {
                 throw notAJournal(file, "its plan is incomplete");
             }
+            String jujuVersion = StepCodec.dec(required(file, header, "juju"));
+            // No line of its own: a Juju plan always records the model's version, an SSH plan never does.
+            RestorePath path = jujuVersion.isEmpty() ? RestorePath.SSH : RestorePath.JUJU;
             RestorePlan plan = new RestorePlan(snapshot(header, file), StepCodec.dec(required(file, header, "target")),
-                    StepCodec.dec(required(file, header, "juju")), steps,
+                    path, jujuVersion, steps,
                     Duration.parse(required(file, header, "settle-timeout")),
                     Duration.parse(required(file, header, "poll-interval")));
             return new Recovered(plan, finished(plan, lines.subList(i + 1, lines.size())));

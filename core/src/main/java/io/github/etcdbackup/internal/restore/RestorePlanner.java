@@ -9,14 +9,17 @@ import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.status.ModelStatus;
-import io.github.etcdbackup.restore.RestoreOptions;
+import io.github.etcdbackup.restore.JujuRestoreOptions;
+import io.github.etcdbackup.restore.RestorePath;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -29,7 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Turns a snapshot and {@link RestoreOptions} into a {@link RestorePlan}, reading the model but changing nothing,
+ * Turns a snapshot and {@link JujuRestoreOptions} into a {@link RestorePlan}, reading the model but changing nothing,
  * and refuses what the charm and the docs warn against.
  */
 public final class RestorePlanner {
@@ -40,25 +43,25 @@ public final class RestorePlanner {
     private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
 
     private final ModelOperations model;
-    private final Optional<String> modelName;
+    private final Duration callTimeout;
 
     /**
-     * @param model     the model operations of the transport
-     * @param modelName the model the transport works in, for the printed commands
+     * @param model       the model operations of the transport; they also say how each step's command is spelled
+     * @param callTimeout the deadline of each single call when the plan runs (the health check's among them)
      */
-    public RestorePlanner(ModelOperations model, Optional<String> modelName) {
+    public RestorePlanner(ModelOperations model, Duration callTimeout) {
         this.model = model;
-        this.modelName = modelName;
+        this.callTimeout = callTimeout;
     }
 
     /** Builds the plan; see the class comment. */
-    public RestorePlan plan(LocalSnapshot snapshot, RestoreOptions options, Deadline deadline) {
+    public RestorePlan plan(LocalSnapshot snapshot, JujuRestoreOptions options, Deadline deadline) {
         checkArchive(snapshot);
         options.v2Snapshot().ifPresent(v2 -> checkV2(snapshot, v2));
         ModelStatus status = model.status(deadline);
         Optional<ApplicationStatus> source = status.application(options.sourceApplication());
         Optional<ApplicationStatus> target = status.application(options.targetApplication());
-        boolean juju2 = status.jujuVersion().startsWith("2.");
+        ModelCommands juju = model.commands(deadline);
         String app = options.targetApplication();
 
         String etcdChannel = etcdChannel(options, source, deadline);
@@ -84,42 +87,38 @@ public final class RestorePlanner {
             String base = options.base().orElseGet(() -> source.map(ApplicationStatus::base)
                     .filter(b -> !b.isEmpty()).orElseThrow(() -> missing("base", "base")));
             String charm = source.map(ApplicationStatus::charmName).filter(c -> !c.isEmpty()).orElse("etcd");
-            steps.add(new RestoreStep.Deploy(charm, app, channel, base, Map.of("channel", etcdChannel),
-                    juju("deploy", charm, app, "--channel", channel, base.contains("@") ? "--base" : "--series",
-                            base, "--config", "channel=" + etcdChannel)));
+            Map<String, String> config = Map.of("channel", etcdChannel);
+            steps.add(new RestoreStep.Deploy(charm, app, channel, base, config,
+                    juju.deploy(charm, app, channel, base, config)));
         }
-        steps.add(integrate(app, certificates, juju2));
+        steps.add(new RestoreStep.Integrate(app, certificates, juju.integrate(app, certificates)));
         steps.add(new RestoreStep.AttachSnapshot(app, file, sha384(file),
-                juju("attach-resource", app, "snapshot=" + file)));
+                juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, file)));
         int unitsBeforeRestore = Math.max(existingUnits, 1);
-        steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju("status", app)));
+        steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju.status()));
         String leader = app + "/leader";
-        steps.add(new RestoreStep.RunRestore(leader, juju2
-                ? juju("run-action", leader, "restore", "--wait=" + minutes(options))
-                : juju("run", leader, "restore", "--wait=" + minutes(options))));
+        steps.add(new RestoreStep.RunRestore(leader, juju.runRestore(leader, Map.of(), options.settleTimeout())));
         options.v2Snapshot().ifPresent(v2 -> {
             // Before the CNIs are related: flannel reads its network config from the v2 keys when it connects.
             // Named from the checksum: a plain name that means the same to scp's SFTP and legacy modes.
             String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
             Path local = v2.file().toAbsolutePath();
             steps.add(new RestoreStep.CopyToLeader(app, local, v2.sha256(), remote,
-                    juju("scp", "--", local.toString(), leader + ":" + remote)));
-            steps.add(new RestoreStep.ReplayV2Keys(app, remote, juju("ssh", leader, "--", "sudo", "bash", "-c")
-                    + " " + Shell.quoteAlways(V2KeyReplay.script(remote))));
+                    juju.copyToUnit(leader, local, remote)));
+            steps.add(new RestoreStep.ReplayV2Keys(app, remote,
+                    juju.runAsRoot(leader, V2KeyReplay.script(remote))));
         });
         for (String other : related) {
-            steps.add(integrate(app, other, juju2));
+            steps.add(new RestoreStep.Integrate(app, other, juju.integrate(app, other)));
         }
         if (units > unitsBeforeRestore) {
             int add = units - unitsBeforeRestore;
-            steps.add(new RestoreStep.AddUnits(app, add, juju("add-unit", app, "-n", Integer.toString(add))));
+            steps.add(new RestoreStep.AddUnits(app, add, juju.addUnit(app, add)));
         }
         int finalUnits = Math.max(units, unitsBeforeRestore);
-        steps.add(new RestoreStep.AwaitUnits(app, finalUnits, juju("status", app)));
-        steps.add(new RestoreStep.CheckHealth(leader, finalUnits, juju2
-                ? juju("run-action", leader, "health", "--wait=5m")
-                : juju("run", leader, "health", "--wait=5m")));
-        return new RestorePlan(snapshot, app, status.jujuVersion(), steps, options.settleTimeout(),
+        steps.add(new RestoreStep.AwaitUnits(app, finalUnits, juju.status()));
+        steps.add(new RestoreStep.CheckHealth(leader, finalUnits, juju.health(leader, callTimeout)));
+        return new RestorePlan(snapshot, app, RestorePath.JUJU, status.jujuVersion(), steps, options.settleTimeout(),
                 options.pollInterval());
     }
 
@@ -143,7 +142,7 @@ public final class RestorePlanner {
         if (snapshot.source().keysVersion() != KeysVersion.V3) {
             throw new RestoreRefusedException("the archive to restore is a v2 archive and a second v2 archive was "
                     + "given", "pass the keys-version v3 archive to planRestore and the v2 one as "
-                    + "RestoreOptions.v2Snapshot(...)");
+                    + "JujuRestoreOptions.v2Snapshot(...)");
         }
         checkArchive(v2);
         if (v2.file().toAbsolutePath().toString().contains(":")) {
@@ -153,7 +152,7 @@ public final class RestorePlanner {
         }
     }
 
-    private String etcdChannel(RestoreOptions options, Optional<ApplicationStatus> source, Deadline deadline) {
+    private String etcdChannel(JujuRestoreOptions options, Optional<ApplicationStatus> source, Deadline deadline) {
         if (options.etcdChannel().isPresent()) {
             return options.etcdChannel().get();
         }
@@ -181,19 +180,19 @@ public final class RestorePlanner {
         }
         if (!channelVersion.find()) {
             throw new RestoreRefusedException("the etcd channel '" + etcdChannel + "' names no version",
-                    "pass RestoreOptions.etcdChannel such as 3.4/stable");
+                    "pass JujuRestoreOptions.etcdChannel such as 3.4/stable");
         }
         String wrote = snapshotVersion.group(1) + "." + snapshotVersion.group(2);
         String target = channelVersion.group(1) + "." + channelVersion.group(2);
         if (!wrote.equals(target)) {
             throw new RestoreRefusedException("the snapshot was written by etcd " + snapshot.source().etcdctlVersion()
                     + " but the new application would run etcd " + etcdChannel + " (restores across etcd versions "
-                    + "fail: kubernetes-docs #19)", "restore with RestoreOptions.etcdChannel(\"" + wrote
+                    + "fail: kubernetes-docs #19)", "restore with JujuRestoreOptions.etcdChannel(\"" + wrote
                     + "/stable\"), then upgrade etcd afterwards if you need to");
         }
     }
 
-    private static void checkTarget(RestoreOptions options, Optional<ApplicationStatus> target) {
+    private static void checkTarget(JujuRestoreOptions options, Optional<ApplicationStatus> target) {
         if (target.isEmpty()) {
             return;
         }
@@ -207,18 +206,18 @@ public final class RestorePlanner {
                     + "advise against restoring into a multi-unit application",
                     "restore into a new application (remove " + t.name() + " or pick another targetApplication), "
                             + "or, knowing the charm restores on the leader and the followers rejoin, set "
-                            + "RestoreOptions.restoreIntoExisting(true)");
+                            + "JujuRestoreOptions.restoreIntoExisting(true)");
         }
     }
 
-    private static String certificatesOf(Optional<ApplicationStatus> source, RestoreOptions options) {
+    private static String certificatesOf(Optional<ApplicationStatus> source, JujuRestoreOptions options) {
         return source.flatMap(s -> Optional.ofNullable(s.relations().get("certificates")))
                 .flatMap(apps -> apps.stream().findFirst())
                 .orElseThrow(() -> missing("certificate provider (" + options.sourceApplication()
                         + " has no certificates relation)", "certificates"));
     }
 
-    private static Optional<String> controlPlane(ModelStatus status, RestoreOptions options) {
+    private static Optional<String> controlPlane(ModelStatus status, JujuRestoreOptions options) {
         if (options.controlPlane().isPresent()) {
             requireExists(status, options.controlPlane().get(), "control plane");
             return options.controlPlane();
@@ -227,7 +226,7 @@ public final class RestorePlanner {
                 .map(ApplicationStatus::name).findFirst();
     }
 
-    private static List<String> cnis(ModelStatus status, Optional<ApplicationStatus> source, RestoreOptions options) {
+    private static List<String> cnis(ModelStatus status, Optional<ApplicationStatus> source, JujuRestoreOptions options) {
         if (options.cniApplications().isPresent()) {
             options.cniApplications().get().forEach(cni -> requireExists(status, cni, "CNI"));
             return options.cniApplications().get();
@@ -248,22 +247,7 @@ public final class RestorePlanner {
 
     private static RestoreRefusedException missing(String what, String option) {
         return new RestoreRefusedException("the " + what + " cannot be read from the model (is the source "
-                + "application gone?)", "pass RestoreOptions." + option + "(...) explicitly");
-    }
-
-    private RestoreStep integrate(String first, String second, boolean juju2) {
-        return new RestoreStep.Integrate(first, second, juju(juju2 ? "add-relation" : "integrate", first, second));
-    }
-
-    private String juju(String... words) {
-        List<String> argv = new ArrayList<>(List.of("juju", words[0]));
-        modelName.ifPresent(m -> argv.addAll(List.of("-m", m)));
-        argv.addAll(List.of(words).subList(1, words.length));
-        return String.join(" ", argv.stream().map(Shell::quote).toList());
-    }
-
-    private static String minutes(RestoreOptions options) {
-        return Math.max(1, options.settleTimeout().toMinutes()) + "m";
+                + "application gone?)", "pass JujuRestoreOptions." + option + "(...) explicitly");
     }
 
     /** The fingerprint Juju shows for an uploaded resource. */

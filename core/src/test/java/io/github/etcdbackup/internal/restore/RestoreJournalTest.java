@@ -1,5 +1,7 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.restore.SshRestoreOptions;
+import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.exception.FileConflictException;
@@ -59,8 +61,8 @@ class RestoreJournalTest {
         journal = work.resolve("restore.journal");
     }
 
-    private static RestoreOptions.Builder fast() {
-        return RestoreOptions.builder().pollInterval(Duration.ofMillis(10)).settleTimeout(Duration.ofSeconds(2));
+    private static JujuRestoreOptions.Builder fast() {
+        return RestoreOptions.juju().pollInterval(Duration.ofMillis(10)).settleTimeout(Duration.ofSeconds(2));
     }
 
     @Test
@@ -86,10 +88,10 @@ class RestoreJournalTest {
 
         FakeTransport overSsh = new FakeTransport();
         overSsh.hosts(FakeHosts.of(3, "3.4.23"));
-        List<RestoreOptions.Member> members = IntStream.range(0, 3)
-                .mapToObj(i -> new RestoreOptions.Member("etcd/" + i, "etcd_" + i + ".x-y",
+        List<SshRestoreOptions.Member> members = IntStream.range(0, 3)
+                .mapToObj(i -> new SshRestoreOptions.Member("etcd/" + i, "etcd_" + i + ".x-y",
                         "https://10.0.0." + (10 + i) + ":2380")).toList();
-        RestorePlan ssh = EtcdBackupClient.create(overSsh).planRestore(backup, RestoreOptions.builder()
+        RestorePlan ssh = EtcdBackupClient.create(overSsh).planRestore(backup, RestoreOptions.ssh()
                 .members(members).clusterToken("token-2026.11_26").build());
         try (RestoreJournal written = RestoreJournal.create(work.resolve("ssh.journal"), ssh)) {
             assertThat(written).isNotNull();

@@ -200,7 +200,7 @@ public final class JujuCliTransport implements EtcdTransport {
     public String healthOutput(String unit, Deadline deadline) {
         open();
         String operation = "health " + unit;
-        ActionRun run = cli.runAction(List.of(unit), "health", Map.of(), JujuCli.waitWithin(deadline), deadline,
+        ActionRun run = cli.runAction(List.of(unit), JujuModelOperations.HEALTH, Map.of(), JujuCli.waitWithin(deadline), deadline,
                 operation);
         ActionResult task = Tasks.single(run, unit);
         Tasks.requireSucceeded(task, unit);

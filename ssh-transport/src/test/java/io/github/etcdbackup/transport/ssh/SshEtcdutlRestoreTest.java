@@ -104,7 +104,7 @@ class SshEtcdutlRestoreTest {
                     .isInstanceOfSatisfying(RestoreRefusedException.class, e -> {
                         assertThat(e.reason()).contains("etcd/0 has no etcdutl", "/usr/bin/etcdutl",
                                 "nothing was changed");
-                        assertThat(e.whatToDoInstead()).contains("RestoreOptions.bumpRevision",
+                        assertThat(e.whatToDoInstead()).contains("SshRestoreOptions.bumpRevision",
                                 "restart the Kubernetes API servers", "etcd 3.5.8+");
                     });
         }

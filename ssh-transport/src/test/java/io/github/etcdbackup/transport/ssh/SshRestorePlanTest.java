@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.ssh;
 
+import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.restore.RestoreOptions;
@@ -44,9 +45,9 @@ class SshRestorePlanTest {
             first.put("/restore/after", "gone after the restore");
 
             Files.createDirectories(dir.resolve("uploads"));
-            RestoreOptions options = RestoreOptions.builder()
+            RestoreOptions options = RestoreOptions.ssh()
                     .members(testbed.cluster.units().stream()
-                            .map(u -> new RestoreOptions.Member(u.name(), u.memberName(), u.peerUrl())).toList())
+                            .map(u -> new SshRestoreOptions.Member(u.name(), u.memberName(), u.peerUrl())).toList())
                     .remoteDir(dir.resolve("uploads").toString())
                     .clusterToken("restored-cluster")
                     .settleTimeout(Duration.ofSeconds(60))

@@ -5,6 +5,7 @@ import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.github.etcdbackup.transport.jujucli.JujuVersion;
@@ -15,6 +16,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -100,7 +102,11 @@ public final class JujuCli {
      * timeout (with the task id) before the library kills the process.
      */
     public static Duration waitWithin(Deadline deadline) {
-        Duration remaining = deadline.remaining();
+        return waitWithin(deadline.remaining());
+    }
+
+    /** {@link #waitWithin(Deadline)} for a deadline {@code remaining} from now. */
+    public static Duration waitWithin(Duration remaining) {
         Duration margin = remaining.dividedBy(10);
         if (margin.compareTo(Duration.ofSeconds(5)) > 0) {
             margin = Duration.ofSeconds(5);
@@ -124,24 +130,39 @@ public final class JujuCli {
      */
     public ActionRun runAction(List<String> units, String action, Map<String, String> params, Duration wait,
                                Deadline deadline, String operation) {
+        List<String> argv = actionArgv(units, action, params, wait, version(deadline));
+        CommandResult result = runner.run(argv, deadline, operation);
+        return tasks(result, units.get(0), wait, operation);
+    }
+
+    /** The argv of {@link #runAction} on a client of {@code version}, its arguments checked. */
+    public List<String> actionArgv(List<String> units, String action, Map<String, String> params, Duration wait,
+                                   JujuVersion version) {
         if (units.isEmpty()) {
             throw new InvalidInputException("units", "", "at least one unit is required");
         }
         units.forEach(InputValidation::unitOrLeader);
         validAction(action);
         List<String> parameters = new ArrayList<>();
-        params.forEach((key, value) -> parameters.add(validParamKey(key) + "=" + validParamValue(key, value)));
+        // Sorted: the same parameters always make the same argv, as a plan printed it.
+        new TreeMap<>(params).forEach((key, value) -> parameters.add(validParamKey(key) + "="
+                + validParamValue(key, value)));
 
-        String command = version(deadline).runsActionsWithRun() ? "run" : "run-action";
-        List<String> argv = argv(command);
+        List<String> argv = argv(version.runsActionsWithRun() ? "run" : "run-action");
         argv.addAll(units);
         argv.add(action);
         argv.addAll(parameters);
         argv.add("--wait=" + goDuration(wait));
         argv.add("--format");
         argv.add("yaml");
-        CommandResult result = runner.run(argv, deadline, operation);
-        return tasks(result, units.get(0), wait, operation);
+        return argv;
+    }
+
+    /** {@code juju ARGV...} as a shell line: every word quoted where a shell would split or expand it. */
+    public static String commandLine(List<String> argv) {
+        List<String> words = new ArrayList<>(List.of("juju"));
+        argv.forEach(word -> words.add(Shell.quote(word)));
+        return String.join(" ", words);
     }
 
     /** {@code show-action-output ID} (2.x) or {@code show-task ID} (3.x+), one task. */

@@ -7,20 +7,28 @@ import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
+import io.github.etcdbackup.transport.jujucli.JujuVersion;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** The model operations of the juju-cli transport: one {@code juju} command each, argv only. */
+/**
+ * The model operations of the juju-cli transport: one {@code juju} command each, argv only. Each operation's argv is
+ * built by one method that {@link #commands(Deadline)} also prints from, so a plan shows what runs, in the dialect
+ * of the client's version.
+ */
 public final class JujuModelOperations implements ModelOperations {
     private static final Pattern CHARM = Pattern.compile("(?:ch:|cs:)?[a-z][a-z0-9-]{0,63}");
     private static final Pattern UBUNTU_BASE = Pattern.compile("ubuntu@(\\d{2}\\.\\d{2})");
@@ -33,6 +41,11 @@ public final class JujuModelOperations implements ModelOperations {
     private static final Map<String, String> SERIES_OF_UBUNTU = Map.of("18.04", "bionic", "20.04", "focal",
             "22.04", "jammy", "24.04", "noble");
 
+    /** The etcd charm's action a restore runs on the leader. */
+    static final String RESTORE = "restore";
+    /** The etcd charm's action that prints etcdctl's health of the cluster. */
+    public static final String HEALTH = "health";
+
     private final JujuCli cli;
 
     /** @param cli the command vocabulary to use */
@@ -41,14 +54,29 @@ public final class JujuModelOperations implements ModelOperations {
     }
 
     @Override
+    public ModelCommands commands(Deadline deadline) {
+        return new JujuCommands(cli.version(deadline));
+    }
+
+    @Override
     public ModelStatus status(Deadline deadline) {
-        CommandResult result = cli.runOrFail(cli.argv("status", "--format", "yaml"), deadline, "juju status");
+        CommandResult result = cli.runOrFail(statusArgv(), deadline, "juju status");
         return StatusParser.parse(result.stdout());
+    }
+
+    private List<String> statusArgv() {
+        return cli.argv("status", "--format", "yaml");
     }
 
     @Override
     public void deploy(String charm, String application, String channel, String base, Map<String, String> config,
                        Deadline deadline) {
+        cli.runOrFail(deployArgv(charm, application, channel, base, config, cli.version(deadline)), deadline,
+                "deploy " + application);
+    }
+
+    private List<String> deployArgv(String charm, String application, String channel, String base,
+                                    Map<String, String> config, JujuVersion version) {
         matching("charm", charm, CHARM);
         InputValidation.application(application);
         if (!channel.isEmpty()) {
@@ -58,7 +86,7 @@ public final class JujuModelOperations implements ModelOperations {
             matching("base", base, SERIES);
         }
         List<String> settings = new ArrayList<>();
-        config.forEach((key, value) -> {
+        new TreeMap<>(config).forEach((key, value) -> {
             settings.add("--config");
             settings.add(matching("config key", key, CONFIG_KEY) + "=" + plainValue("config value", value));
         });
@@ -68,10 +96,10 @@ public final class JujuModelOperations implements ModelOperations {
             argv.add(channel);
         }
         if (!base.isEmpty()) {
-            argv.addAll(baseFlag(base, cli.version(deadline).runsActionsWithRun()));
+            argv.addAll(baseFlag(base, version.runsActionsWithRun()));
         }
         argv.addAll(settings);
-        cli.runOrFail(argv, deadline, "deploy " + application);
+        return argv;
     }
 
     /** {@code --base ubuntu@22.04} on 3.x, {@code --series jammy} on 2.9, whichever form was given. */
@@ -98,6 +126,11 @@ public final class JujuModelOperations implements ModelOperations {
 
     @Override
     public void attachResource(String application, String resource, Path file, Deadline deadline) {
+        cli.runOrFail(attachResourceArgv(application, resource, file), deadline,
+                "attach-resource " + application + " " + resource);
+    }
+
+    private List<String> attachResourceArgv(String application, String resource, Path file) {
         InputValidation.application(application);
         matching("resource", resource, RESOURCE);
         Path absolute = file.toAbsolutePath().normalize();
@@ -105,8 +138,7 @@ public final class JujuModelOperations implements ModelOperations {
             throw new InvalidInputException("resource file", absolute.toString(), "must be a readable regular file");
         }
         plainValue("resource file", absolute.toString());
-        cli.runOrFail(cli.argv("attach-resource", application, resource + "=" + absolute), deadline,
-                "attach-resource " + application + " " + resource);
+        return cli.argv("attach-resource", application, resource + "=" + absolute);
     }
 
     @Override
@@ -133,20 +165,28 @@ public final class JujuModelOperations implements ModelOperations {
 
     @Override
     public void integrate(String first, String second, Deadline deadline) {
+        cli.runOrFail(integrateArgv(first, second, cli.version(deadline)), deadline,
+                "relate " + first + " " + second);
+    }
+
+    /** {@code integrate} on 3.x, {@code add-relation} on 2.9 (3.x still accepts it, deprecated). */
+    private List<String> integrateArgv(String first, String second, JujuVersion version) {
         endpoint(first);
         endpoint(second);
-        String command = cli.version(deadline).runsActionsWithRun() ? "integrate" : "add-relation";
-        cli.runOrFail(cli.argv(command, first, second), deadline, command + " " + first + " " + second);
+        return cli.argv(version.runsActionsWithRun() ? "integrate" : "add-relation", first, second);
     }
 
     @Override
     public void addUnit(String application, int count, Deadline deadline) {
+        cli.runOrFail(addUnitArgv(application, count), deadline, "add-unit " + application);
+    }
+
+    private List<String> addUnitArgv(String application, int count) {
         InputValidation.application(application);
         if (count < 1 || count > 100) {
             throw new InvalidInputException("unit count", Integer.toString(count), "expected 1 to 100");
         }
-        cli.runOrFail(cli.argv("add-unit", application, "-n", Integer.toString(count)), deadline,
-                "add-unit " + application);
+        return cli.argv("add-unit", application, "-n", Integer.toString(count));
     }
 
     @Override
@@ -177,7 +217,12 @@ public final class JujuModelOperations implements ModelOperations {
 
     @Override
     public void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
-        InputValidation.unit(unit);
+        cli.runOrFail(copyToUnitArgv(unit, file, remotePath), deadline,
+                "scp " + file.getFileName() + " to " + unit);
+    }
+
+    private List<String> copyToUnitArgv(String unit, Path file, String remotePath) {
+        InputValidation.unitOrLeader(unit);
         Path absolute = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
             throw new InvalidInputException("file", absolute.toString(), "must be a readable regular file");
@@ -187,26 +232,85 @@ public final class JujuModelOperations implements ModelOperations {
         // so only a path that means the same to both is accepted.
         InputValidation.remotePath(remotePath);
         matching("remote path", remotePath, PLAIN_REMOTE_PATH);
-        cli.runOrFail(cli.argv("scp", "--", absolute.toString(), unit + ":" + remotePath), deadline,
-                "scp " + absolute.getFileName() + " to " + unit);
+        return cli.argv("scp", "--", absolute.toString(), unit + ":" + remotePath);
     }
 
     @Override
     public String runAsRoot(String unit, String script, Deadline deadline) {
-        InputValidation.unit(unit);
+        return cli.runOrFail(runAsRootArgv(unit, script), deadline, "script on " + unit).stdout();
+    }
+
+    private List<String> runAsRootArgv(String unit, String script) {
+        InputValidation.unitOrLeader(unit);
         // juju ssh joins the words and the unit's shell splits them again: the script travels as one quoted word.
-        return cli.runOrFail(cli.argv("ssh", "--pty=false", unit, "--", "sudo", "bash", "-c",
-                Shell.quoteAlways(script)), deadline, "script on " + unit).stdout();
+        return cli.argv("ssh", "--pty=false", unit, "--", "sudo", "bash", "-c", Shell.quoteAlways(script));
     }
 
     @Override
     public Map<String, String> runRestore(String unit, Map<String, String> params, Deadline deadline) {
         String operation = "restore " + unit;
-        ActionRun run = cli.runAction(List.of(unit), "restore", params, JujuCli.waitWithin(deadline), deadline,
+        ActionRun run = cli.runAction(List.of(unit), RESTORE, params, JujuCli.waitWithin(deadline), deadline,
                 operation);
         ActionResult task = Tasks.single(run, unit);
         Tasks.requireSucceeded(task, unit);
         return ActionOutputParser.flatten(task.results());
+    }
+
+    /** The command lines of one client version, built by the same methods as the operations' argv. */
+    private final class JujuCommands implements ModelCommands {
+        private final JujuVersion version;
+
+        JujuCommands(JujuVersion version) {
+            this.version = version;
+        }
+
+        @Override
+        public String status() {
+            return JujuCli.commandLine(statusArgv());
+        }
+
+        @Override
+        public String deploy(String charm, String application, String channel, String base,
+                             Map<String, String> config) {
+            return JujuCli.commandLine(deployArgv(charm, application, channel, base, config, version));
+        }
+
+        @Override
+        public String attachResource(String application, String resource, Path file) {
+            return JujuCli.commandLine(attachResourceArgv(application, resource, file));
+        }
+
+        @Override
+        public String integrate(String first, String second) {
+            return JujuCli.commandLine(integrateArgv(first, second, version));
+        }
+
+        @Override
+        public String addUnit(String application, int count) {
+            return JujuCli.commandLine(addUnitArgv(application, count));
+        }
+
+        @Override
+        public String copyToUnit(String unit, Path file, String remotePath) {
+            return JujuCli.commandLine(copyToUnitArgv(unit, file, remotePath));
+        }
+
+        @Override
+        public String runAsRoot(String unit, String script) {
+            return JujuCli.commandLine(runAsRootArgv(unit, script));
+        }
+
+        @Override
+        public String runRestore(String unit, Map<String, String> params, Duration timeout) {
+            return JujuCli.commandLine(cli.actionArgv(List.of(unit), RESTORE, params, JujuCli.waitWithin(timeout),
+                    version));
+        }
+
+        @Override
+        public String health(String unit, Duration timeout) {
+            return JujuCli.commandLine(cli.actionArgv(List.of(unit), HEALTH, Map.of(), JujuCli.waitWithin(timeout),
+                    version));
+        }
     }
 
     private static void endpoint(String side) {

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
+import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.restore.RestoreOptions;
@@ -51,8 +52,8 @@ class RestoreCrashTest {
         sim.close();
     }
 
-    static RestoreOptions.Builder into(String target) {
-        return RestoreOptions.builder().targetApplication(target).units(2).pollInterval(Duration.ofMillis(200))
+    static JujuRestoreOptions.Builder into(String target) {
+        return RestoreOptions.juju().targetApplication(target).units(2).pollInterval(Duration.ofMillis(200))
                 .settleTimeout(Duration.ofMinutes(2));
     }
 

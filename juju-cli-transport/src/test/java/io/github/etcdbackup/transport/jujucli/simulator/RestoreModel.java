@@ -16,7 +16,12 @@ import java.util.Map;
  */
 record RestoreModel(JujuSimulator sim, LocalSnapshot backup) {
     static RestoreModel backedUp(Path work, int keys) throws InterruptedException {
-        JujuSimulator sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
+        return backedUp(work, keys, "3.4.2");
+    }
+
+    /** The same on a simulator of another Juju version, such as 2.9.45. */
+    static RestoreModel backedUp(Path work, int keys, String jujuVersion) throws InterruptedException {
+        JujuSimulator sim = JujuSimulator.builder().jujuVersion(jujuVersion).workDir(work.resolve("model")).build();
         sim.deploy("etcd", 3);
         sim.deploy("easyrsa", 1);
         sim.integrate("etcd", "easyrsa");

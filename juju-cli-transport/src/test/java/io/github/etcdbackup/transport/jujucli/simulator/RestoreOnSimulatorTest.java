@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
+import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.BackupEvent;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.KeysVersion;
@@ -60,8 +61,8 @@ class RestoreOnSimulatorTest {
                 .build()).listener(listener).timeout(Duration.ofMinutes(2)).build();
     }
 
-    private static RestoreOptions.Builder into(String target) {
-        return RestoreOptions.builder().targetApplication(target).units(1).pollInterval(Duration.ofMillis(200))
+    private static JujuRestoreOptions.Builder into(String target) {
+        return RestoreOptions.juju().targetApplication(target).units(1).pollInterval(Duration.ofMillis(200))
                 .settleTimeout(Duration.ofMinutes(2));
     }
 

@@ -39,7 +39,7 @@ final class CommandFailures {
             return new RestoreRefusedException(unit + " has no etcdutl, which --bump-revision/--mark-compacted need"
                     + " (etcdutl 3.5.8+; looked for " + Scripts.etcdutlBeside(layout.etcdctl()) + ", and on the PATH"
                     + " for etcd 3.5+); nothing was changed",
-                    "restore without the revision bump (RestoreOptions.bumpRevision) and restart the Kubernetes API"
+                    "restore without the revision bump (SshRestoreOptions.bumpRevision) and restart the Kubernetes API"
                             + " servers afterwards so that their watch caches start over, or first upgrade the unit to"
                             + " etcd 3.5.8+ with etcdutl beside its etcdctl (UnitLayout.withEtcdctl(...) says where)");
         }
