@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Closes a stream when its deadline passes, so that a {@code read} blocked on a silent peer returns. One daemon
- * thread serves the whole JVM; it only ever runs {@code close()}.
+ * thread serves the whole JVM and every transport (an SSH channel's close, a juju process tree's kill); it only ever
+ * runs those, each quick.
  */
 public final class StreamWatchdog {
     private static final ScheduledExecutorService TIMER = createTimer();

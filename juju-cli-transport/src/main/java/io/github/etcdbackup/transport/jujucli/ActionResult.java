@@ -1,5 +1,7 @@
 package io.github.etcdbackup.transport.jujucli;
 
+import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,6 +39,21 @@ public record ActionResult(Optional<String> unit, Optional<String> id, String st
         results = Collections.unmodifiableMap(new LinkedHashMap<>(results));
         Objects.requireNonNull(stdout, "stdout");
         Objects.requireNonNull(stderr, "stderr");
+    }
+
+    /**
+     * A result the charm set under a dotted key, as {@code action-set} names it: {@code result("snapshot.path")}
+     * for {@code action-set snapshot.path=...}. Empty when the key is absent or names a group of results rather than
+     * one value.
+     */
+    public Optional<String> result(String dottedKey) {
+        Objects.requireNonNull(dottedKey, "dottedKey");
+        return ActionOutputParser.result(results, dottedKey);
+    }
+
+    /** Every result flattened to dotted keys ({@code snapshot.path}, {@code snapshot.sha256}, ...), in Juju's order. */
+    public Map<String, String> flatResults() {
+        return ActionOutputParser.flatten(results);
     }
 
     /** Whether the task reached a final status (not {@code pending} or {@code running}). */

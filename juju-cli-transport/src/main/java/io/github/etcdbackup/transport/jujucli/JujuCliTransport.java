@@ -11,7 +11,6 @@ import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ModelOperations;
-import io.github.etcdbackup.transport.jujucli.internal.ActionOutputParser;
 import io.github.etcdbackup.transport.jujucli.internal.ActionRun;
 import io.github.etcdbackup.transport.jujucli.internal.JujuCli;
 import io.github.etcdbackup.transport.jujucli.internal.JujuModelOperations;
@@ -147,11 +146,10 @@ public final class JujuCliTransport implements EtcdTransport {
                 deadline, operation);
         ActionResult task = Tasks.single(run, request.unit());
         Tasks.requireSucceeded(task, request.unit());
-        Map<String, Object> results = task.results();
-        String path = ActionOutputParser.result(results, "snapshot.path").orElseThrow(() ->
+        String path = task.result("snapshot.path").orElseThrow(() ->
                 new OutputParseException("the snapshot action completed without a snapshot.path result",
                         run.rawOutput(), null));
-        String sha256 = ActionOutputParser.result(results, "snapshot.sha256").orElseThrow(() ->
+        String sha256 = task.result("snapshot.sha256").orElseThrow(() ->
                 new OutputParseException("the snapshot action completed without a snapshot.sha256 result",
                         run.rawOutput(), null));
         try {
@@ -161,8 +159,8 @@ public final class JujuCliTransport implements EtcdTransport {
                     .remotePath(path)
                     .sha256(sha256)
                     .keysVersion(request.keysVersion());
-            ActionOutputParser.result(results, "snapshot.size").ifPresent(snapshot::sizeTextOrUnknown);
-            ActionOutputParser.result(results, "snapshot.version").ifPresent(snapshot::versionTextOrUnknown);
+            task.result("snapshot.size").ifPresent(snapshot::sizeTextOrUnknown);
+            task.result("snapshot.version").ifPresent(snapshot::versionTextOrUnknown);
             return snapshot.build();
         } catch (InvalidInputException e) {
             // Values from a remote output are validated like user input; a bad one means the output is wrong. Size
@@ -204,8 +202,8 @@ public final class JujuCliTransport implements EtcdTransport {
                 operation);
         ActionResult task = Tasks.single(run, unit);
         Tasks.requireSucceeded(task, unit);
-        return ActionOutputParser.result(task.results(), "output")
-                .or(() -> ActionOutputParser.result(task.results(), "result-map.message"))
+        return task.result("output")
+                .or(() -> task.result("result-map.message"))
                 .orElseThrow(() -> new OutputParseException(
                         "the health action completed without an 'output' or 'result-map.message' result",
                         run.rawOutput(), null));

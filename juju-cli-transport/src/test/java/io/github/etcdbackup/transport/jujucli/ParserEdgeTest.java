@@ -77,6 +77,26 @@ class ParserEdgeTest {
     }
 
     @Test
+    void nestedResultsAreReadByTheDottedKeyTheCharmSetThem() {
+        Map<String, List<String>> pathAndSize = Map.of(
+                "2.9-run-action-snapshot-v3.yaml", List.of("etcd-snapshot-2024-03-12-10.15.40.tar.gz", "4.2M"),
+                "3.x-run-snapshot-v3.yaml", List.of("etcd-snapshot-2024-05-21-14.02.11.tar.gz", "21M"));
+        pathAndSize.forEach((fixture, expected) -> {
+            ActionResult task = ActionOutputParser.parse(Fixtures.text(fixture)).get(0);
+            String path = "/home/ubuntu/etcd-snapshots/" + expected.get(0);
+            assertThat(task.result("snapshot.path")).as(fixture).hasValue(path);
+            assertThat(task.result("snapshot.version")).as(fixture)
+                    .hasValue("etcdctl version: 3.4.22\nAPI version: 3.4");
+            assertThat(task.result("snapshot")).as("a group of results, not one value").isEmpty();
+            assertThat(task.result("snapshot.path.more")).isEmpty();
+            assertThat(task.result("no-such-key")).isEmpty();
+            assertThat(task.flatResults()).as(fixture).containsEntry("snapshot.path", path)
+                    .containsEntry("snapshot.size", expected.get(1))
+                    .doesNotContainKeys("stdout", "stderr", "return-code");
+        });
+    }
+
+    @Test
     void yamlBombsAndDeepNestingAreParseErrors() {
         StringBuilder bomb = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (char c = 'b'; c <= 'z'; c++) {

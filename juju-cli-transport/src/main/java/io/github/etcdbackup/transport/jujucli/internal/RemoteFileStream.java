@@ -1,16 +1,13 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -33,8 +30,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the process tree and whatever holds its pipes (see {@link ProcessTree}) when nobody reads.
  */
 public final class RemoteFileStream extends InputStream {
-    private static final ScheduledExecutorService DEADLINES = deadlineTimer();
-
     private final ProcessTree tree;
     private final Process process;
     private final ProcessRunner owner;
@@ -44,8 +39,10 @@ public final class RemoteFileStream extends InputStream {
     private final String description;
     private final String command;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Set by whichever sees the deadline pass first: a read, the exit wait, or the watchdog. */
     private final AtomicBoolean expired = new AtomicBoolean();
-    private final ScheduledFuture<?> deadlineKill;
+    /** Kills the process tree when the deadline passes: core's one timer for every stream of the library. */
+    private final StreamWatchdog.Guard deadlineKill;
     private long toSkip;
     private boolean verifiedEnd;
 
@@ -66,21 +63,10 @@ public final class RemoteFileStream extends InputStream {
         this.deadline = deadline;
         this.description = description;
         this.command = command;
-        this.deadlineKill = DEADLINES.schedule(() -> {
+        this.deadlineKill = StreamWatchdog.closeAfter(() -> {
             expired.set(true);
             tree.kill();
-        }, Math.max(1, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS);
-    }
-
-    private static ScheduledExecutorService deadlineTimer() {
-        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-            thread.setName("juju-stream-deadline");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        return timer;
+        }, deadline.remaining());
     }
 
     /**
@@ -189,7 +175,7 @@ public final class RemoteFileStream extends InputStream {
             throw new RemoteCommandFailedException(message("failed: '" + command + "' exited with " + exitCode),
                     exitCode, stderr.text());
         }
-        deadlineKill.cancel(false);
+        deadlineKill.cancel();
         owner.untrack(tree);
     }
 
@@ -216,7 +202,7 @@ public final class RemoteFileStream extends InputStream {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            deadlineKill.cancel(false);
+            deadlineKill.cancel();
             if (!verifiedEnd) {
                 tree.kill();
             }

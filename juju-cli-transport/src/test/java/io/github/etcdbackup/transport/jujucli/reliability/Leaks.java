@@ -10,8 +10,9 @@ import java.util.stream.Collectors;
 /**
  * What the library may leave behind: processes (the fake's pids, and any child of this JVM), its own threads (a
  * call's commons-exec executor thread and the readers of its stdout and stderr, the read-ahead and stderr drainer of
- * a file stream, the opener of a scp FIFO) and any non-daemon thread at all, which would keep the JVM from exiting. The deadline timer
- * {@code juju-stream-deadline} is one shared daemon thread by design and is not counted.
+ * a file stream, the opener of a scp FIFO) and any non-daemon thread at all, which would keep the JVM from exiting.
+ * Core's stream watchdog {@code etcd-backup-watchdog}, which kills a stream's process tree at its deadline, is one
+ * shared daemon thread by design and is not counted.
  */
 final class Leaks {
     private static final Duration SETTLE = Duration.ofSeconds(3);
