@@ -1,6 +1,8 @@
 package io.github.etcdbackup.testing;
 
 import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
@@ -19,7 +21,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -122,6 +130,78 @@ public abstract class EtcdTransportContract {
             assertThat(report.members()).isNotEmpty();
             assertThat(report.allMembersHealthy()).isTrue();
         }
+    }
+
+    @Test
+    void aDeadlineThatPassesWhileAStreamIsOpenEndsItWithAnError() throws Exception {
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            Snapshot snapshot = client.snapshot(unit());
+            Deadline shortDeadline = Deadline.after(Duration.ofSeconds(2));
+            try (InputStream in = transport.openFile(snapshot.unit(), snapshot.remotePath(), 0, shortDeadline)) {
+                Thread.sleep(shortDeadline.remaining().toMillis() + 500);
+                // Whatever was already buffered, the stream must not end as if the file were complete.
+                assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class);
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedCallEndsTypedAndKeepsTheInterruptFlag() {
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            Snapshot snapshot = client.snapshot(unit());
+            Thread.currentThread().interrupt();
+            try {
+                assertThatThrownBy(() -> client.download(snapshot, downloads))
+                        .isInstanceOf(OperationInterruptedException.class);
+                assertThat(Thread.currentThread().isInterrupted()).as("the interrupt flag is kept").isTrue();
+            } finally {
+                Thread.interrupted();
+            }
+            assertThat(downloads.resolve(snapshot.localName(transport.modelName().orElse("")))).doesNotExist();
+            // The transport is still usable once the flag is cleared.
+            assertThat(client.download(snapshot, downloads).verify().sha256()).isEqualTo(snapshot.sha256());
+        }
+    }
+
+    @Test
+    void concurrentCallsFromSeveralThreadsEachGetACompleteAnswer() throws Exception {
+        int threads = 4;
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            Snapshot snapshot = client.snapshot(unit());
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<LocalSnapshot>> downloadsDone = new ArrayList<>();
+                List<Future<HealthReport>> healthDone = new ArrayList<>();
+                for (int i = 0; i < threads; i++) {
+                    Path dir = downloads.resolve("thread-" + i);
+                    downloadsDone.add(pool.submit(() -> client.download(snapshot, dir)));
+                    healthDone.add(pool.submit(() -> client.health(unit())));
+                }
+                for (Future<LocalSnapshot> done : downloadsDone) {
+                    LocalSnapshot local = done.get(2, TimeUnit.MINUTES);
+                    assertThat(local.verify().sha256()).isEqualTo(snapshot.sha256());
+                }
+                for (Future<HealthReport> done : healthDone) {
+                    assertThat(done.get(2, TimeUnit.MINUTES).allMembersHealthy()).isTrue();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aCallAfterCloseFailsWithATypedErrorNamingTheClose() {
+        EtcdTransport transport = newTransport();
+        transport.close();
+        Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+        SnapshotRequest request = SnapshotRequest.builder().unit(unit()).build();
+        assertThatThrownBy(() -> transport.takeSnapshot(request, deadline))
+                .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> transport.healthOutput(unit(), deadline))
+                .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> transport.openFile(unit(), "/tmp/any", 0, deadline))
+                .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** An in-memory transport with fault switches, for the core's own tests. */
 public final class FakeTransport implements EtcdTransport {
+    private volatile boolean closed;
     public static final String HEALTHY = """
             member 43169a5b3de9bf3c is healthy: got healthy result from https://10.32.17.22:2379
             member e41a25f160409683 is healthy: got healthy result from https://10.32.17.21:2379
@@ -127,6 +128,7 @@ public final class FakeTransport implements EtcdTransport {
 
     @Override
     public Snapshot takeSnapshot(SnapshotRequest request, Deadline deadline) {
+        requireOpen();
         deadline.check("snapshot " + request.unit());
         int n = snapshots.incrementAndGet();
         byte[] content = fixedContent;
@@ -152,6 +154,7 @@ public final class FakeTransport implements EtcdTransport {
 
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        requireOpen();
         deadline.check("open " + remotePath);
         byte[] content = files.get(unit + ":" + remotePath);
         if (content == null) {
@@ -185,6 +188,9 @@ public final class FakeTransport implements EtcdTransport {
                 if (closed) {
                     throw new IOException("stream closed");
                 }
+                if (deadline.expired()) {
+                    throw new IOException("the deadline of " + deadline.timeout() + " passed");
+                }
                 if (len == 0) {
                     return 0;
                 }
@@ -209,6 +215,7 @@ public final class FakeTransport implements EtcdTransport {
 
     @Override
     public String healthOutput(String unit, Deadline deadline) {
+        requireOpen();
         deadline.check("health " + unit);
         FakeModel current = model;
         return current != null && !unit.startsWith("etcd/") ? current.healthOf(unit) : healthText;
@@ -217,5 +224,12 @@ public final class FakeTransport implements EtcdTransport {
     @Override
     public void close() {
         closes.incrementAndGet();
+        closed = true;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new TransportException(name(), "This fake transport is closed", null);
+        }
     }
 }

@@ -24,6 +24,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -149,6 +150,12 @@ public final class VerifiedDownload {
             throw resumable;
         } catch (StreamTooLong e) {
             throw new TransportException(transportName, e.getMessage(), null);
+        } catch (ClosedByInterruptException e) {
+            // An interrupt closes a FileChannel it catches in a write or force (and with it the .part's lock): the
+            // download was interrupted, the disk is fine. The flag is set again by the JDK; the .part stays for a
+            // resume as after any other interrupt.
+            keep = onFailure == PartOnFailure.KEEP_FOR_RESUME;
+            throw new OperationInterruptedException(operation, e);
         } catch (IOException e) {
             throw new LocalStorageException(part, "Writing", e);
         } finally {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -130,14 +131,17 @@ public final class JujuCli {
      */
     public ActionRun runAction(List<String> units, String action, Map<String, String> params, Duration wait,
                                Deadline deadline, String operation) {
-        List<String> argv = actionArgv(units, action, params, wait, version(deadline));
+        List<String> argv = actionArgv(units, action, params, wait, () -> version(deadline));
         CommandResult result = runner.run(argv, deadline, operation);
         return tasks(result, units.get(0), wait, operation);
     }
 
-    /** The argv of {@link #runAction} on a client of {@code version}, its arguments checked. */
+    /**
+     * The argv of {@link #runAction} on a client of {@code version}, its arguments checked before the version is
+     * asked for: hostile input never reaches any juju process, not even {@code juju version}.
+     */
     public List<String> actionArgv(List<String> units, String action, Map<String, String> params, Duration wait,
-                                   JujuVersion version) {
+                                   Supplier<JujuVersion> version) {
         if (units.isEmpty()) {
             throw new InvalidInputException("units", "", "at least one unit is required");
         }
@@ -148,7 +152,7 @@ public final class JujuCli {
         new TreeMap<>(params).forEach((key, value) -> parameters.add(validParamKey(key) + "="
                 + validParamValue(key, value)));
 
-        List<String> argv = argv(version.runsActionsWithRun() ? "run" : "run-action");
+        List<String> argv = argv(version.get().runsActionsWithRun() ? "run" : "run-action");
         argv.addAll(units);
         argv.add(action);
         argv.addAll(parameters);

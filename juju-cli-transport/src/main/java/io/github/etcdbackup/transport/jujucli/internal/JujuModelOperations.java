@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -71,12 +72,12 @@ public final class JujuModelOperations implements ModelOperations {
     @Override
     public void deploy(String charm, String application, String channel, String base, Map<String, String> config,
                        Deadline deadline) {
-        cli.runOrFail(deployArgv(charm, application, channel, base, config, cli.version(deadline)), deadline,
+        cli.runOrFail(deployArgv(charm, application, channel, base, config, () -> cli.version(deadline)), deadline,
                 "deploy " + application);
     }
 
     private List<String> deployArgv(String charm, String application, String channel, String base,
-                                    Map<String, String> config, JujuVersion version) {
+                                    Map<String, String> config, Supplier<JujuVersion> version) {
         matching("charm", charm, CHARM);
         InputValidation.application(application);
         if (!channel.isEmpty()) {
@@ -96,7 +97,7 @@ public final class JujuModelOperations implements ModelOperations {
             argv.add(channel);
         }
         if (!base.isEmpty()) {
-            argv.addAll(baseFlag(base, version.runsActionsWithRun()));
+            argv.addAll(baseFlag(base, version.get().runsActionsWithRun()));
         }
         argv.addAll(settings);
         return argv;
@@ -165,15 +166,15 @@ public final class JujuModelOperations implements ModelOperations {
 
     @Override
     public void integrate(String first, String second, Deadline deadline) {
-        cli.runOrFail(integrateArgv(first, second, cli.version(deadline)), deadline,
+        cli.runOrFail(integrateArgv(first, second, () -> cli.version(deadline)), deadline,
                 "relate " + first + " " + second);
     }
 
     /** {@code integrate} on 3.x, {@code add-relation} on 2.9 (3.x still accepts it, deprecated). */
-    private List<String> integrateArgv(String first, String second, JujuVersion version) {
+    private List<String> integrateArgv(String first, String second, Supplier<JujuVersion> version) {
         endpoint(first);
         endpoint(second);
-        return cli.argv(version.runsActionsWithRun() ? "integrate" : "add-relation", first, second);
+        return cli.argv(version.get().runsActionsWithRun() ? "integrate" : "add-relation", first, second);
     }
 
     @Override
@@ -272,7 +273,7 @@ public final class JujuModelOperations implements ModelOperations {
         @Override
         public String deploy(String charm, String application, String channel, String base,
                              Map<String, String> config) {
-            return JujuCli.commandLine(deployArgv(charm, application, channel, base, config, version));
+            return JujuCli.commandLine(deployArgv(charm, application, channel, base, config, () -> version));
         }
 
         @Override
@@ -282,7 +283,7 @@ public final class JujuModelOperations implements ModelOperations {
 
         @Override
         public String integrate(String first, String second) {
-            return JujuCli.commandLine(integrateArgv(first, second, version));
+            return JujuCli.commandLine(integrateArgv(first, second, () -> version));
         }
 
         @Override
@@ -303,13 +304,13 @@ public final class JujuModelOperations implements ModelOperations {
         @Override
         public String runRestore(String unit, Map<String, String> params, Duration timeout) {
             return JujuCli.commandLine(cli.actionArgv(List.of(unit), RESTORE, params, JujuCli.waitWithin(timeout),
-                    version));
+                    () -> version));
         }
 
         @Override
         public String health(String unit, Duration timeout) {
             return JujuCli.commandLine(cli.actionArgv(List.of(unit), HEALTH, Map.of(), JujuCli.waitWithin(timeout),
-                    version));
+                    () -> version));
         }
     }
 
