@@ -1,6 +1,8 @@
 package io.github.etcdbackup.testing;
 
 import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.exception.TransportException;
 
 import io.github.etcdbackup.internal.files.Sha256;
@@ -44,6 +46,28 @@ public final class FakeHosts implements HostOperations {
         return hosts;
     }
 
+    /** An etcd name or token: what the SSH transport accepts in a command line. */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+    private static final java.util.regex.Pattern CLUSTER = java.util.regex.Pattern.compile(
+            "[A-Za-z0-9][A-Za-z0-9._-]*=https?://[A-Za-z0-9.:\\[\\]-]+(,[A-Za-z0-9][A-Za-z0-9._-]*=https?://"
+                    + "[A-Za-z0-9.:\\[\\]-]+)*");
+
+    /** What every call does first, as the SSH transport does: its deadline, then its values. */
+    private static void check(Deadline deadline, String unit, String... remotePaths) {
+        InputValidation.unit(unit);
+        for (String path : remotePaths) {
+            InputValidation.remotePath(path);
+        }
+        deadline.check("host call on " + unit);
+    }
+
+    private static void checkMember(Member member) {
+        if (!PLAIN.matcher(member.name()).matches() || !PLAIN.matcher(member.clusterToken()).matches()
+                || !CLUSTER.matcher(member.initialCluster()).matches()) {
+            throw new InvalidInputException("member", member.toString(), "names, tokens and URLs only");
+        }
+    }
+
     private void change(String action, String unit, Runnable effect) {
         String call = action + " " + unit;
         calls.add(call);
@@ -58,16 +82,19 @@ public final class FakeHosts implements HostOperations {
 
     @Override
     public void stopService(String unit, Deadline deadline) {
+        check(deadline, unit);
         change("stop", unit, () -> running.remove(unit));
     }
 
     @Override
     public void startService(String unit, Deadline deadline) {
+        check(deadline, unit);
         change("start", unit, () -> running.add(unit));
     }
 
     @Override
     public void upload(String unit, Path localFile, String remotePath, Deadline deadline) {
+        check(deadline, unit, remotePath);
         change("upload", unit, () -> {
             if (files.putIfAbsent(unit + ":" + remotePath, Sha256.ofFile(localFile)) != null) {
                 throw new ActionFailedException(unit, null, "failed", "file exists", 1, "File exists");
@@ -77,6 +104,8 @@ public final class FakeHosts implements HostOperations {
 
     @Override
     public String restoreDataDir(String unit, String remoteArchive, Member member, Deadline deadline) {
+        checkMember(member);
+        check(deadline, unit, remoteArchive);
         if (!files.containsKey(unit + ":" + remoteArchive)) {
             throw new ActionFailedException(unit, null, "failed", "no archive at " + remoteArchive, 66, "");
         }
@@ -91,16 +120,19 @@ public final class FakeHosts implements HostOperations {
 
     @Override
     public String etcdVersion(String unit, Deadline deadline) {
+        check(deadline, unit);
         return versions.get(unit);
     }
 
     @Override
     public Optional<String> sha256(String unit, String remotePath, Deadline deadline) {
+        check(deadline, unit, remotePath);
         return Optional.ofNullable(files.get(unit + ":" + remotePath));
     }
 
     @Override
     public boolean serviceActive(String unit, Deadline deadline) {
+        check(deadline, unit);
         return running.contains(unit);
     }
 }

@@ -1,11 +1,13 @@
 package io.github.etcdbackup.testing;
 
 import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.status.ApplicationStatus;
 import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.status.UnitStatus;
 
+import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.internal.restore.RestorePlanner;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelCommands;
@@ -78,6 +80,30 @@ public final class FakeModel implements ModelOperations {
         return app;
     }
 
+    /** What every call does first, as a real transport would: its deadline, then its names, then the controller. */
+    private void check(Deadline deadline, String operation, String... applications) {
+        deadline.check(operation);
+        for (String application : applications) {
+            InputValidation.application(application);
+        }
+        checkController();
+    }
+
+    private static void unitName(String unit) {
+        InputValidation.unitOrLeader(unit);
+    }
+
+    private static String side(String endpoint) {
+        int colon = endpoint == null ? -1 : endpoint.indexOf(':');
+        return colon < 0 ? endpoint : endpoint.substring(0, colon);
+    }
+
+    private static void unitCount(int count) {
+        if (count < 1 || count > 100) {
+            throw new InvalidInputException("unit count", Integer.toString(count), "expected 1 to 100");
+        }
+    }
+
     private void checkController() {
         if (controllerDown) {
             throw new TransportException("fake", "ERROR cannot connect to the controller", 1,
@@ -91,7 +117,7 @@ public final class FakeModel implements ModelOperations {
      */
     @Override
     public ModelCommands commands(Deadline deadline) {
-        checkController();
+        check(deadline, "commands");
         return new ModelCommands() {
             @Override
             public String status() {
@@ -101,42 +127,53 @@ public final class FakeModel implements ModelOperations {
             @Override
             public String deploy(String charm, String application, String channel, String base,
                                  Map<String, String> config) {
+                InputValidation.application(application);
                 return "fake-juju deploy " + charm + " " + application + " channel=" + channel + " base=" + base
                         + " config=" + new TreeMap<>(config);
             }
 
             @Override
             public String attachResource(String application, String resource, Path file) {
+                InputValidation.application(application);
                 return "fake-juju attach " + application + " " + resource + "=" + file;
             }
 
             @Override
             public String integrate(String first, String second) {
+                InputValidation.application(side(first));
+                InputValidation.application(side(second));
                 return "fake-juju relate " + first + " " + second;
             }
 
             @Override
             public String addUnit(String application, int count) {
+                InputValidation.application(application);
+                unitCount(count);
                 return "fake-juju add-unit " + application + " " + count;
             }
 
             @Override
             public String copyToUnit(String unit, Path file, String remotePath) {
+                unitName(unit);
+                InputValidation.remotePath(remotePath);
                 return "fake-juju copy " + file + " " + unit + ":" + remotePath;
             }
 
             @Override
             public String runAsRoot(String unit, String script) {
+                unitName(unit);
                 return "fake-juju root " + unit + " " + script;
             }
 
             @Override
             public String runRestore(String unit, Map<String, String> params, Duration timeout) {
+                unitName(unit);
                 return "fake-juju action " + unit + " restore " + new TreeMap<>(params) + " within " + timeout;
             }
 
             @Override
             public String health(String unit, Duration timeout) {
+                unitName(unit);
                 return "fake-juju action " + unit + " health within " + timeout;
             }
         };
@@ -144,7 +181,7 @@ public final class FakeModel implements ModelOperations {
 
     @Override
     public synchronized ModelStatus status(Deadline deadline) {
-        checkController();
+        check(deadline, "status");
         List<ApplicationStatus> list = new ArrayList<>();
         for (App app : apps.values()) {
             boolean healthy = !neverHealthy && app.pollsUntilHealthy-- <= 0;
@@ -174,7 +211,7 @@ public final class FakeModel implements ModelOperations {
     @Override
     public synchronized void deploy(String charm, String application, String channel, String base,
                                     Map<String, String> config, Deadline deadline) {
-        checkController();
+        check(deadline, "deploy", application);
         deploys.incrementAndGet();
         App app = add(application, charm, 1);
         app.channel = channel;
@@ -186,7 +223,7 @@ public final class FakeModel implements ModelOperations {
 
     @Override
     public synchronized void attachResource(String application, String resource, Path file, Deadline deadline) {
-        checkController();
+        check(deadline, "attach-resource", application);
         if (!placeholderResource) {
             apps.get(application).resourceFingerprint = RestorePlanner.sha384(file);
         }
@@ -198,20 +235,21 @@ public final class FakeModel implements ModelOperations {
     @Override
     public synchronized Optional<String> uploadedResourceFingerprint(String application, String resource,
                                                                      Deadline deadline) {
-        checkController();
+        check(deadline, "resources", application);
         return Optional.ofNullable(apps.get(application).resourceFingerprint);
     }
 
     @Override
     public synchronized void integrate(String first, String second, Deadline deadline) {
-        checkController();
+        check(deadline, "integrate", side(first), side(second));
         apps.get(first).other.add(second);
         apps.get(second).other.add(first);
     }
 
     @Override
     public synchronized void addUnit(String application, int count, Deadline deadline) {
-        checkController();
+        check(deadline, "add-unit", application);
+        unitCount(count);
         App app = apps.get(application);
         app.units += count;
         app.pollsUntilHealthy = 2;
@@ -219,19 +257,20 @@ public final class FakeModel implements ModelOperations {
 
     @Override
     public synchronized void removeApplication(String application, Deadline deadline) {
-        checkController();
+        check(deadline, "remove-application", application);
         apps.remove(application);
     }
 
     @Override
     public synchronized String config(String application, String key, Deadline deadline) {
-        checkController();
+        check(deadline, "config", application);
         return apps.get(application).snapChannel;
     }
 
     @Override
     public synchronized Map<String, String> runRestore(String unit, Map<String, String> params, Deadline deadline) {
-        checkController();
+        check(deadline, "restore");
+        unitName(unit);
         restores.incrementAndGet();
         App app = apps.get(unit.substring(0, unit.indexOf('/')));
         if (app.resourceFingerprint == null) {
@@ -242,7 +281,9 @@ public final class FakeModel implements ModelOperations {
 
     @Override
     public synchronized void copyToUnit(String unit, Path file, String remotePath, Deadline deadline) {
-        checkController();
+        check(deadline, "scp");
+        unitName(unit);
+        InputValidation.remotePath(remotePath);
         try {
             copied.put(resolved(unit) + ":" + remotePath, java.nio.file.Files.readAllBytes(file));
         } catch (java.io.IOException e) {
@@ -261,7 +302,8 @@ public final class FakeModel implements ModelOperations {
      */
     @Override
     public synchronized String runAsRoot(String unit, String script, Deadline deadline) {
-        checkController();
+        check(deadline, "ssh");
+        unitName(unit);
         java.util.regex.Matcher sum = java.util.regex.Pattern
                 .compile("if \\[ -f '([^']+)' \\]; then sha256sum -- '\\1'; fi").matcher(script);
         if (sum.matches()) {
