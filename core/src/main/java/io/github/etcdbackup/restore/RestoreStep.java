@@ -13,7 +13,8 @@ import java.util.Optional;
  * plan at 3 a.m. and run it by hand, and each is checked after it runs before the next one starts.
  */
 public sealed interface RestoreStep
-        permits RestoreStep.VerifyArchive, RestoreStep.Deploy, RestoreStep.Integrate, RestoreStep.AttachSnapshot,
+        permits RestoreStep.VerifyArchive, RestoreStep.Deploy, RestoreStep.Integrate, RestoreStep.RemoveRelation,
+                RestoreStep.AttachSnapshot,
                 RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.CopyToLeader, RestoreStep.ReplayV2Keys,
                 RestoreStep.AddUnits, RestoreStep.CheckHealth,
                 RestoreStep.UploadArchive, RestoreStep.StopService, RestoreStep.RestoreMember,
@@ -97,6 +98,32 @@ public sealed interface RestoreStep
         @Override
         public String title() {
             return "relate " + first + " and " + second;
+        }
+    }
+
+    /**
+     * Remove the relation between the old etcd application's endpoint and a client of it (the control plane, a CNI),
+     * so that the client can be related to the restored application: the control plane and CNI charms read their
+     * etcd relation as a single one and fail their hooks while related to two etcd applications. The old
+     * application, its units and its data stay as they are.
+     *
+     * @param application the old etcd application
+     * @param endpoint    its endpoint, {@code db}
+     * @param other       the client application
+     * @param command     the juju command
+     */
+    record RemoveRelation(String application, String endpoint, String other, String command) implements RestoreStep {
+        /** Validates every field. */
+        public RemoveRelation {
+            Objects.requireNonNull(application, "application");
+            Objects.requireNonNull(endpoint, "endpoint");
+            Objects.requireNonNull(other, "other");
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "unrelate " + other + " from " + application + " (the old etcd stays as it is)";
         }
     }
 

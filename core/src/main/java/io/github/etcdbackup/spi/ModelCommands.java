@@ -26,6 +26,9 @@ public interface ModelCommands {
     /** What {@link ModelOperations#integrate} runs with these arguments. */
     String integrate(String first, String second);
 
+    /** What {@link ModelOperations#removeRelation} runs with these arguments. */
+    String removeRelation(String first, String second);
+
     /** What {@link ModelOperations#addUnit} runs with these arguments. */
     String addUnit(String application, int count);
 

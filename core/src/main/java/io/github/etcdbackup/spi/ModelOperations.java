@@ -54,6 +54,12 @@ public interface ModelOperations {
      */
     void integrate(String first, String second, Deadline deadline);
 
+    /**
+     * {@code juju remove-relation FIRST SECOND} (the same in 2.9 and 3.x); each side is an application name or
+     * {@code application:endpoint}. Returns once Juju accepted it; the relation goes away later (poll status).
+     */
+    void removeRelation(String first, String second, Deadline deadline);
+
     /** {@code juju add-unit APPLICATION -n COUNT}; Juju does not print the new unit names. */
     void addUnit(String application, int count, Deadline deadline);
 

@@ -69,12 +69,14 @@ class RestorePlanTest {
                 "fake-juju attach new-etcd snapshot=" + backup.file(),
                 "fake-juju status",
                 "fake-juju action new-etcd/leader restore {} within PT3S",
+                "fake-juju unrelate etcd:db kubernetes-control-plane",
                 "fake-juju relate new-etcd kubernetes-control-plane",
+                "fake-juju unrelate etcd:db calico",
                 "fake-juju relate new-etcd calico",
                 "fake-juju add-unit new-etcd 2",
                 "fake-juju status",
                 "fake-juju action new-etcd/leader health within " + client.timeout());
-        assertThat(plan.describe()).contains(" 1. verify the archive", "11. check that all 3 members are healthy");
+        assertThat(plan.describe()).contains(" 1. verify the archive", "13. check that all 3 members are healthy");
         assertThat(model.deploys.get()).isZero();
         assertThat(model.apps).doesNotContainKey("new-etcd");
     }
@@ -102,7 +104,10 @@ class RestorePlanTest {
         assertThat(restored.other).contains("easyrsa", "kubernetes-control-plane", "calico").doesNotContain("flannel");
         assertThat(restored.resourceFingerprint).isNotNull();
         assertThat(model.restores.get()).isEqualTo(1);
-        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(11);
+        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(13);
+        FakeModel.App old = model.apps.get("etcd");
+        assertThat(old.db).as("the clients moved to the new etcd").isEmpty();
+        assertThat(old.units).as("the old etcd stays as it was").isEqualTo(3);
         assertThat(events.get(events.size() - 1)).isInstanceOf(BackupEvent.Completed.class);
     }
 

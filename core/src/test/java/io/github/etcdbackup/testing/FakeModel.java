@@ -146,6 +146,13 @@ public final class FakeModel implements ModelOperations {
             }
 
             @Override
+            public String removeRelation(String first, String second) {
+                InputValidation.application(side(first));
+                InputValidation.application(side(second));
+                return "fake-juju unrelate " + first + " " + second;
+            }
+
+            @Override
             public String addUnit(String application, int count) {
                 InputValidation.application(application);
                 unitCount(count);
@@ -244,6 +251,20 @@ public final class FakeModel implements ModelOperations {
         check(deadline, "integrate", side(first), side(second));
         apps.get(first).other.add(second);
         apps.get(second).other.add(first);
+    }
+
+    @Override
+    public synchronized void removeRelation(String first, String second, Deadline deadline) {
+        check(deadline, "remove-relation", side(first), side(second));
+        App one = apps.get(side(first));
+        App two = apps.get(side(second));
+        boolean removed = one != null && two != null
+                && (one.db.remove(two.name) | one.other.remove(two.name) | two.db.remove(one.name)
+                | two.other.remove(one.name));
+        if (!removed) {
+            throw new TransportException("fake", "ERROR relation \"" + first + " " + second + "\" not found", 1,
+                    "ERROR relation not found", null);
+        }
     }
 
     @Override

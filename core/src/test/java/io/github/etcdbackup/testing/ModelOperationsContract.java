@@ -2,6 +2,7 @@ package io.github.etcdbackup.testing;
 
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -67,6 +68,8 @@ public abstract class ModelOperationsContract {
                 .contains("contract-etcd", "snapshot", archive.toAbsolutePath().toString());
         assertThat(commands.integrate("contract-etcd", etcdApplication())).contains("contract-etcd", etcdApplication());
         assertThat(commands.addUnit("contract-etcd", 2)).contains("contract-etcd", "2");
+        assertThat(commands.removeRelation(etcdApplication() + ":db", "contract-client"))
+                .contains(etcdApplication() + ":db", "contract-client");
         assertThat(commands.copyToUnit(leader, archive, "/home/ubuntu/archive.tar.gz"))
                 .contains(leader, "/home/ubuntu/archive.tar.gz");
         assertThat(commands.runAsRoot(leader, "true")).contains(leader);
@@ -85,6 +88,8 @@ public abstract class ModelOperationsContract {
             refused(() -> commands.deploy("etcd", bad, "", "", Map.of()), bad);
             refused(() -> model.integrate(etcdApplication(), bad, deadline()), bad);
             refused(() -> commands.integrate(etcdApplication(), bad), bad);
+            refused(() -> model.removeRelation(etcdApplication() + ":db", bad, deadline()), bad);
+            refused(() -> commands.removeRelation(etcdApplication() + ":db", bad), bad);
             refused(() -> model.addUnit(bad, 1, deadline()), bad);
             refused(() -> commands.addUnit(bad, 1), bad);
             refused(() -> model.removeApplication(bad, deadline()), bad);
@@ -99,6 +104,14 @@ public abstract class ModelOperationsContract {
         refused(() -> model.copyToUnit(etcdApplication() + "/0", archive, "../../etc/passwd", deadline()),
                 "a relative remote path");
         assertThat(applications(model)).isEqualTo(before);
+    }
+
+    @Test
+    void removingARelationThatDoesNotExistIsATransportErrorAndChangesNothing() {
+        List<String> before = applications(model());
+        assertThatThrownBy(() -> model().removeRelation(etcdApplication() + ":db", etcdApplication() + "-no-such",
+                deadline())).isInstanceOf(TransportException.class).hasMessageContaining("not found");
+        assertThat(applications(model())).isEqualTo(before);
     }
 
     @Test

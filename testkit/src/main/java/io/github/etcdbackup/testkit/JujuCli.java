@@ -168,6 +168,7 @@ final class JujuCli {
             }
             case "relate" -> models.integrate(call, args);
             case "add-unit" -> models.addUnit(call, args);
+            case "remove-relation" -> models.removeRelation(call, args);
             case "remove-application" -> models.removeApplication(call, args);
             case "ssh" -> units.ssh(call, args);
             case "scp" -> units.scp(call, args);

@@ -119,6 +119,34 @@ final class ModelCommands {
         model.addRelation(match.relation());
     }
 
+    /**
+     * {@code remove-relation APP[:ENDPOINT] APP[:ENDPOINT]}, the same in 2.9 and 3.x (cmd/juju/application/
+     * removerelation.go: two arguments or a relation id). A relation that does not exist is the API's NotFound error
+     * (state.EndpointsRelation: {@code relation "a:x b:y" not found}), exit 1; Juju removes the relation
+     * asynchronously, the simulator at once.
+     */
+    void removeRelation(Call call, CliArgs args) {
+        List<String> sides = args.positionals();
+        if (sides.size() != 2 || sides.get(0).isEmpty() || sides.get(1).isEmpty()) {
+            throw new CliArgs.UsageException("a relation must involve two applications");
+        }
+        Optional<Relation> found = model.relations().stream()
+                .filter(r -> !r.app1().equals(r.app2()))
+                .filter(r -> (matches(sides.get(0), r.app1(), r.endpoint1()) && matches(sides.get(1), r.app2(),
+                        r.endpoint2())) || (matches(sides.get(0), r.app2(), r.endpoint2())
+                        && matches(sides.get(1), r.app1(), r.endpoint1())))
+                .findFirst();
+        if (found.isEmpty() || !model.removeRelation(found.get())) {
+            call.error("relation \"" + sides.get(0) + " " + sides.get(1) + "\" not found");
+        }
+    }
+
+    private static boolean matches(String side, String app, String endpoint) {
+        int colon = side.indexOf(':');
+        return colon < 0 ? side.equals(app)
+                : side.substring(0, colon).equals(app) && side.substring(colon + 1).equals(endpoint);
+    }
+
     void addUnit(Call call, CliArgs args) {
         if (args.positionals().size() != 1) {
             throw new CliArgs.UsageException("no application specified");

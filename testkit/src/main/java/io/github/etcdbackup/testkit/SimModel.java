@@ -166,6 +166,17 @@ final class SimModel implements AutoCloseable {
         relations.add(relation);
     }
 
+    /** Removes a relation; false when there was none like it. */
+    synchronized boolean removeRelation(Relation relation) {
+        return relations.remove(relation);
+    }
+
+    /** How many applications a non-etcd application is related to on its {@code etcd} endpoint. */
+    private int etcdRelationsOf(ModelApplication app) {
+        return (int) relations.stream().filter(r -> (r.app1().equals(app.name()) && r.endpoint1().equals("etcd"))
+                || (r.app2().equals(app.name()) && r.endpoint2().equals("etcd"))).count();
+    }
+
     /** {@code etcd/0}, {@code etcd/leader}; empty when there is no such unit. */
     synchronized Optional<ModelUnit> unit(String name) {
         int slash = name.indexOf('/');
@@ -196,6 +207,13 @@ final class SimModel implements AutoCloseable {
     /** The workload status the etcd charm's update-status hook would set: {current, message}. */
     synchronized String[] workloadStatus(ModelUnit unit) {
         if (!unit.isEtcd()) {
+            if (etcdRelationsOf(unit.application()) > 1) {
+                // The control plane and CNI charms read their etcd relation with ops' model.get_relation("etcd"),
+                // which raises TooManyRelatedAppsError when two applications are related on it (canonical/operator
+                // ops/model.py, RelationMap._get_unique): the hook fails, and Juju shows the unit in error until
+                // a retry of the hook succeeds (automatically-retry-hooks), i.e. until one relation is removed.
+                return new String[] {"error", "hook failed: \"etcd-relation-changed\""};
+            }
             return new String[] {"active", unit.application().charm().workloadMessage()};
         }
         if (unit.rejoining()) {

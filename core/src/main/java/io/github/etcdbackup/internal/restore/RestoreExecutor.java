@@ -152,7 +152,20 @@ public final class RestoreExecutor {
                 return false;
             }
             model.integrate(integrate.first(), integrate.second(), call());
-            await(plan, step, related, 1);
+            // Related, and the other side took it: its hooks run after the relation exists, and a charm that cannot
+            // use it (the control plane with two etcd relations) shows its units in error.
+            await(plan, step, s -> related.test(s) && noUnitInError(s, integrate.second(), step), SETTLED_POLLS);
+            return true;
+        }
+        if (step instanceof RestoreStep.RemoveRelation remove) {
+            Predicate<ModelStatus> gone = s -> s.application(remove.application())
+                    .map(a -> !a.relations().getOrDefault(remove.endpoint(), List.of()).contains(remove.other()))
+                    .orElse(true);
+            if (gone.test(model.status(call()))) {
+                return false;
+            }
+            model.removeRelation(remove.application() + ":" + remove.endpoint(), remove.other(), call());
+            await(plan, step, gone, 1);
             return true;
         }
         if (step instanceof RestoreStep.AttachSnapshot attach) {
@@ -250,6 +263,17 @@ public final class RestoreExecutor {
 
     private Optional<String> uploaded(RestoreStep.AttachSnapshot attach) {
         return model.uploadedResourceFingerprint(attach.application(), SNAPSHOT_RESOURCE, call());
+    }
+
+    /** True unless a unit of the application is in error, which fails the step at once with the unit's message. */
+    private static boolean noUnitInError(ModelStatus status, String application, RestoreStep step) {
+        status.application(application).flatMap(a -> a.units().stream()
+                .filter(u -> u.workload().equals("error")).findFirst()).ifPresent(unit -> {
+                    throw new RestoreFailedException(step.title(), unit.name() + " is in error ("
+                            + unit.workloadMessage() + "); a control plane or CNI related to two etcd applications "
+                            + "fails its hooks: remove its relation to the old etcd, then resume");
+                });
+        return true;
     }
 
     /** Every unit of the application says {@code Healthy with N known peer(s)} with N = the unit count. */

@@ -38,6 +38,8 @@ import java.util.regex.Pattern;
 public final class RestorePlanner {
     /** Charms whose applications are a Kubernetes control plane (the old name survives in upgraded models). */
     public static final Set<String> CONTROL_PLANE_CHARMS = Set.of("kubernetes-control-plane", "kubernetes-master");
+    /** The etcd charm's endpoint its clients (control plane, CNIs) relate to, over the {@code etcd} interface. */
+    static final String CLIENT_ENDPOINT = "db";
     /** CNI charms that keep state in etcd. */
     public static final Set<String> CNI_CHARMS = Set.of("flannel", "calico", "canal");
     private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
@@ -108,7 +110,18 @@ public final class RestorePlanner {
             steps.add(new RestoreStep.ReplayV2Keys(app, remote,
                     juju.runAsRoot(leader, V2KeyReplay.script(remote))));
         });
+        // Every client of the old etcd moves to the new one: the control plane and CNIs found above, and anything
+        // else related to its db endpoint. Each is unrelated from the old etcd first, since the control plane and
+        // CNI charms fail their hooks while related to two etcd applications (ops' get_relation("etcd")).
+        String old = options.sourceApplication();
+        List<String> clients = source.map(s -> s.relations().getOrDefault(CLIENT_ENDPOINT, List.of()))
+                .orElse(List.of());
+        clients.stream().filter(c -> !related.contains(c) && !c.equals(app)).forEach(related::add);
         for (String other : related) {
+            if (clients.contains(other)) {
+                steps.add(new RestoreStep.RemoveRelation(old, CLIENT_ENDPOINT, other,
+                        juju.removeRelation(old + ":" + CLIENT_ENDPOINT, other)));
+            }
             steps.add(new RestoreStep.Integrate(app, other, juju.integrate(app, other)));
         }
         if (units > unitsBeforeRestore) {

@@ -178,6 +178,17 @@ public final class JujuModelOperations implements ModelOperations {
     }
 
     @Override
+    public void removeRelation(String first, String second, Deadline deadline) {
+        cli.runOrFail(removeRelationArgv(first, second), deadline, "remove-relation " + first + " " + second);
+    }
+
+    private List<String> removeRelationArgv(String first, String second) {
+        endpoint(first);
+        endpoint(second);
+        return cli.argv("remove-relation", first, second);
+    }
+
+    @Override
     public void addUnit(String application, int count, Deadline deadline) {
         cli.runOrFail(addUnitArgv(application, count), deadline, "add-unit " + application);
     }
@@ -284,6 +295,11 @@ public final class JujuModelOperations implements ModelOperations {
         @Override
         public String integrate(String first, String second) {
             return JujuCli.commandLine(integrateArgv(first, second, () -> version));
+        }
+
+        @Override
+        public String removeRelation(String first, String second) {
+            return JujuCli.commandLine(removeRelationArgv(first, second));
         }
 
         @Override

@@ -4,13 +4,18 @@ import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.RestoreFailedException;
 import io.github.etcdbackup.restore.RestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
+import io.github.etcdbackup.status.ApplicationStatus;
+import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.status.UnitStatus;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import io.github.etcdbackup.transport.jujucli.internal.JujuCli;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -44,6 +49,10 @@ class PrintedCommandsRunTest {
             throws InterruptedException {
         RestoreModel model = RestoreModel.backedUp(work, KEYS, jujuVersion);
         JujuSimulator sim = model.sim();
+        sim.deploy("kubernetes-control-plane", 1);
+        sim.deploy("calico", 1);
+        sim.integrate("etcd", "kubernetes-control-plane");
+        sim.integrate("etcd", "calico");
         try (sim; EtcdBackupClient client = EtcdBackupClient.builder().transport(JujuCliTransport.builder()
                 .executable(sim.jujuExecutable()).model("k8s").build()).timeout(Duration.ofMinutes(2)).build()) {
             LocalSnapshot v2 = client.download(client.snapshot(SnapshotRequest.builder().unit("etcd/0")
@@ -55,7 +64,7 @@ class PrintedCommandsRunTest {
             List<RestoreStep> jujuSteps = plan.steps().stream()
                     .filter(step -> !(step instanceof RestoreStep.VerifyArchive)).toList();
             assertThat(jujuSteps).extracting(step -> step.getClass().getSimpleName()).contains("Deploy",
-                    "Integrate", "AttachSnapshot", "AwaitUnits", "RunRestore", "CopyToLeader", "ReplayV2Keys",
+                    "Integrate", "RemoveRelation", "AttachSnapshot", "AwaitUnits", "RunRestore", "CopyToLeader", "ReplayV2Keys",
                     "AddUnits", "CheckHealth");
             int before = sim.commandsRun().size();
 
@@ -72,6 +81,46 @@ class PrintedCommandsRunTest {
                 at += found + 1;
             }
             assertThat(sim.unit("printed-etcd/0").count("/registry/")).isEqualTo(KEYS);
+            // The clients moved: each is related to the restored etcd only, and none of their units is in error.
+            ModelStatus status = client.status();
+            for (String moved : List.of("kubernetes-control-plane", "calico")) {
+                ApplicationStatus app = status.application(moved).orElseThrow();
+                assertThat(app.relations().get("etcd")).as(moved).containsExactly("printed-etcd");
+                assertThat(app.units()).extracting(UnitStatus::workload).as(moved).containsOnly("active");
+            }
+            assertThat(status.application("etcd").orElseThrow().units()).as("the old etcd stays").hasSize(3);
+        }
+    }
+
+    @Test
+    void aClientRelatedToTwoEtcdApplicationsFailsItsHooksAndThePlanWithoutUnrelatingWouldStop()
+            throws InterruptedException {
+        RestoreModel model = RestoreModel.backedUp(work, KEYS, "3.4.2");
+        JujuSimulator sim = model.sim();
+        sim.deploy("kubernetes-control-plane", 1);
+        sim.integrate("etcd", "kubernetes-control-plane");
+        try (sim; EtcdBackupClient client = EtcdBackupClient.builder().transport(JujuCliTransport.builder()
+                .executable(sim.jujuExecutable()).build()).timeout(Duration.ofMinutes(2)).build()) {
+            RestorePlan plan = client.planRestore(model.backup(), RestoreOptions.juju()
+                    .targetApplication("second-etcd").units(1).cniApplications(List.of())
+                    .pollInterval(Duration.ofMillis(200)).settleTimeout(Duration.ofMinutes(2)).build());
+            // The plan as it was before this library unrelated the old etcd: the control plane ends up with two.
+            RestorePlan withoutUnrelating = new RestorePlan(plan.snapshot(), plan.targetApplication(), plan.path(),
+                    plan.jujuVersion(), plan.steps().stream()
+                    .filter(step -> !(step instanceof RestoreStep.RemoveRelation)).toList(),
+                    plan.settleTimeout(), plan.pollInterval());
+
+            RestoreReport report = client.restore(withoutUnrelating);
+
+            RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
+            assertThat(failed.step()).isInstanceOf(RestoreStep.Integrate.class);
+            assertThat(failed.error()).get().isInstanceOf(RestoreFailedException.class).extracting(Throwable::getMessage)
+                    .asString().contains("kubernetes-control-plane/0 is in error", "hook failed");
+            // Resuming the real plan unrelates the old etcd, and the control plane recovers.
+            RestoreReport resumed = client.restore(plan);
+            assertThat(resumed.completed()).as(resumed.describe()).isTrue();
+            assertThat(client.status().application("kubernetes-control-plane").orElseThrow().units())
+                    .extracting(UnitStatus::workload).containsOnly("active");
         }
     }
 }
