@@ -29,11 +29,15 @@ final class ActionCommands {
     /** Resolves unit arguments and the action name; on any problem prints Juju's error and returns empty. */
     private Optional<List<ModelUnit>> actionTargets(Call call, List<String> unitNames, String action) {
         List<ModelUnit> units = new ArrayList<>();
-        for (String name : unitNames) {
+        for (int index = 0; index < unitNames.size(); index++) {
+            String name = unitNames.get(index);
             Optional<ModelUnit> unit = model.unit(name);
             if (unit.isEmpty()) {
                 if (model.isJuju2()) {
-                    call.error("invalid unit or action name \"" + name + "\"");
+                    // 2.9.31+ (cmd/juju/action/runaction.go) prints what it could not queue as an errors map on
+                    // stdout, keyed by the unit argument's index, the unit as its tag, and exits 0
+                    // (fixture 2.9-run-action-errors-unit-not-found.txt).
+                    call.out("errors:\n  " + index + ": '\"unit-" + name.replace('/', '-') + "\" not found'\n");
                 } else {
                     // Juju 3 reports a missing unit on stderr and still exits 0 (jubilant test_not_found_juju3).
                     call.err("ERROR unit \"" + name + "\" not found\n");

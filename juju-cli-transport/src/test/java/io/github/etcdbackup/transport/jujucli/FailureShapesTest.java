@@ -108,18 +108,33 @@ class FailureShapesTest {
             assertThatThrownBy(() -> transport.runAction(List.of("etcd/9"), "health", Map.of(),
                     Duration.ofMinutes(1)))
                     .isInstanceOfSatisfying(TransportException.class, e -> {
-                        assertThat(e.getMessage()).contains("does not exist").contains("juju status");
+                        assertThat(e.getMessage()).contains("queued no 'health' task on etcd/9", "nothing ran",
+                                "ERROR unit \"etcd/9\" not found", "juju status");
                         assertThat(e.stderrTail()).contains("etcd/9");
                     });
         }
     }
 
     @Test
-    void emptyOutputWithNothingOnStderrIsAParseError() {
+    void juju3FailingToScheduleSaysSoOnStderrExitsZeroAndIsATypedErrorWithJujusWords() {
+        // cmd/juju/action/run.go: ctx.Infof("Operation %s failed to schedule any tasks:\n%s", ...) and return nil.
+        FakeJuju juju = new FakeJuju(dir).answer("", "Operation 7 failed to schedule any tasks:\n"
+                + "could not determine leader for \"etcd\"\n", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.healthOutput("etcd/leader", deadline()))
+                    .isInstanceOf(TransportException.class).isNotInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("etcd/leader").hasMessageContaining("could not determine leader")
+                    .hasMessageNotContaining("failed (exit code 0)");
+        }
+    }
+
+    @Test
+    void emptyOutputWithNothingOnStderrIsATypedErrorNamingTheUnitNotAParseError() {
         FakeJuju juju = new FakeJuju(dir).answer("", "", 0);
         try (JujuCliTransport transport = juju.transport()) {
             assertThatThrownBy(() -> transport.healthOutput("etcd/0", deadline()))
-                    .isInstanceOf(OutputParseException.class);
+                    .isInstanceOf(TransportException.class).isNotInstanceOf(OutputParseException.class)
+                    .hasMessageContaining("etcd/0").hasMessageContaining("printed nothing");
         }
     }
 

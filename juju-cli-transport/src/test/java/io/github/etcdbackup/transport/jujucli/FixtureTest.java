@@ -80,6 +80,7 @@ class FixtureTest {
             case "version" -> checkVersion(juju, expected);
             case "action-queued" -> checkQueued(juju, expected);
             case "action-plain" -> checkPlain(juju, expected, stdout);
+            case "cli-error" -> checkCliError(juju, expected);
             default -> throw new AssertionError("no check for kind " + kind + " of " + name);
         }
     }
@@ -221,6 +222,35 @@ class FixtureTest {
                 assertThat(e.returnCode()).hasValue(task.get("returnCode").asInt());
             }
         });
+    }
+
+    /**
+     * A command Juju answered with an error (exit code as the fixture says): a snapshot through the public API throws
+     * the fixture's {@code expectException} (or a subclass), never its {@code rejectException}, with a message that
+     * holds {@code messageContains}.
+     */
+    private void checkCliError(FakeJuju juju, JsonNode expected) {
+        assertThat(expected.path("timedOut").asBoolean()).as("cli-error fixtures that time out have no check yet")
+                .isFalse();
+        FixtureCommand command = FixtureCommand.of(expected);
+        Class<?> wanted = exceptionClass(expected.get("expectException").asText());
+        Class<?> rejected = exceptionClass(expected.get("rejectException").asText());
+        try (JujuCliTransport transport = juju.transport()) {
+            SnapshotRequest request = SnapshotRequest.builder().unit(command.unit())
+                    .keysVersion(KeysVersion.valueOf(command.params().get("keys-version").toUpperCase(Locale.ROOT)))
+                    .build();
+            assertThatThrownBy(() -> transport.takeSnapshot(request, deadline()))
+                    .isInstanceOf(wanted).isNotInstanceOf(rejected)
+                    .hasMessageContaining(expected.get("messageContains").asText());
+        }
+    }
+
+    private static Class<?> exceptionClass(String simpleName) {
+        try {
+            return Class.forName("io.github.etcdbackup.exception." + simpleName);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError("no exception " + simpleName + " in io.github.etcdbackup.exception", e);
+        }
     }
 
     private void checkStatus(FakeJuju juju, JsonNode expected) {

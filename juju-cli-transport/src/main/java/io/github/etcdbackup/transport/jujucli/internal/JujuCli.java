@@ -133,7 +133,7 @@ public final class JujuCli {
                                Deadline deadline, String operation) {
         List<String> argv = actionArgv(units, action, params, wait, () -> version(deadline));
         CommandResult result = runner.run(argv, deadline, operation);
-        return tasks(result, units.get(0), wait, operation);
+        return tasks(result, units, action, wait, operation);
     }
 
     /**
@@ -188,7 +188,9 @@ public final class JujuCli {
         return tasks.get(0);
     }
 
-    private ActionRun tasks(CommandResult result, String firstUnit, Duration wait, String operation) {
+    private ActionRun tasks(CommandResult result, List<String> units, String action, Duration wait,
+                            String operation) {
+        String firstUnit = units.get(0);
         String stdout = result.stdout();
         String stderr = result.stderr();
         if (JujuErrors.waitExpired(stderr)) {
@@ -200,11 +202,16 @@ public final class JujuCli {
             throw new ActionFailedException(firstUnit, failed.map(JujuErrors.FailedTask::id).orElse(null), "failed",
                     "", failed.map(JujuErrors.FailedTask::returnCode).orElse(null), stderr);
         }
-        if (noResult && (result.exitCode() != 0 || !stderr.isBlank())) {
-            throw JujuErrors.failure(result);
+        if (noResult && result.exitCode() == 0) {
+            // Exit 0 and no result: Juju queued nothing (3.x says why on stderr, some 3.x say nothing).
+            throw JujuErrors.notQueued(result, units, action, Map.of());
         }
         if (noResult) {
-            throw new OutputParseException("juju " + result.command() + " printed no task result", stdout, null);
+            throw JujuErrors.failure(result);
+        }
+        Map<Integer, String> queueErrors = JujuErrors.queueErrors(stdout);
+        if (!queueErrors.isEmpty()) {
+            throw JujuErrors.notQueued(result, units, action, queueErrors);
         }
         if (result.exitCode() != 0 && !JujuErrors.taskFailed(stderr)) {
             throw JujuErrors.failure(result);

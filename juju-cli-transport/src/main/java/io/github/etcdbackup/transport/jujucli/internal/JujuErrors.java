@@ -1,9 +1,14 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.github.etcdbackup.exception.TransportException;
 
+import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +23,7 @@ public final class JujuErrors {
             Pattern.compile("(?m)^\\s*-\\s*id\\s+\"([0-9A-Za-z-]+)\"\\s+with return code\\s+(-?\\d+)");
     /** A return code that fits an {@code int}; a longer number (never printed by Juju) is not a return code. */
     private static final Pattern INT_CODE = Pattern.compile("-?\\d{1,9}");
+    private static final Pattern INDEX = Pattern.compile("\\d{1,4}");
 
     private JujuErrors() {
     }
@@ -58,6 +64,56 @@ public final class JujuErrors {
      * @param returnCode its return code
      */
     public record FailedTask(String id, int returnCode) {
+    }
+
+    /**
+     * The causes Juju 2.9 (since 2.9.31, cmd/juju/action/runaction.go) prints on stdout, with exit 0, for an action it
+     * could not queue: an {@code errors} map keyed by the unit argument's index, e.g. {@code 0: '"unit-etcd-7" not
+     * found'}. Empty when {@code stdout} is anything else (a task result is never a map with only {@code errors}).
+     */
+    public static Map<Integer, String> queueErrors(String stdout) {
+        JsonNode root;
+        try {
+            root = JujuDocuments.parse(stdout, "an action result");
+        } catch (RuntimeException notADocument) {
+            return Map.of();
+        }
+        JsonNode errors = root.path("errors");
+        if (root.size() != 1 || !errors.isObject() || errors.isEmpty()) {
+            return Map.of();
+        }
+        Map<Integer, String> byIndex = new TreeMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = errors.fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            if (!INDEX.matcher(field.getKey()).matches() || !field.getValue().isValueNode()) {
+                return Map.of();
+            }
+            byIndex.put(Integer.parseInt(field.getKey()), field.getValue().asText());
+        }
+        return byIndex;
+    }
+
+    /**
+     * The exception for an action Juju did not queue and that therefore never ran, although {@code juju} exited 0:
+     * 2.9's {@code errors} map on stdout ({@code causes}, by unit index), 3.x's {@code Operation N failed to
+     * schedule any tasks:} and the cause on stderr (cmd/juju/action/run.go writes it with ctx.Infof and returns nil),
+     * or nothing at all. Names the units and carries Juju's own words.
+     */
+    public static TransportException notQueued(CommandResult result, List<String> units, String action,
+                                               Map<Integer, String> causes) {
+        StringBuilder words = new StringBuilder();
+        causes.forEach((index, cause) -> words.append(index < units.size() ? units.get(index) : "unit #" + index)
+                .append(": ").append(cause).append("; "));
+        String stderr = result.stderr().strip();
+        if (words.length() == 0 && !stderr.isEmpty()) {
+            words.append(stderr.length() > 1024 ? stderr.substring(0, 1024) + "…" : stderr).append("; ");
+        }
+        String said = words.length() == 0 ? "it printed nothing. " : "Juju said: " + words;
+        return new TransportException(ProcessRunner.TRANSPORT, "Juju queued no '" + action + "' task on "
+                + String.join(", ", units) + " and nothing ran ('juju " + result.command() + "' exited "
+                + result.exitCode() + "); " + said + "Check that the unit exists and has a leader where one was "
+                + "asked for: 'juju status'.", result.exitCode(), result.stderr(), null);
     }
 
     /** The exception for a {@code juju} command that failed or printed an error instead of a result. */

@@ -111,10 +111,22 @@ class EndToEndOutputChecks {
                     juju.answer("run", mutant.text()).answer("run-action", mutant.text());
                     expect("takeSnapshot on " + fixture + " #" + i + ": " + mutant.description(),
                             () -> transport.takeSnapshot(SNAPSHOT, deadline()), EndToEndOutputChecks::validSnapshot,
-                            OutputParseException.class, ActionFailedException.class);
+                            allowedFor(mutant));
                 }
             }
         }
+    }
+
+    /**
+     * The typed errors a mutated action output may give. A mutation that leaves no result at all (nothing, or
+     * {@code {}}) with exit 0 is what Juju prints when it queued nothing: a TransportException naming the unit
+     * (issue 18 point 9), not a parse error.
+     */
+    private static Class<?>[] allowedFor(Mutant mutant) {
+        String text = mutant.text().strip();
+        return text.isEmpty() || text.equals("{}")
+                ? new Class<?>[] {TransportException.class}
+                : new Class<?>[] {OutputParseException.class, ActionFailedException.class};
     }
 
     @Test
@@ -128,7 +140,7 @@ class EndToEndOutputChecks {
                 Mutant h = Mutator.mutate(health, random);
                 juju.answer("run", h.text());
                 expect("healthOutput #" + i + ": " + h.description(), () -> transport.healthOutput("etcd/0",
-                        deadline()), s -> s != null, OutputParseException.class, ActionFailedException.class);
+                        deadline()), s -> s != null, allowedFor(h));
                 Mutant s = Mutator.mutate(status, random);
                 juju.answer("status", s.text());
                 expect("status #" + i + ": " + s.description(),
