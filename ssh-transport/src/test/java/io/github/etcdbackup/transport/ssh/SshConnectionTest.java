@@ -173,6 +173,22 @@ class SshConnectionTest {
     }
 
     @Test
+    void anEncryptedKeyWithoutItsPassphraseIsRefusedBeforeAnyConnection() throws IOException {
+        int closedPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closedPort = probe.getLocalPort();
+        }
+        Path key = testbed.sshd.encryptedUserKey("correct horse");
+        try (SshTransport transport = testbed.direct().port(closedPort).privateKey(key).build()) {
+            // Nothing listens there: only a key read before connecting can say what is wrong with the key.
+            assertThatThrownBy(() -> health(transport))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("is encrypted and needs its passphrase")
+                    .hasMessageNotContaining("refused");
+        }
+    }
+
+    @Test
     void goesThroughAJumpHost() throws IOException {
         try (LocalSshd jump = LocalSshd.builder().userKeyFrom(testbed.sshd).start(shared.resolve("jump"))) {
             Path knownHosts = LocalSshd.writeKnownHosts(shared.resolve("jump_known_hosts"), testbed.sshd, jump);

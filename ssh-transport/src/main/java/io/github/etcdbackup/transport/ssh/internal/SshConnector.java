@@ -93,6 +93,7 @@ final class SshConnector {
         // Bounds key exchange, authentication and channel opening; SO_TIMEOUT stays 0 so idle reuse is possible.
         client.getTransport().setTimeoutMs(timeoutMs);
         HostKeyCheck check = hostKeyCheck(client, who, host, port);
+        List<KeyProvider> keys = keyProviders(client);
         client.getTransport().addAlgorithmsVerifier(algorithms -> {
             LOG.debug("{} ({}:{}): {}", who, host, port, algorithms);
             cipher.set(algorithms.getServer2ClientCipherAlgorithm());
@@ -116,15 +117,15 @@ final class SshConnector {
                 throw failure(e, deadline, operation, guard.fired() ? silentAdvice(who, host, port)
                         : connectAdvice(who, host, port, e));
             }
-            authenticate(client, who, host, port, user, deadline, operation, guard);
+            authenticate(client, keys, who, host, port, user, deadline, operation, guard);
         }
         return client;
     }
 
-    private void authenticate(SSHClient client, String who, String host, int port, String user, Deadline deadline,
-                              String operation, StreamWatchdog.Guard guard) {
+    private void authenticate(SSHClient client, List<KeyProvider> keys, String who, String host, int port,
+                              String user, Deadline deadline, String operation, StreamWatchdog.Guard guard) {
         try {
-            client.authPublickey(user, keyProviders(client));
+            client.authPublickey(user, keys);
         } catch (UserAuthException e) {
             Closing.quietly(client);
             if (guard.fired()) {
@@ -132,11 +133,7 @@ final class SshConnector {
             }
             // sshj reads a private key only when it signs, so a key it cannot decrypt ends as a failed login too.
             if (privateKeyUnreadable(e)) {
-                throw new TransportException(TransportName.SSH, settings.passphrase() == null
-                        ? "Cannot read " + keyDescription() + ": the key is encrypted and needs its passphrase (give"
-                                + " it with privateKey(Path, char[])), or the file is damaged"
-                        : "Cannot decrypt " + keyDescription() + " with the passphrase given: check the passphrase",
-                        e);
+                throw unreadableKey(e);
             }
             throw new TransportException(TransportName.SSH, who + " (" + host + ":" + port
                     + ") refused user '" + user + "' with " + keyDescription() + ": add the public key to ~" + user
@@ -194,15 +191,41 @@ final class SshConnector {
         }
         List<KeyProvider> providers = new ArrayList<>();
         for (Path file : files) {
+            KeyProvider provider;
             try {
-                providers.add(settings.passphrase() == null ? client.loadKeys(file.toString())
-                        : client.loadKeys(file.toString(), new Passphrase(settings.passphrase())));
+                provider = settings.passphrase() == null ? client.loadKeys(file.toString())
+                        : client.loadKeys(file.toString(), new Passphrase(settings.passphrase()));
             } catch (IOException | RuntimeException e) {
                 throw new TransportException(TransportName.SSH, "Cannot read the private key " + file
                         + ": check that it exists, is readable and is an OpenSSH, PEM or PuTTY key", e);
             }
+            if (settings.privateKey().isPresent()) {
+                decryptBeforeConnecting(provider);
+            }
+            providers.add(provider);
         }
         return providers;
+    }
+
+    /**
+     * Reads the given key before any connection. sshj otherwise decrypts it only when the server accepted its public
+     * half, on its reader thread, and a key it cannot decrypt there sometimes left the login waiting until the
+     * connect timeout (seen once in CI: "did not answer within PT10S" instead of "needs its passphrase"). Keys found
+     * in ~/.ssh are left to sshj, which tries the next one when one cannot be used.
+     */
+    private void decryptBeforeConnecting(KeyProvider provider) {
+        try {
+            provider.getPrivate();
+        } catch (IOException | RuntimeException e) {
+            throw unreadableKey(e);
+        }
+    }
+
+    private TransportException unreadableKey(Exception cause) {
+        return new TransportException(TransportName.SSH, settings.passphrase() == null
+                ? "Cannot read " + keyDescription() + ": the key is encrypted and needs its passphrase (give"
+                        + " it with privateKey(Path, char[])), or the file is damaged"
+                : "Cannot decrypt " + keyDescription() + " with the passphrase given: check the passphrase", cause);
     }
 
     private static List<Path> defaultKeyFiles() {
