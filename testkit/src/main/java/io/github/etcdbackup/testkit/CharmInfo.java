@@ -30,8 +30,9 @@ record CharmInfo(String name, int revision, Map<String, String> endpoints, Set<S
 
     private static final Map<String, CharmInfo> KNOWN = Map.of(
             "etcd", new CharmInfo("etcd", 760,
+                    // Interfaces as in charmed-kubernetes/layer-etcd src/metadata.yaml.
                     Map.of("certificates", "tls-certificates", "db", "etcd", "proxy", "etcd-proxy",
-                            "prometheus", "prometheus", "grafana", "grafana-dashboard",
+                            "prometheus", "prometheus-manual", "grafana", "grafana-dashboard",
                             "nrpe-external-master", "nrpe-external-master"),
                     Set.of("db", "proxy", "prometheus", "grafana"), "cluster", null, null,
                     Map.of("snapshot", "snapshot.tar.gz", "core", "core.snap", "etcd", "etcd.snap"),

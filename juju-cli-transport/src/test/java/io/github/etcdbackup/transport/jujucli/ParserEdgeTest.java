@@ -97,6 +97,28 @@ class ParserEdgeTest {
     }
 
     @Test
+    void juju29sStdoutEncodingKeyIsJujusNotTheCharmsAndDecodesTheOutput() {
+        // 2.9 names the captured output's fields after Go's struct (Stdout, StdoutEncoding), 3.x in kebab case.
+        ActionResult task = ActionOutputParser.parse("""
+                unit-etcd-0:
+                  UnitId: etcd/0
+                  id: "9"
+                  results:
+                    Code: "0"
+                    Stdout: w7/Dv8O/
+                    StdoutEncoding: base64
+                    Stderr: boom
+                    StderrEncoding: utf8
+                    snapshot:
+                      path: /home/ubuntu/a.tar.gz
+                  status: completed
+                """).get(0);
+        assertThat(task.stdout()).isEqualTo("ÿÿÿ");
+        assertThat(task.stderr()).isEqualTo("boom");
+        assertThat(task.flatResults()).containsOnlyKeys("snapshot.path");
+    }
+
+    @Test
     void yamlBombsAndDeepNestingAreParseErrors() {
         StringBuilder bomb = new StringBuilder("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
         for (char c = 'b'; c <= 'z'; c++) {

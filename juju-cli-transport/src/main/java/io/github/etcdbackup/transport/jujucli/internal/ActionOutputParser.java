@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class ActionOutputParser {
     /** Keys Juju adds to the charm's results, compared in lower case. */
     private static final Set<String> JUJU_KEYS = Set.of("stdout", "stderr", "return-code", "returncode", "code",
-            "stdout-encoding", "stderr-encoding");
+            "stdout-encoding", "stderr-encoding", "stdoutencoding", "stderrencoding");
     private static final Pattern UNIT_TAG = Pattern.compile("unit-([a-z][a-z0-9-]*)-(\\d+)");
     private static final Pattern UNIT_NAME = Pattern.compile("([a-z][a-z0-9-]*)/(\\d+)");
     /** A unit number that fits the sort key; longer ones (never printed by Juju) sort as plain text. */
@@ -129,8 +129,9 @@ public final class ActionOutputParser {
             switch (lower) {
                 case "stdout" -> stdout = value == null ? "" : value;
                 case "stderr" -> stderr = value == null ? "" : value;
-                case "stdout-encoding" -> stdoutEncoding = value == null ? "" : value;
-                case "stderr-encoding" -> stderrEncoding = value == null ? "" : value;
+                // 3.x spells them stdout-encoding, 2.9 StdoutEncoding (Go field names); neither is the charm's.
+                case "stdout-encoding", "stdoutencoding" -> stdoutEncoding = value == null ? "" : value;
+                case "stderr-encoding", "stderrencoding" -> stderrEncoding = value == null ? "" : value;
                 default -> returnCode = returnCode(value, raw);
             }
         }
