@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * Running charm actions: Juju 2.9's {@code run-action} / {@code show-action-output} and Juju 3's {@code run} /
@@ -18,6 +19,9 @@ import java.util.function.Supplier;
  * on 3.x only; an expired wait prints nothing on 3.x).
  */
 final class ActionCommands {
+    /** A well-formed unit ({@code etcd/7}) or leader ({@code etcd/leader}) name, as names.IsValidUnit accepts. */
+    private static final Pattern UNIT_OR_LEADER = Pattern.compile("[a-z][a-z0-9]*(?:-[a-z0-9]*[a-z][a-z0-9]*)*"
+            + "/(?:0|[1-9][0-9]*|leader)");
     private final SimModel model;
     private final Duration defaultRunWait;
 
@@ -33,7 +37,10 @@ final class ActionCommands {
             String name = unitNames.get(index);
             Optional<ModelUnit> unit = model.unit(name);
             if (unit.isEmpty()) {
-                if (model.isJuju2()) {
+                if (model.isJuju2() && !UNIT_OR_LEADER.matcher(name).matches()) {
+                    // runaction.go's Init refuses a word that is neither a unit nor an action name, before any call.
+                    call.error("invalid unit or action name \"" + name + "\"");
+                } else if (model.isJuju2()) {
                     // 2.9.31+ (cmd/juju/action/runaction.go) prints what it could not queue as an errors map on
                     // stdout, keyed by the unit argument's index, the unit as its tag, and exits 0
                     // (fixture 2.9-run-action-errors-unit-not-found.txt).

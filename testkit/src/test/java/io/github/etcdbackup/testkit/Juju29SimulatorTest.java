@@ -49,6 +49,17 @@ class Juju29SimulatorTest {
     }
 
     @Test
+    void aMissingUnitIsAnErrorsMapWithExitZeroAndAMalformedOneIsRefusedBeforeAnyCall() {
+        CommandResult missing = Juju.run(sim, "run-action", "etcd/7", "health", "--wait");
+        assertThat(missing.exitCode()).isZero();
+        assertThat(missing.stdoutText()).isEqualTo("errors:\n  0: '\"unit-etcd-7\" not found'\n");
+        CommandResult malformed = Juju.run(sim, "run-action", "etcd/x", "health", "--wait");
+        assertThat(malformed.exitCode()).isEqualTo(1);
+        assertThat(malformed.stderr()).contains("invalid unit or action name \"etcd/x\"");
+        assertThat(malformed.stdoutText()).isEmpty();
+    }
+
+    @Test
     void juju29RunExecutesOnAUnit() {
         CommandResult run = Juju.run(sim, "run", "--unit", "etcd/0", "sudo ls /var/snap/etcd/common");
         assertThat(run.exitCode()).isZero();
