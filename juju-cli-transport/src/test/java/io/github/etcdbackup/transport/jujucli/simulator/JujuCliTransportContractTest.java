@@ -1,7 +1,9 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ModelOperations;
 import io.github.etcdbackup.testing.EtcdTransportContract;
+import io.github.etcdbackup.testing.ModelOperationsContract;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.FakeOpenSsh;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
@@ -14,10 +16,12 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The core transport contract, passed by the juju-cli transport against the simulator in both dialects, and with
- * files streamed through {@code juju scp} into a FIFO.
+ * files streamed through {@code juju scp} into a FIFO; and the model-operations contract on the same two models.
  */
 @Timeout(300)
 class JujuCliTransportContractTest {
@@ -67,6 +71,48 @@ class JujuCliTransportContractTest {
     class Juju3Scp extends Contract {
         Juju3Scp() {
             super(juju3, FileTransfer.SCP);
+        }
+    }
+
+    /** The model operations against Juju 3.x. */
+    @Nested
+    class ModelOperationsJuju3 extends ModelContract {
+        ModelOperationsJuju3() {
+            super(juju3);
+        }
+    }
+
+    /** The model operations against Juju 2.9. */
+    @Nested
+    class ModelOperationsJuju29 extends ModelContract {
+        ModelOperationsJuju29() {
+            super(juju29);
+        }
+    }
+
+    abstract static class ModelContract extends ModelOperationsContract {
+        private final JujuSimulator sim;
+        private final List<JujuCliTransport> opened = new ArrayList<>();
+
+        ModelContract(JujuSimulator sim) {
+            this.sim = sim;
+        }
+
+        @AfterEach
+        void closeTransports() {
+            opened.forEach(JujuCliTransport::close);
+        }
+
+        @Override
+        protected ModelOperations model() {
+            JujuCliTransport transport = JujuCliTransport.builder().executable(sim.jujuExecutable()).build();
+            opened.add(transport);
+            return transport.model().orElseThrow();
+        }
+
+        @Override
+        protected String etcdApplication() {
+            return "etcd";
         }
     }
 

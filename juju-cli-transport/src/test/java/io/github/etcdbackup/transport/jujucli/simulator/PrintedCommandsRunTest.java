@@ -41,8 +41,8 @@ class PrintedCommandsRunTest {
 
     @ParameterizedTest(name = "Juju {0}")
     @CsvSource({
-            "2.9.45, 'juju add-relation -m k8s printed-etcd easyrsa', 'juju run-action -m k8s printed-etcd/leader restore',"
-                    + " '--series jammy'",
+            "2.9.45, 'juju add-relation -m k8s printed-etcd easyrsa',"
+                    + " 'juju run-action -m k8s printed-etcd/leader restore', '--series jammy'",
             "3.4.2, 'juju integrate -m k8s printed-etcd easyrsa', 'juju run -m k8s printed-etcd/leader restore',"
                     + " '--base ubuntu@22.04'"})
     void everyPrintedCommandIsTheArgvThatRan(String jujuVersion, String relate, String restore, String base)
@@ -64,7 +64,8 @@ class PrintedCommandsRunTest {
             List<RestoreStep> jujuSteps = plan.steps().stream()
                     .filter(step -> !(step instanceof RestoreStep.VerifyArchive)).toList();
             assertThat(jujuSteps).extracting(step -> step.getClass().getSimpleName()).contains("Deploy",
-                    "Integrate", "RemoveRelation", "AttachSnapshot", "AwaitUnits", "RunRestore", "CopyToLeader", "ReplayV2Keys",
+                    "Integrate", "RemoveRelation", "AttachSnapshot", "AwaitUnits", "RunRestore", "CopyToLeader",
+                    "ReplayV2Keys",
                     "AddUnits", "CheckHealth");
             int before = sim.commandsRun().size();
 
@@ -114,8 +115,8 @@ class PrintedCommandsRunTest {
 
             RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
             assertThat(failed.step()).isInstanceOf(RestoreStep.Integrate.class);
-            assertThat(failed.error()).get().isInstanceOf(RestoreFailedException.class).extracting(Throwable::getMessage)
-                    .asString().contains("kubernetes-control-plane/0 is in error", "hook failed");
+            assertThat(failed.error()).get().isInstanceOf(RestoreFailedException.class)
+                    .extracting(Throwable::getMessage).asString().contains("kubernetes-control-plane/0 is in error", "hook failed");
             // Resuming the real plan unrelates the old etcd, and the control plane recovers.
             RestoreReport resumed = client.restore(plan);
             assertThat(resumed.completed()).as(resumed.describe()).isTrue();
