@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * A snapshot archive as the unit reported it: where it is, its SHA-256, its size and the etcd versions that wrote it.
- * It has not been downloaded yet; {@link io.github.etcdbackup.client.EtcdBackupClient#download(Snapshot, java.nio.file.Path)} turns it into a
+ * It has not been downloaded yet;
+ * {@link io.github.etcdbackup.client.EtcdBackupClient#download(Snapshot, java.nio.file.Path)} turns it into a
  * verified {@link LocalSnapshot}.
  *
  * @param unit                 the unit that ran the snapshot (Juju resolves {@code etcd/leader} to, say, {@code etcd/3})

@@ -66,7 +66,10 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
             return this;
         }
 
-        /** Builds the request; throws {@link io.github.etcdbackup.exception.InvalidInputException} for a bad unit or target. */
+        /**
+         * Builds the request; throws {@link io.github.etcdbackup.exception.InvalidInputException} for a bad unit or
+         * target.
+         */
         public SnapshotRequest build() {
             return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout));
         }

@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Files that outlive an upgrade, as an earlier version wrote them (see {@code formats/README.md}): restore journals
  * and a backup directory (archives, {@code .sha256}, {@code .manifest}). Today's code must still read and finish
- * them. Renaming a field of a {@link io.github.etcdbackup.restore.RestoreStep} record (the journal stores the field names) or a manifest key
+ * them. Renaming a field of a {@link io.github.etcdbackup.restore.RestoreStep} record (the journal stores the field
+ * names) or a manifest key
  * fails here, not in a user's resume at 3 a.m.; a deliberate format change gets a new fixture directory and keeps
  * this one passing.
  */

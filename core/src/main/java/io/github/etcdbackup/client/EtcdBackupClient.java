@@ -5,15 +5,21 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.ProgressListener;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.FileConflictException;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.restore.RestoreOptions;
 import io.github.etcdbackup.restore.RestorePath;
-import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
+import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.status.ModelStatus;
 
 import io.github.etcdbackup.internal.restore.HostRestorePlanner;
@@ -107,8 +113,8 @@ public final class EtcdBackupClient implements AutoCloseable {
     /**
      * Takes a snapshot on a unit.
      *
-     * @throws io.github.etcdbackup.exception.ActionFailedException     if the unit reported a failure
-     * @throws io.github.etcdbackup.exception.OperationTimeoutException if it did not finish in time
+     * @throws ActionFailedException     if the unit reported a failure
+     * @throws OperationTimeoutException if it did not finish in time
      */
     public Snapshot snapshot(SnapshotRequest request) {
         Objects.requireNonNull(request, "request");
@@ -129,8 +135,8 @@ public final class EtcdBackupClient implements AutoCloseable {
      * snapshot is resumed. A stream that runs well past the size the unit reported is stopped
      * ({@link io.github.etcdbackup.exception.TransportException}, nothing kept).
      *
-     * @throws io.github.etcdbackup.exception.ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
-     * @throws io.github.etcdbackup.exception.FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
+     * @throws ChecksumMismatchException if the bytes do not match the unit's SHA-256 (nothing is kept)
+     * @throws FileConflictException     if {@code dir} already holds another file of that name, or a symbolic link
      *                                   or another non-regular file where the archive or its {@code .part} goes
      */
     public LocalSnapshot download(Snapshot snapshot, Path dir) {
@@ -220,8 +226,7 @@ public final class EtcdBackupClient implements AutoCloseable {
      *       that reaches the hosts (the SSH transport).</li>
      * </ul>
      *
-     * @throws io.github.etcdbackup.exception.RestoreRefusedException if the restore is one the charm or the docs warn
-     *                                                                against
+     * @throws RestoreRefusedException         if the restore is one the charm or the docs warn against
      * @throws UnsupportedByTransportException if the transport cannot run the options' path
      */
     public RestorePlan planRestore(LocalSnapshot snapshot, RestoreOptions options) {
@@ -253,7 +258,7 @@ public final class EtcdBackupClient implements AutoCloseable {
      * (a crash, a reboot, a closed laptop), {@link #resume(Path)} in another process continues from the step that
      * did not finish. Use it for every restore that matters.
      *
-     * @throws io.github.etcdbackup.exception.FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
+     * @throws FileConflictException if {@code journal} exists (an earlier restore's journal: resume it, or move it
      *                               away to start again)
      */
     public RestoreReport restore(RestorePlan plan, Path journal) {
@@ -280,8 +285,8 @@ public final class EtcdBackupClient implements AutoCloseable {
      * step first looks whether its effect is already there). The archive must still be where the journal says,
      * with the same SHA-256. A journal whose restore completed gives its report and runs nothing.
      *
-     * @throws io.github.etcdbackup.exception.InvalidInputException  if the file is not a restore journal
-     * @throws io.github.etcdbackup.exception.FileConflictException  if another process is running this restore, or the archive changed
+     * @throws InvalidInputException  if the file is not a restore journal
+     * @throws FileConflictException  if another process is running this restore, or the archive changed
      */
     public RestoreReport resume(Path journal) {
         Objects.requireNonNull(journal, "journal");

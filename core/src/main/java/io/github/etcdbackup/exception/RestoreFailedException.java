@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * A restore step ran but its check did not pass: a relation that never appeared, a resource that is still the
- * store's placeholder, members that are not all healthy. The {@link io.github.etcdbackup.restore.RestoreReport} says where the restore stopped.
+ * store's placeholder, members that are not all healthy. The {@link io.github.etcdbackup.restore.RestoreReport} says
+ * where the restore stopped.
  */
 public final class RestoreFailedException extends EtcdBackupException {
     private final String step;

@@ -1,5 +1,7 @@
 package io.github.etcdbackup.spi;
 
+import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.status.ModelStatus;
 
 import java.nio.file.Path;
@@ -80,8 +82,7 @@ public interface ModelOperations {
      * Runs a bash script as root on a unit ({@code juju ssh UNIT -- sudo bash -c SCRIPT}) and returns its stdout.
      * {@code unit} may be {@code APP/leader}, which Juju resolves.
      *
-     * @throws io.github.etcdbackup.exception.TransportException if the script exits with a status other than 0 (the message
-     *                                                 holds its stderr)
+     * @throws TransportException if the script exits with a status other than 0 (the message holds its stderr)
      */
     String runAsRoot(String unit, String script, Deadline deadline);
 
@@ -90,7 +91,7 @@ public interface ModelOperations {
      *
      * @param params the action's parameters, e.g. {@code skip-backup=true}; may be empty
      * @return the charm's own results, nested keys joined with dots (e.g. {@code backup.path}); often empty
-     * @throws io.github.etcdbackup.exception.ActionFailedException if the action did not complete successfully
+     * @throws ActionFailedException if the action did not complete successfully
      */
     Map<String, String> runRestore(String unit, Map<String, String> params, Deadline deadline);
 }

@@ -32,7 +32,8 @@ import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
- * A directory of verified snapshot archives, as {@link io.github.etcdbackup.client.EtcdBackupClient#download(Snapshot, Path)} writes them: each
+ * A directory of verified snapshot archives, as
+ * {@link io.github.etcdbackup.client.EtcdBackupClient#download(Snapshot, Path)} writes them: each
  * archive beside its {@code .sha256} ({@code sha256sum -c} format) and its {@code .manifest} (what the unit
  * reported). Lists them, checks them at rest, prunes them by a {@link RetentionPolicy}, and proves they restore.
  *

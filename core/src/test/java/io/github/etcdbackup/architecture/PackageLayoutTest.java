@@ -43,7 +43,8 @@ class PackageLayoutTest {
 
     @Test
     void onlyTheClientReachesTheRestoreInternals() {
-        noClasses().that().resideOutsideOfPackages("io.github.etcdbackup.client", "io.github.etcdbackup.internal.restore")
+        noClasses().that()
+                .resideOutsideOfPackages("io.github.etcdbackup.client", "io.github.etcdbackup.internal.restore")
                 .should().dependOnClassesThat().resideInAPackage("io.github.etcdbackup.internal.restore")
                 .check(CORE);
     }
@@ -52,8 +53,9 @@ class PackageLayoutTest {
     void theSpiKnowsNoInternalsButValidation() {
         noClasses().that().resideInAPackage("io.github.etcdbackup.spi")
                 .should().dependOnClassesThat().resideInAnyPackage("io.github.etcdbackup.client",
-                        "io.github.etcdbackup.restore", "io.github.etcdbackup.store", "io.github.etcdbackup.internal.restore",
-                        "io.github.etcdbackup.internal.download", "io.github.etcdbackup.internal.files")
+                        "io.github.etcdbackup.restore", "io.github.etcdbackup.store",
+                        "io.github.etcdbackup.internal.restore", "io.github.etcdbackup.internal.download",
+                        "io.github.etcdbackup.internal.files")
                 .check(CORE);
     }
 }

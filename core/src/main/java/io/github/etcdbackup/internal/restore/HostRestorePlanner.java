@@ -103,7 +103,8 @@ public final class HostRestorePlanner {
         // Asks every member, several polls in a row: the member-by-member health check of the Juju path, settled.
         steps.add(new RestoreStep.AwaitHealthy(units, members.size(), host.healthCommand(units.get(0))));
         String application = units.get(0).substring(0, units.get(0).indexOf('/'));
-        return new RestorePlan(snapshot, application, RestorePath.SSH, "", steps, options.settleTimeout(), options.pollInterval());
+        return new RestorePlan(snapshot, application, RestorePath.SSH, "", steps, options.settleTimeout(),
+                options.pollInterval());
     }
 
     private static void checkMembers(List<SshRestoreOptions.Member> members) {

@@ -239,7 +239,8 @@ public final class RestorePlanner {
                 .map(ApplicationStatus::name).findFirst();
     }
 
-    private static List<String> cnis(ModelStatus status, Optional<ApplicationStatus> source, JujuRestoreOptions options) {
+    private static List<String> cnis(ModelStatus status, Optional<ApplicationStatus> source,
+                                     JujuRestoreOptions options) {
         if (options.cniApplications().isPresent()) {
             options.cniApplications().get().forEach(cni -> requireExists(status, cni, "CNI"));
             return options.cniApplications().get();

@@ -198,7 +198,8 @@ public final class JujuCliTransport implements EtcdTransport {
     public String healthOutput(String unit, Deadline deadline) {
         open();
         String operation = "health " + unit;
-        ActionRun run = cli.runAction(List.of(unit), JujuModelOperations.HEALTH, Map.of(), JujuCli.waitWithin(deadline), deadline,
+        ActionRun run = cli.runAction(List.of(unit), JujuModelOperations.HEALTH, Map.of(),
+                JujuCli.waitWithin(deadline), deadline,
                 operation);
         ActionResult task = Tasks.single(run, unit);
         Tasks.requireSucceeded(task, unit);

@@ -104,7 +104,8 @@ class ProcessLifecycleTest {
     @Test
     void theQuotedPathIsOneWordForARemoteShell() throws Exception {
         String path = "/home/ubuntu/a 'b' $(c) `d` \"e\" ;f/x.tar.gz";
-        Process shell = new ProcessBuilder("bash", "-c", "printf %s " + io.github.etcdbackup.internal.common.Shell.quoteAlways(path)).start();
+        Process shell = new ProcessBuilder("bash", "-c",
+                "printf %s " + io.github.etcdbackup.internal.common.Shell.quoteAlways(path)).start();
         assertThat(new String(shell.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(path);
         assertThat(shell.waitFor()).isZero();
     }
