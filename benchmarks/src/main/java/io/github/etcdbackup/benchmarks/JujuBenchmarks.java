@@ -30,6 +30,8 @@ final class JujuBenchmarks {
         Path dir = bench.dir().resolve("juju");
         try (JujuSimulator sim = Benchmarks.simulator(dir.resolve("sim"))) {
             sim.deploy("etcd", 3);
+            sim.deploy("easyrsa", 1);
+            sim.integrate("etcd", "easyrsa");
             if (Benchmarks.enabled("3")) {
                 download(sim, dir);
             }

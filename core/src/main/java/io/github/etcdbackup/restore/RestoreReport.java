@@ -4,6 +4,7 @@ import io.github.etcdbackup.exception.EtcdBackupException;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -39,16 +40,56 @@ public record RestoreReport(RestorePlan plan, List<StepOutcome> outcomes) {
      * @param result  how it ended
      * @param elapsed how long it took
      * @param error   why it failed
+     * @param results the results of the charm action the step ran ({@code backup.path} of {@code restore}, with
+     *                dotted keys); empty for other steps, and for steps recovered from a journal
      */
     public record StepOutcome(int index, RestoreStep step, Result result, Duration elapsed,
-                              Optional<EtcdBackupException> error) {
-        /** Validates every field. */
+                              Optional<EtcdBackupException> error, Map<String, String> results) {
+        /** Validates and copies every field. */
         public StepOutcome {
             Objects.requireNonNull(step, "step");
             Objects.requireNonNull(result, "result");
             Objects.requireNonNull(elapsed, "elapsed");
             Objects.requireNonNull(error, "error");
+            results = Map.copyOf(results);
         }
+
+        /** An outcome without action results. */
+        public StepOutcome(int index, RestoreStep step, Result result, Duration elapsed,
+                           Optional<EtcdBackupException> error) {
+            this(index, step, result, elapsed, error, Map.of());
+        }
+    }
+
+    /**
+     * The copy the etcd charm made of the data directory it restored over ({@code skip-backup=false}): an
+     * uncompressed tar despite its {@code .tar.gz} name, on the unit.
+     *
+     * @param unit   the unit that ran the restore, as the plan named it
+     * @param path   the tar on that unit
+     * @param sha256 its SHA-256, as the charm computed it
+     */
+    public record CharmBackup(String unit, String path, String sha256) {
+        /** The restore action's result key for the path (layer-etcd src/actions/restore.py render_backup). */
+        public static final String PATH_KEY = "backup.path";
+        /** Its result key for the checksum: {@code sha256sum}, unlike the snapshot action's {@code sha256}. */
+        public static final String SHA256_KEY = "backup.sha256sum";
+
+        /** Validates every field. */
+        public CharmBackup {
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(sha256, "sha256");
+        }
+    }
+
+    /** Where the charm kept the data the restored application had, when the restore ran with a backup. */
+    public Optional<CharmBackup> charmBackup() {
+        return outcomes.stream().filter(o -> o.step() instanceof RestoreStep.RunRestore)
+                .filter(o -> o.results().containsKey(CharmBackup.PATH_KEY))
+                .map(o -> new CharmBackup(((RestoreStep.RunRestore) o.step()).unit(),
+                        o.results().get(CharmBackup.PATH_KEY), o.results().getOrDefault(CharmBackup.SHA256_KEY, "")))
+                .findFirst();
     }
 
     /** True when every step of the plan is done. */
@@ -79,6 +120,9 @@ public record RestoreReport(RestorePlan plan, List<StepOutcome> outcomes) {
         for (int i = outcomes.size(); i < plan.steps().size(); i++) {
             text.append(String.format("%2d. %-12s %s%n", i + 1, "NOT RUN", plan.steps().get(i).title()));
         }
+        charmBackup().ifPresent(b -> text.append("The data ").append(b.unit()).append(" had before the restore is "
+                + "kept on it in ").append(b.path()).append(" (an uncompressed tar, SHA-256 ").append(b.sha256())
+                .append(")\n"));
         return text.toString();
     }
 

@@ -172,15 +172,19 @@ public sealed interface RestoreStep
     }
 
     /**
-     * Run the charm's {@code restore} action on the leader.
+     * Run the charm's {@code restore} action on the leader. The action completes as soon as etcd was started again,
+     * before it serves: the plan waits for the units afterwards.
      *
      * @param unit    the unit, {@code APP/leader}
+     * @param params  the action's parameters: {@code skip-backup=false} when restoring into an application that has
+     *                data, so that the charm keeps a copy of its data directory (its default deletes it)
      * @param command the juju command
      */
-    record RunRestore(String unit, String command) implements RestoreStep {
-        /** Validates every field. */
+    record RunRestore(String unit, Map<String, String> params, String command) implements RestoreStep {
+        /** Validates and copies every field. */
         public RunRestore {
             Objects.requireNonNull(unit, "unit");
+            params = Map.copyOf(params);
             Objects.requireNonNull(command, "command");
         }
 

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -69,6 +70,8 @@ class RestorePlanTest {
                 "fake-juju attach new-etcd snapshot=" + backup.file(),
                 "fake-juju status",
                 "fake-juju action new-etcd/leader restore {} within PT3S",
+                // The charm's restore completes before etcd serves again.
+                "fake-juju status",
                 "fake-juju unrelate etcd:db kubernetes-control-plane",
                 "fake-juju relate new-etcd kubernetes-control-plane",
                 "fake-juju unrelate etcd:db calico",
@@ -76,7 +79,7 @@ class RestorePlanTest {
                 "fake-juju add-unit new-etcd 2",
                 "fake-juju status",
                 "fake-juju action new-etcd/leader health within " + client.timeout());
-        assertThat(plan.describe()).contains(" 1. verify the archive", "13. check that all 3 members are healthy");
+        assertThat(plan.describe()).contains(" 1. verify the archive", "14. check that all 3 members are healthy");
         assertThat(model.deploys.get()).isZero();
         assertThat(model.apps).doesNotContainKey("new-etcd");
     }
@@ -104,7 +107,9 @@ class RestorePlanTest {
         assertThat(restored.other).contains("easyrsa", "kubernetes-control-plane", "calico").doesNotContain("flannel");
         assertThat(restored.resourceFingerprint).isNotNull();
         assertThat(model.restores.get()).isEqualTo(1);
-        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(13);
+        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(14);
+        assertThat(model.restoreParams).as("a fresh application has no data to keep").containsExactly(Map.of());
+        assertThat(report.charmBackup()).isEmpty();
         FakeModel.App old = model.apps.get("etcd");
         assertThat(old.db).as("the clients moved to the new etcd").isEmpty();
         assertThat(old.units).as("the old etcd stays as it was").isEqualTo(3);
@@ -124,7 +129,7 @@ class RestorePlanTest {
         RestorePlan plan = client.planRestore(backup, fast().v2Snapshot(v2).build());
 
         assertThat(plan.steps()).extracting(step -> step.getClass().getSimpleName()).containsSubsequence(
-                "RunRestore", "CopyToLeader", "ReplayV2Keys", "Integrate", "Integrate", "AddUnits");
+                "RunRestore", "AwaitUnits", "CopyToLeader", "ReplayV2Keys", "Integrate", "Integrate", "AddUnits");
         RestoreStep.CopyToLeader copy = (RestoreStep.CopyToLeader) plan.steps().stream()
                 .filter(RestoreStep.CopyToLeader.class::isInstance).findFirst().orElseThrow();
         String remote = "/home/ubuntu/etcd-backup-v2-" + v2.sha256().substring(0, 16) + ".tar.gz";
@@ -186,7 +191,31 @@ class RestorePlanTest {
         RestorePlan plan = client.planRestore(backup, fast().restoreIntoExisting(true).build());
         assertThat(plan.steps()).noneMatch(s -> s instanceof RestoreStep.Deploy)
                 .noneMatch(s -> s instanceof RestoreStep.AddUnits);
-        assertThat(client.restore(plan).completed()).isTrue();
+        // The charm's default (skip-backup true) deletes the data it restores over; the plan keeps it.
+        assertThat(plan.steps()).filteredOn(RestoreStep.RunRestore.class::isInstance)
+                .extracting(s -> ((RestoreStep.RunRestore) s).params())
+                .containsExactly(Map.of("skip-backup", "false"));
+        assertThat(plan.describe()).contains("fake-juju action new-etcd/leader restore {skip-backup=false}");
+        RestoreReport report = client.restore(plan);
+        assertThat(report.completed()).isTrue();
+        assertThat(model.restoreParams).containsExactly(Map.of("skip-backup", "false"));
+        assertThat(report.charmBackup()).get().satisfies(b -> {
+            assertThat(b.unit()).isEqualTo("new-etcd/leader");
+            assertThat(b.path()).isEqualTo(FakeModel.CHARM_BACKUP_PATH);
+            assertThat(b.sha256()).hasSize(64);
+        });
+        assertThat(report.describe()).contains("kept on it in " + FakeModel.CHARM_BACKUP_PATH);
+    }
+
+    @Test
+    void aV2OnlyArchiveIsRefusedWithTheWayToRestoreItsKeys() throws Exception {
+        LocalSnapshot v2 = v2Backup();
+        assertThatThrownBy(() -> client.planRestore(v2, fast().build()))
+                .isInstanceOfSatisfying(RestoreRefusedException.class, e -> {
+                    assertThat(e.reason()).contains("keys-version v2 archive", "not Kubernetes' v3 data");
+                    assertThat(e.whatToDoInstead()).contains("JujuRestoreOptions.v2Snapshot(...)");
+                });
+        assertThat(model.deploys.get()).isZero();
     }
 
     @Test

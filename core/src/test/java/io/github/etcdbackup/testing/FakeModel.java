@@ -51,6 +51,10 @@ public final class FakeModel implements ModelOperations {
     public final Map<String, App> apps = new LinkedHashMap<>();
     public final AtomicInteger deploys = new AtomicInteger();
     public final AtomicInteger restores = new AtomicInteger();
+    /** The parameters of every restore run, in order. */
+    public final List<Map<String, String>> restoreParams = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Where the fake charm says it kept the data of a restore with {@code skip-backup=false}. */
+    public static final String CHARM_BACKUP_PATH = "/home/ubuntu/etcd-data-20261205-120000.tar.gz";
     public final Map<String, byte[]> copied = new LinkedHashMap<>();
     public final List<String> replays = new ArrayList<>();
     public String jujuVersion = "3.4.2";
@@ -297,7 +301,9 @@ public final class FakeModel implements ModelOperations {
         if (app.resourceFingerprint == null) {
             throw new ActionFailedException(unit, "4", "failed", "Missing snapshot. See: README.md", 0, "");
         }
-        return Map.of();
+        restoreParams.add(Map.copyOf(params));
+        return "false".equals(params.get("skip-backup"))
+                ? Map.of("backup.path", CHARM_BACKUP_PATH, "backup.sha256sum", "0".repeat(64)) : Map.of();
     }
 
     @Override

@@ -225,9 +225,9 @@ final class EtcdCharm {
             restoreV3(unit, archive, stdout, stderr);
             leader.writeConfig(new MemberConfig(leader.memberName() + "=" + leader.peerUrl(),
                     app.cluster().clusterToken(), "new"));
-            leader.start();
-            app.cluster().awaitHealthy(EtcdCluster.HEALTHY_DEADLINE);
-            model.rejoinAfterRestore(unit, followers);
+            // service_start returns once systemd started the process, and the action completes right after
+            // (restore.py __main__): etcd is not serving yet, and the followers rejoin later still.
+            model.startAfterRestore(unit, followers);
         } catch (RestoreCrash crash) {
             stderr.append("Traceback (most recent call last):\n")
                     .append("  File \"/var/lib/juju/agents/").append(unit.tag())

@@ -34,6 +34,7 @@ public final class EtcdCluster implements AutoCloseable {
     private final String clusterToken;
     private final List<EtcdUnit> units = new CopyOnWriteArrayList<>();
     private int nextUnitNumber;
+    private boolean installed;
     private boolean closed;
 
     private EtcdCluster(Path workDir, String application, CertificateAuthority ca) {
@@ -73,11 +74,49 @@ public final class EtcdCluster implements AutoCloseable {
         return cluster;
     }
 
+    /**
+     * The units of an etcd application deployed without a certificate provider: directories and ports, no
+     * process. The charm installs etcd only once its certificates are placed (layer-etcd src/reactive/etcd.py:
+     * {@code install_etcd} needs {@code etcd.ssl.placed}, {@code missing_relation_notice} blocks until then);
+     * {@link #install()} does that.
+     */
+    static EtcdCluster awaitingCertificates(Path workDir, String application, int members,
+                                            CertificateAuthority ca) {
+        if (members < 1) {
+            throw new IllegalArgumentException("members must be at least 1: " + members);
+        }
+        EtcdCluster cluster = new EtcdCluster(workDir, application, ca);
+        for (int i = 0; i < members; i++) {
+            cluster.units.add(cluster.newUnit());
+        }
+        return cluster;
+    }
+
+    /** Starts the units of {@link #awaitingCertificates} as one new cluster and waits until it is healthy. */
+    synchronized void install() {
+        if (installed || closed) {
+            return;
+        }
+        List<EtcdUnit> waiting = List.copyOf(units);
+        units.clear();
+        bootstrap(waiting);
+    }
+
+    /** True once the members were started: at once for {@link #start}, after {@link #install()} otherwise. */
+    synchronized boolean installed() {
+        return installed;
+    }
+
     private void bootstrap(int members) {
         List<EtcdUnit> fresh = new ArrayList<>();
         for (int i = 0; i < members; i++) {
             fresh.add(newUnit());
         }
+        bootstrap(fresh);
+    }
+
+    private void bootstrap(List<EtcdUnit> fresh) {
+        installed = true;
         String initialCluster = fresh.stream().map(u -> u.memberName() + "=" + u.peerUrl())
                 .collect(Collectors.joining(","));
         for (EtcdUnit unit : fresh) {
@@ -136,6 +175,12 @@ public final class EtcdCluster implements AutoCloseable {
      * start the new process with {@code initial-cluster-state: existing}. Waits until the cluster is healthy.
      */
     public synchronized EtcdUnit addUnit() {
+        if (!installed) {
+            // Joins the cluster when it is installed, with the others.
+            EtcdUnit unit = newUnit();
+            units.add(unit);
+            return unit;
+        }
         EtcdUnit through = anyRunningUnit();
         EtcdUnit unit = newUnit();
         addMember(through, unit);

@@ -42,6 +42,8 @@ public final class EtcdUnit {
     private final int peerPort;
     private MemberConfig config;
     private Process process;
+    /** Set when a health check succeeded since the process was last launched. */
+    private boolean answeredSinceLaunch;
 
     EtcdUnit(String application, int number, Path unitDir, int clientPort, int peerPort) {
         this.application = application;
@@ -314,6 +316,7 @@ public final class EtcdUnit {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        answeredSinceLaunch = false;
         try {
             process = ProcessReaper.track(builder.start());
         } catch (IOException e) {
@@ -342,7 +345,29 @@ public final class EtcdUnit {
 
     /** True when this member answers {@code endpoint health} through its own client URL. */
     public boolean healthy() {
-        return running() && etcdctl("endpoint", "health", "--command-timeout=2s").succeeded();
+        boolean healthy = running() && etcdctl("endpoint", "health", "--command-timeout=2s").succeeded();
+        if (healthy) {
+            synchronized (this) {
+                answeredSinceLaunch = true;
+            }
+        }
+        return healthy;
+    }
+
+    /**
+     * True when the process runs and has answered a health check since it was last started: what the charm's
+     * status check needs (its {@code member list} fails until etcd serves). Asks etcd only until it first answers.
+     */
+    boolean answering() {
+        synchronized (this) {
+            if (!running()) {
+                return false;
+            }
+            if (answeredSinceLaunch) {
+                return true;
+            }
+        }
+        return healthy();
     }
 
     private String exitStatus() {

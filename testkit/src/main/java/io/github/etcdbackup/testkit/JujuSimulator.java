@@ -126,7 +126,9 @@ public final class JujuSimulator implements AutoCloseable {
     /**
      * Deploys a charm under an application name. Known charms: {@code etcd} (real etcd processes),
      * {@code easyrsa}, {@code kubernetes-control-plane}, {@code kubernetes-master}, {@code kubernetes-worker},
-     * {@code calico}, {@code flannel}. Returns when every etcd member is healthy.
+     * {@code calico}, {@code flannel}. Every declared resource has the store's revision 0, as a deployment from
+     * Charmhub has. An etcd application stays blocked ("Missing relation to certificate authority.") and runs no
+     * etcd until it is related to a certificate provider such as {@code easyrsa}, as the real charm does.
      */
     public void deploy(String charm, String application, int units) {
         CharmInfo info = CharmInfo.lookup(charm)
@@ -134,13 +136,18 @@ public final class JujuSimulator implements AutoCloseable {
         model.deploy(info, application, units, "latest/stable", "jammy", Map.of());
     }
 
-    /** Relates two applications like {@code juju integrate}; {@code app:endpoint} pins an endpoint. */
+    /**
+     * Relates two applications like {@code juju integrate}; {@code app:endpoint} pins an endpoint. Relating etcd to
+     * its certificate provider returns once etcd is installed and every member is healthy.
+     */
     public void integrate(String app1, String app2) {
         RelationMatcher.Match match = RelationMatcher.match(model, app1, app2);
         if (match.error() != null) {
             throw new IllegalArgumentException(match.error());
         }
         model.addRelation(match.relation());
+        model.awaitInstalled(match.relation().app1());
+        model.awaitInstalled(match.relation().app2());
     }
 
     /**
@@ -227,23 +234,6 @@ public final class JujuSimulator implements AutoCloseable {
     public void dataOnAttachedStorage(String unitName, boolean on) {
         unit(unitName);
         model.faults().dataOnAttachedStorage(unitName, on);
-    }
-
-    /**
-     * Attaches the placeholder {@code snapshot} resource a store deployment carries (revision 0, not an archive):
-     * the charm's "Missing snapshot" guard does not fire and restore dismantles the cluster before it fails.
-     */
-    public void placeholderSnapshotResource(String application) {
-        try {
-            Path placeholder = workDir.resolve("juju/placeholder-snapshot.tar.gz");
-            Files.createDirectories(placeholder.getParent());
-            Files.writeString(placeholder, "placeholder resource, store revision 0\n");
-            model.attachResource(model.application(application)
-                    .orElseThrow(() -> new IllegalArgumentException("no application " + application)),
-                    "snapshot", placeholder, "store");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Every command except {@code juju version} fails as when the controller cannot be reached. */

@@ -8,12 +8,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SimModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimModel.class);
+    /** How long the restored leader's etcd takes to serve after the restore action completed. */
+    static final Duration RESTORED_ETCD_STARTUP = Duration.ofMillis(1500);
 
     private final Path workDir;
     private final String jujuVersion;
@@ -42,6 +47,7 @@ final class SimModel implements AutoCloseable {
         return thread;
     });
     private final EtcdCharm etcdCharm = new EtcdCharm(this);
+    private final Map<String, CompletableFuture<Void>> installing = new HashMap<>();
     private CertificateAuthority ca;
     private int nextMachine;
     private volatile boolean legacyHealthAction;
@@ -88,7 +94,7 @@ final class SimModel implements AutoCloseable {
             if (units < 1) {
                 throw new IllegalArgumentException("the simulator deploys etcd with at least one unit");
             }
-            EtcdCluster cluster = EtcdCluster.start(workDir, name, units, certificateAuthority());
+            EtcdCluster cluster = EtcdCluster.awaitingCertificates(workDir, name, units, certificateAuthority());
             app.cluster(cluster);
             for (EtcdUnit etcd : cluster.units()) {
                 app.units().add(new ModelUnit(app, app.takeUnitNumber(), nextMachine++, etcd));
@@ -99,10 +105,30 @@ final class SimModel implements AutoCloseable {
             }
         }
         applications.put(name, app);
+        charm.resources().keySet().forEach(resource -> attachResource(app, resource, storeRevision(charm, resource),
+                "store"));
         if (charm.peerEndpoint() != null) {
             relations.add(new Relation(name, charm.peerEndpoint(), name, charm.peerEndpoint(), charm.name()));
         }
         return app;
+    }
+
+    /**
+     * The revision 0 a charm from Charmhub ships for each of its resources: Juju deploys a store charm with a
+     * revision of every declared resource, so {@code resource-get snapshot} succeeds on a fresh etcd application
+     * and the charm's "Missing snapshot" guard does not fire (../shared/reference/charm-and-juju.md 1.3, and the
+     * Charmed Kubernetes bundles that pin {@code resources: {snapshot: 0}}). It is not an archive: the charm's
+     * restore dismantles the cluster and then fails on it.
+     */
+    private Path storeRevision(CharmInfo charm, String resource) {
+        Path file = workDir.resolve("juju/store").resolve(charm.name()).resolve(resource + "-0");
+        try {
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, "placeholder resource " + resource + ", store revision 0\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     private CertificateAuthority certificateAuthority() {
@@ -126,6 +152,7 @@ final class SimModel implements AutoCloseable {
 
     synchronized void remove(ModelApplication app) {
         applications.remove(app.name());
+        installing.remove(app.name());
         relations.removeIf(r -> r.involves(app.name()));
         if (app.cluster() != null) {
             app.cluster().close();
@@ -162,8 +189,36 @@ final class SimModel implements AutoCloseable {
         return List.copyOf(relations);
     }
 
+    /**
+     * Adds a relation. An etcd application that gets its certificate provider installs etcd afterwards, in the
+     * background as a hook would, while {@code juju integrate} has long returned; {@link #awaitInstalled} waits.
+     */
     synchronized void addRelation(Relation relation) {
         relations.add(relation);
+        for (ModelApplication app : applications.values()) {
+            if (app.cluster() != null && !app.cluster().installed() && hasCertificates(app)
+                    && !installing.containsKey(app.name())) {
+                EtcdCluster cluster = app.cluster();
+                installing.put(app.name(), CompletableFuture.runAsync(cluster::install, workers));
+            }
+        }
+    }
+
+    /** Waits until an etcd application that was given its certificates has installed and started etcd. */
+    void awaitInstalled(String application) {
+        CompletableFuture<Void> install;
+        synchronized (this) {
+            install = installing.get(application);
+        }
+        if (install != null) {
+            install.join();
+        }
+    }
+
+    /** Related to a {@code tls-certificates} provider on its {@code certificates} endpoint. */
+    private boolean hasCertificates(ModelApplication app) {
+        return relations.stream().anyMatch(r -> (r.app1().equals(app.name()) && r.endpoint1().equals("certificates"))
+                || (r.app2().equals(app.name()) && r.endpoint2().equals("certificates")));
     }
 
     /** Removes a relation; false when there was none like it. */
@@ -216,10 +271,16 @@ final class SimModel implements AutoCloseable {
             }
             return new String[] {"active", unit.application().charm().workloadMessage()};
         }
+        // layer-etcd src/reactive/etcd.py: missing_relation_notice, install_etcd (after etcd.ssl.placed),
+        // check_cluster_health (member list fails until etcd serves: "Errored with 0 known peers").
+        if (!unit.application().cluster().installed()) {
+            return hasCertificates(unit.application()) ? new String[] {"maintenance", "Installing etcd."}
+                    : new String[] {"blocked", "Missing relation to certificate authority."};
+        }
         if (unit.rejoining()) {
             return new String[] {"waiting", "Waiting to retry etcd registration"};
         }
-        if (!unit.etcd().running()) {
+        if (!unit.etcd().answering()) {
             return new String[] {"blocked", "Errored with 0 known peers"};
         }
         List<ModelUnit> members = unit.application().units().stream().filter(u -> !u.rejoining()).toList();
@@ -284,13 +345,23 @@ final class SimModel implements AutoCloseable {
     }
 
     /**
-     * After a restore on the leader the charm sets {@code force_rejoin}; every follower then stops, wipes its
-     * member dir and registers again. That happens after the action has completed, which is the trap: the
-     * library must wait for {@code Healthy with N known peers} on every unit.
+     * What follows the charm's restore action, in the background: etcd on the leader serves only some time after
+     * {@code service_start} returned and the action completed (it opens the restored data first), so the leader
+     * shows {@code Errored with 0 known peers} meanwhile. Then the charm's {@code force_rejoin} makes every
+     * follower stop, wipe its member dir and register again. The library must wait for {@code Healthy with N
+     * known peers} on every unit itself.
      */
-    void rejoinAfterRestore(ModelUnit leaderUnit, List<ModelUnit> followers) {
+    void startAfterRestore(ModelUnit leaderUnit, List<ModelUnit> followers) {
         workers.execute(() -> {
             EtcdUnit leader = leaderUnit.etcd();
+            EtcdUnit.sleep(RESTORED_ETCD_STARTUP.toMillis());
+            try {
+                leader.launch();
+                leaderUnit.application().cluster().awaitHealthy(EtcdCluster.HEALTHY_DEADLINE);
+            } catch (RuntimeException e) {
+                LOG.warn("the restored leader {} never became healthy", leaderUnit.name(), e);
+                return;
+            }
             EtcdUnit.sleep(1000); // the charm backs off 1-10 s at random
             for (ModelUnit follower : followers) {
                 try {

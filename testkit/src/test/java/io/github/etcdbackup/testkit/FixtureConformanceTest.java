@@ -45,6 +45,7 @@ class FixtureConformanceTest {
         juju3SingleUnit = model("3.4.2", dir.resolve("juju3-single"), 1);
         for (JujuSimulator sim : List.of(juju29, juju3)) {
             sim.deploy("etcd", "new-etcd", 1);
+            sim.integrate("new-etcd", "easyrsa");
             Path archive = takeSnapshotArchive(sim);
             CommandResult attach = Juju.run(sim, "attach-resource", "new-etcd", "snapshot=" + archive);
             assertThat(attach.exitCode()).as(attach.stderr()).isZero();

@@ -38,6 +38,8 @@ class JujuSimulatorTest {
         sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(dir.resolve("model"))
                 .defaultRunWait(Duration.ofSeconds(2)).build();
         sim.deploy("etcd", 3);
+        sim.deploy("easyrsa", 1);
+        sim.integrate("etcd", "easyrsa");
         Map<String, String> keys = new LinkedHashMap<>();
         for (int i = 0; i < 500; i++) {
             keys.put("/registry/pods/default/pod-" + i, "{\"kind\":\"Pod\",\"n\":" + i + "}");
@@ -342,12 +344,26 @@ class JujuSimulatorTest {
         assertThat(deploy.stderr()).isEqualTo("Deployed \"new-etcd\" from charm-hub charm \"etcd\", revision 760 in "
                 + "channel 1.29/stable on ubuntu@22.04/stable\n");
         assertThat(Juju.run(sim, "config", "new-etcd", "channel").stdoutText()).isEqualTo("3.4/stable\n");
+        // A charm from Charmhub comes with the store's revision 0 of its snapshot resource, not nothing.
+        assertThat(Juju.run(sim, "resources", "new-etcd").stdoutText()).contains("snapshot   store    0");
+        // No etcd until the certificates are there (layer-etcd missing_relation_notice).
+        awaitStatus("new-etcd/0:\n        workload-status:\n          current: blocked\n"
+                + "          message: Missing relation to certificate authority.");
+        assertThat(sim.unit("new-etcd/0").running()).isFalse();
+        assertThat(Juju.run(sim, "integrate", "new-etcd", "easyrsa").exitCode()).isZero();
+        awaitStatus("new-etcd/0:\n        workload-status:\n          current: active\n"
+                + "          message: Healthy with 1 known peer");
         assertThat(Juju.run(sim, downloads, null, "attach-resource", "new-etcd", "snapshot=./" + archive).exitCode())
                 .isZero();
         CommandResult restore = Juju.run(sim, "run", "new-etcd/0", "restore", "--wait=5m", "--format", "yaml");
         assertThat(restore.exitCode()).as(restore.stdoutText()).isZero();
         assertThat(restore.stdoutText()).contains("status: completed", "tar: */wal: Not found in archive",
                 "restored snapshot");
+        // The action completed before etcd serves again, as the charm's does: the plan has to wait itself.
+        assertThat(Juju.run(sim, "status", "new-etcd", "--format", "yaml").stdoutText())
+                .contains("message: Errored with 0 known peers");
+        awaitStatus("new-etcd/0:\n        workload-status:\n          current: active\n"
+                + "          message: Healthy with 1 known peer");
         assertThat(Juju.run(sim, "add-unit", "new-etcd", "-n", "2").exitCode()).isZero();
         awaitStatus("new-etcd/2:\n        workload-status:\n          current: active\n"
                 + "          message: Healthy with 3 known peers");
@@ -366,7 +382,8 @@ class JujuSimulatorTest {
     void restoreOnAFollowerRejoinsAfterTheActionCompletes() {
         // A fresh single-purpose application keeps the shared etcd untouched.
         sim.deploy("etcd", "rejoin-etcd", 2);
-        sim.placeholderSnapshotResource("rejoin-etcd");
+        sim.integrate("rejoin-etcd", "easyrsa");
+        // The resource is the store's placeholder: the charm's "Missing snapshot" guard passes and restore fails.
         CommandResult restore = Juju.run(sim, "run", "rejoin-etcd/0", "restore", "--wait=2m", "--format", "yaml");
         assertThat(restore.exitCode()).isEqualTo(1);
         assertThat(restore.stdoutText()).contains("message: exit status 1", "Traceback");

@@ -52,7 +52,8 @@ public final class HostRestorePlanner {
     public RestorePlan plan(LocalSnapshot snapshot, SshRestoreOptions options, Deadline deadline) {
         if (snapshot.source().keysVersion() != KeysVersion.V3) {
             throw new RestoreRefusedException("the SSH restore takes a v3 archive (./db), this one holds v2 keys",
-                    "restore a v3 snapshot over SSH; restore v2 data through Juju with the charm's restore action");
+                    "restore a keys-version v3 snapshot of the same cluster; its v2 keys (flannel, older calico) come "
+                            + "back through Juju with JujuRestoreOptions.v2Snapshot(...)");
         }
         RestorePlanner.checkArchive(snapshot);
         List<SshRestoreOptions.Member> members = options.members();

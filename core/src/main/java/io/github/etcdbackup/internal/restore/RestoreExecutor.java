@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -96,10 +97,11 @@ public final class RestoreExecutor {
             listener.started(i, step);
             long start = System.nanoTime();
             RestoreReport.StepOutcome outcome;
+            Map<String, String> results = new LinkedHashMap<>();
             try {
-                boolean ran = execute(plan, step);
+                boolean ran = execute(plan, step, results);
                 outcome = new RestoreReport.StepOutcome(i, step, ran ? RestoreReport.Result.DONE
-                        : RestoreReport.Result.ALREADY_DONE, elapsedSince(start), Optional.empty());
+                        : RestoreReport.Result.ALREADY_DONE, elapsedSince(start), Optional.empty(), results);
             } catch (EtcdBackupException e) {
                 LOG.warn("Restore step {} ({}) failed: {}", i + 1, step.title(), e.getMessage());
                 outcome = new RestoreReport.StepOutcome(i, step, RestoreReport.Result.FAILED, elapsedSince(start),
@@ -122,8 +124,12 @@ public final class RestoreExecutor {
         return Deadline.after(callTimeout);
     }
 
-    /** Runs one step; returns false when its effect was already there. */
-    private boolean execute(RestorePlan plan, RestoreStep step) {
+    /**
+     * Runs one step; returns false when its effect was already there.
+     *
+     * @param results receives the results of the charm action the step ran, if any
+     */
+    private boolean execute(RestorePlan plan, RestoreStep step, Map<String, String> results) {
         if (step instanceof RestoreStep.VerifyArchive) {
             plan.snapshot().verify();
             List<String> problems = ArchiveInspector.problems(plan.snapshot().file(),
@@ -188,7 +194,12 @@ public final class RestoreExecutor {
             return true;
         }
         if (step instanceof RestoreStep.RunRestore restore) {
-            model.runRestore(restore.unit(), Map.of(), Deadline.after(plan.settleTimeout()));
+            results.putAll(model.runRestore(restore.unit(), restore.params(), Deadline.after(plan.settleTimeout())));
+            if (results.containsKey(RestoreReport.CharmBackup.PATH_KEY)) {
+                LOG.info("The charm kept the data {} had before the restore in {} (SHA-256 {})", restore.unit(),
+                        results.get(RestoreReport.CharmBackup.PATH_KEY),
+                        results.get(RestoreReport.CharmBackup.SHA256_KEY));
+            }
             return true;
         }
         if (step instanceof RestoreStep.CopyToLeader copy) {

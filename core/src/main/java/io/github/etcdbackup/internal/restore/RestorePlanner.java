@@ -58,8 +58,9 @@ public final class RestorePlanner {
 
     /** Builds the plan; see the class comment. */
     public RestorePlan plan(LocalSnapshot snapshot, JujuRestoreOptions options, Deadline deadline) {
+        refuseV2Only(snapshot);
         checkArchive(snapshot);
-        options.v2Snapshot().ifPresent(v2 -> checkV2(snapshot, v2));
+        options.v2Snapshot().ifPresent(RestorePlanner::checkV2);
         ModelStatus status = model.status(deadline);
         Optional<ApplicationStatus> source = status.application(options.sourceApplication());
         Optional<ApplicationStatus> target = status.application(options.targetApplication());
@@ -99,7 +100,13 @@ public final class RestorePlanner {
         int unitsBeforeRestore = Math.max(existingUnits, 1);
         steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju.status()));
         String leader = app + "/leader";
-        steps.add(new RestoreStep.RunRestore(leader, juju.runRestore(leader, Map.of(), options.settleTimeout())));
+        // The charm's skip-backup defaults to true: restore.py then deletes the member directory without a copy.
+        // Into an existing application, the data there is kept (as an uncompressed tar under /home/ubuntu).
+        Map<String, String> restoreParams = target.isPresent() ? Map.of("skip-backup", "false") : Map.of();
+        steps.add(new RestoreStep.RunRestore(leader, restoreParams,
+                juju.runRestore(leader, restoreParams, options.settleTimeout())));
+        // restore.py completes right after service_start, before etcd serves and before the followers rejoined.
+        steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju.status()));
         options.v2Snapshot().ifPresent(v2 -> {
             // Before the CNIs are related: flannel reads its network config from the v2 keys when it connects.
             // Named from the checksum: a plain name that means the same to scp's SFTP and legacy modes.
@@ -151,12 +158,22 @@ public final class RestorePlanner {
         }
     }
 
-    private static void checkV2(LocalSnapshot snapshot, LocalSnapshot v2) {
+    /**
+     * The charm restores a v2 archive by another path (restore.py: untar over the data dir, a forked etcd with
+     * {@code --force-new-cluster --enable-v2}, {@code member update} over the v2 API) that leaves the v3 keys of
+     * Kubernetes behind and that this library does not check; the v3 archive with the v2 one beside it does both.
+     */
+    private static void refuseV2Only(LocalSnapshot snapshot) {
         if (snapshot.source().keysVersion() != KeysVersion.V3) {
-            throw new RestoreRefusedException("the archive to restore is a v2 archive and a second v2 archive was "
-                    + "given", "pass the keys-version v3 archive to planRestore and the v2 one as "
-                    + "JujuRestoreOptions.v2Snapshot(...)");
+            throw new RestoreRefusedException("the archive to restore is a keys-version v2 archive: it holds only "
+                    + "the v2 keys (flannel, older calico), not Kubernetes' v3 data, and the charm's v2 restore "
+                    + "path is not one this library runs", "restore a keys-version v3 snapshot of the same "
+                    + "cluster and pass this archive as JujuRestoreOptions.v2Snapshot(...): the plan replays its "
+                    + "v2 keys into the restored cluster");
         }
+    }
+
+    private static void checkV2(LocalSnapshot v2) {
         checkArchive(v2);
         if (v2.file().toAbsolutePath().toString().contains(":")) {
             throw new RestoreRefusedException("the v2 archive's path " + v2.file().toAbsolutePath() + " holds a ':',"

@@ -32,6 +32,13 @@ import java.util.Optional;
  * Every value is URL-encoded, so a line never holds a space, a newline or a separator from user input.
  */
 final class StepCodec {
+    /**
+     * What a component of these types reads as when a line has none: a component added to a step later (such as
+     * {@code RunRestore.params}) must not make the journals of older versions unreadable.
+     */
+    private static final Map<Class<?>, Object> EMPTY_WHEN_ABSENT = Map.of(Map.class, Map.of(), List.class, List.of(),
+            Optional.class, Optional.empty());
+
     private StepCodec() {
     }
 
@@ -122,6 +129,11 @@ final class StepCodec {
             RecordComponent component = components[i];
             types[i] = component.getType();
             String value = fields.remove(component.getName());
+            if (value == null && EMPTY_WHEN_ABSENT.containsKey(types[i])) {
+                // A component added after a journal was written: the older line had none of it.
+                values[i] = EMPTY_WHEN_ABSENT.get(types[i]);
+                continue;
+            }
             if (value == null) {
                 throw new IllegalArgumentException(recordClass.getSimpleName() + " lacks " + component.getName());
             }

@@ -50,6 +50,8 @@ class SimulatorCutChecks {
     static void startModel() {
         sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
         sim.deploy("etcd", 1);
+        sim.deploy("easyrsa", 1);
+        sim.integrate("etcd", "easyrsa");
         // SSH_CAT: a cut before the first byte must be seen as a cut here, not turned into a juju scp fallback
         // (which ScpOnSimulatorTest covers).
         client = EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())

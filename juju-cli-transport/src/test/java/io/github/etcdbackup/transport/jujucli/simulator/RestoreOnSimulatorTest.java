@@ -11,6 +11,7 @@ import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
 import io.github.etcdbackup.testkit.JujuSimulator;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -70,7 +72,7 @@ class RestoreOnSimulatorTest {
     void aStorePlaceholderResourceIsReplacedByTheVerifiedUploadBeforeTheRestore() {
         sim.deploy("etcd", "placeholder-etcd", 1);
         sim.integrate("placeholder-etcd", "easyrsa");
-        sim.placeholderSnapshotResource("placeholder-etcd");
+        // Its snapshot resource is the store's revision 0, as after any deploy from Charmhub.
         try (EtcdBackupClient client = client(event -> { })) {
             RestorePlan plan = client.planRestore(backup, into("placeholder-etcd").build());
             assertThat(plan.steps()).noneMatch(step -> step instanceof RestoreStep.Deploy);
@@ -80,6 +82,56 @@ class RestoreOnSimulatorTest {
             assertThat(report.completed()).as(report.describe()).isTrue();
         }
         assertThat(sim.unit("placeholder-etcd/0").count("/registry/")).isEqualTo(KEYS);
+    }
+
+    @Test
+    void aPlanThatForgetsTheCertificateProviderNeverGetsAnEtcdToRestoreInto() {
+        try (EtcdBackupClient client = client(event -> { })) {
+            RestorePlan full = client.planRestore(backup, into("nocert-etcd").settleTimeout(Duration.ofSeconds(8))
+                    .build());
+            List<RestoreStep> withoutCertificates = full.steps().stream()
+                    .filter(step -> !(step instanceof RestoreStep.Integrate i && i.second().equals("easyrsa")))
+                    .toList();
+            assertThat(withoutCertificates).hasSize(full.steps().size() - 1);
+            RestorePlan forgetful = new RestorePlan(full.snapshot(), full.targetApplication(), full.path(),
+                    full.jujuVersion(), withoutCertificates, full.settleTimeout(), full.pollInterval());
+
+            RestoreReport report = client.restore(forgetful);
+
+            RestoreReport.StepOutcome failed = report.failedStep().orElseThrow();
+            assertThat(failed.step()).isInstanceOf(RestoreStep.AwaitUnits.class);
+            assertThat(failed.error()).get().isInstanceOf(OperationTimeoutException.class);
+            assertThat(report.outcomes()).noneMatch(o -> o.step() instanceof RestoreStep.RunRestore);
+            assertThat(client.status().application("nocert-etcd").orElseThrow().units())
+                    .allMatch(u -> u.workload().equals("blocked")
+                            && u.workloadMessage().equals("Missing relation to certificate authority."));
+        }
+    }
+
+    @Test
+    void restoringIntoAnApplicationWithDataKeepsItsDataDirectoryAndSaysWhere() throws Exception {
+        sim.deploy("etcd", "existing-etcd", 2);
+        sim.integrate("existing-etcd", "easyrsa");
+        sim.unit("existing-etcd/0").put("/only/in/existing", "before the restore");
+        try (EtcdBackupClient client = client(event -> { })) {
+            RestorePlan plan = client.planRestore(backup, into("existing-etcd").units(2).restoreIntoExisting(true)
+                    .build());
+
+            RestoreReport report = client.restore(plan);
+
+            assertThat(report.completed()).as(report.describe()).isTrue();
+            RestoreReport.CharmBackup kept = report.charmBackup().orElseThrow();
+            assertThat(kept.path()).matches("/home/ubuntu/etcd-data-\\d{8}-\\d{6}\\.tar\\.gz");
+            Path onUnit = sim.unit(sim.leader("existing-etcd")).hostPath(kept.path());
+            assertThat(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(java.nio.file.Files.readAllBytes(onUnit)))).isEqualTo(kept.sha256());
+            // The charm's tar of the old data dir holds the member's database with the key written before.
+            String listing = new String(new ProcessBuilder("tar", "-tf", onUnit.toString()).start().getInputStream()
+                    .readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(listing).contains("./member/snap/db");
+        }
+        assertThat(sim.unit("existing-etcd/1").count("/registry/")).isEqualTo(KEYS);
+        assertThat(sim.unit("existing-etcd/0").get("/only/in/existing")).isEmpty();
     }
 
     @Test
@@ -122,7 +174,7 @@ class RestoreOnSimulatorTest {
                     .keysVersion(KeysVersion.V2).build()), work.resolve("v2-backups"));
             RestorePlan plan = client.planRestore(backup, into("both-etcd").units(2).v2Snapshot(v2).build());
             assertThat(plan.steps()).extracting(step -> step.getClass().getSimpleName())
-                    .containsSubsequence("RunRestore", "CopyToLeader", "ReplayV2Keys", "AddUnits");
+                    .containsSubsequence("RunRestore", "AwaitUnits", "CopyToLeader", "ReplayV2Keys", "AddUnits");
 
             RestoreReport report = client.restore(plan);
 
