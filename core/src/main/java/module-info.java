@@ -1,9 +1,9 @@
 /**
  * etcd-backup core: the client API, values, exceptions, events and the transport SPI.
  *
- * <p>{@code io.github.etcdbackup.internal.common} (validation, shell quoting, hashing, the stream watchdog) is shared
- * with the transports only (a qualified export), never with
- * applications.
+ * <p>{@code io.github.etcdbackup.internal.common} (validation, shell quoting, hashing, the stream watchdog) and
+ * {@code io.github.etcdbackup.internal.unit} (the scripts that list and remove archives on a unit) are shared with the
+ * transports only (qualified exports), never with applications.
  */
 module io.github.etcdbackup {
     requires org.slf4j;
@@ -17,6 +17,9 @@ module io.github.etcdbackup {
     exports io.github.etcdbackup.status;
     exports io.github.etcdbackup.store;
     exports io.github.etcdbackup.internal.common to
+            io.github.etcdbackup.transport.jujucli,
+            io.github.etcdbackup.transport.ssh;
+    exports io.github.etcdbackup.internal.unit to
             io.github.etcdbackup.transport.jujucli,
             io.github.etcdbackup.transport.ssh;
 }

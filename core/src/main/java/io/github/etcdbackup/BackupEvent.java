@@ -13,6 +13,7 @@ import java.util.OptionalLong;
  */
 public sealed interface BackupEvent
         permits BackupEvent.Started, BackupEvent.StepStarted, BackupEvent.StepCompleted,
+        BackupEvent.UnitArchiveRemoved, BackupEvent.UnitArchiveKept,
                 BackupEvent.BytesTransferred, BackupEvent.Completed, BackupEvent.Failed {
 
     /** The operation, e.g. {@code backup etcd/0}. */
@@ -116,6 +117,45 @@ public sealed interface BackupEvent
         /** Validates every field. */
         public Failed {
             Objects.requireNonNull(operation, "operation");
+            Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * An archive was removed from a unit after its download was verified, or by {@code pruneUnitArchives}.
+     *
+     * @param operation the operation
+     * @param unit      the unit
+     * @param path      the archive that was on it
+     * @param at        when
+     */
+    record UnitArchiveRemoved(String operation, String unit, String path, Instant at) implements BackupEvent {
+        /** Validates every field. */
+        public UnitArchiveRemoved {
+            Objects.requireNonNull(operation, "operation");
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * An archive that was to be removed from a unit is still there; the backup itself succeeded.
+     *
+     * @param operation the operation
+     * @param unit      the unit
+     * @param path      the archive on it
+     * @param error     why it could not be removed
+     * @param at        when
+     */
+    record UnitArchiveKept(String operation, String unit, String path, RuntimeException error, Instant at)
+            implements BackupEvent {
+        /** Validates every field. */
+        public UnitArchiveKept {
+            Objects.requireNonNull(operation, "operation");
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(path, "path");
             Objects.requireNonNull(error, "error");
             Objects.requireNonNull(at, "at");
         }

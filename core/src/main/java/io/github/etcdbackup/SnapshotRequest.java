@@ -13,8 +13,11 @@ import java.util.Optional;
  * @param keysVersion which key space to save (always passed explicitly: the charm's default changed in 2020)
  * @param target      the directory on the unit the archive is written to
  * @param timeout     a deadline for this call that replaces the client's default, if present
+ * @param unitCopy    for {@code backup}: what happens to the archive on the unit once the local copy is verified
+ *                    and synced (default {@link UnitCopy#REMOVE}); {@code snapshot} alone always leaves it there
  */
-public record SnapshotRequest(String unit, KeysVersion keysVersion, String target, Optional<Duration> timeout) {
+public record SnapshotRequest(String unit, KeysVersion keysVersion, String target, Optional<Duration> timeout,
+                              UnitCopy unitCopy) {
     /** The charm's default target directory. */
     public static final String DEFAULT_TARGET = "/home/ubuntu/etcd-snapshots";
 
@@ -25,6 +28,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         InputValidation.remotePath(target);
         Objects.requireNonNull(timeout, "timeout");
         timeout.ifPresent(t -> InputValidation.positive("timeout", t));
+        Objects.requireNonNull(unitCopy, "unitCopy");
     }
 
     /** A new builder. */
@@ -38,6 +42,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         private KeysVersion keysVersion = KeysVersion.V3;
         private String target = DEFAULT_TARGET;
         private Duration timeout;
+        private UnitCopy unitCopy = UnitCopy.REMOVE;
 
         private Builder() {
         }
@@ -67,11 +72,20 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         }
 
         /**
+         * What {@code backup} does with the archive on the unit once the local copy is verified and synced: removes
+         * it ({@link UnitCopy#REMOVE}, the default) or leaves it ({@link UnitCopy#KEEP}).
+         */
+        public Builder unitCopy(UnitCopy unitCopy) {
+            this.unitCopy = Objects.requireNonNull(unitCopy, "unitCopy");
+            return this;
+        }
+
+        /**
          * Builds the request; throws {@link io.github.etcdbackup.exception.InvalidInputException} for a bad unit or
          * target.
          */
         public SnapshotRequest build() {
-            return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout));
+            return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout), unitCopy);
         }
     }
 }

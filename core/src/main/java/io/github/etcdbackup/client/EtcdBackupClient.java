@@ -5,6 +5,11 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.ProgressListener;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.UnitCopy;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.exception.ActionFailedException;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.FileConflictException;
@@ -140,11 +145,111 @@ public final class EtcdBackupClient implements AutoCloseable {
      *                                   or another non-regular file where the archive or its {@code .part} goes
      */
     public LocalSnapshot download(Snapshot snapshot, Path dir) {
+        return download(snapshot, dir, UnitCopy.KEEP);
+    }
+
+    /**
+     * {@link #download(Snapshot, Path)}, then, with {@link UnitCopy#REMOVE}, removes the archive from the unit once
+     * the local file is verified and synced: exactly the path the snapshot reported, only when it is named like the
+     * charm's archives and is a regular file. A removal that fails is logged and reported as a
+     * {@link BackupEvent.UnitArchiveKept} event; the download still succeeds.
+     */
+    public LocalSnapshot download(Snapshot snapshot, Path dir, UnitCopy unitCopy) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(unitCopy, "unitCopy");
         Deadline deadline = Deadline.after(timeout);
-        return run("download " + snapshot.archiveName(),
-                op -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME));
+        return run("download " + snapshot.archiveName(), op -> {
+            LocalSnapshot local = fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME);
+            if (unitCopy == UnitCopy.REMOVE) {
+                removeUnitCopy(op, snapshot, Optional.empty(), deadline);
+            }
+            return local;
+        });
+    }
+
+    /**
+     * Removes the unit's copy of a verified download; never fails the operation. With {@code directory}, the archive
+     * must lie directly in it (the backup's own target); the transport still refuses links and other files.
+     */
+    private void removeUnitCopy(String operation, Snapshot snapshot, Optional<String> directory, Deadline deadline) {
+        String unit = snapshot.unit();
+        String path = snapshot.remotePath();
+        try {
+            String parent = UnitArchives.checkArchivePath(path);
+            if (directory.isPresent() && !directory.get().equals(parent)) {
+                throw new InvalidInputException("archive path on the unit", path, "expected it directly in the "
+                        + "snapshot's target directory " + directory.get() + ", where the charm writes it");
+            }
+            boolean removed = step(operation, "remove the unit's copy",
+                    () -> transport.removeArchive(unit, path, Optional.of(snapshot.sha256()), deadline));
+            if (removed) {
+                LOG.info("Removed {}:{} after its download was verified", unit, path);
+                emit(new BackupEvent.UnitArchiveRemoved(operation, unit, path, Instant.now()));
+            } else {
+                LOG.warn("{}:{} was already gone when the backup went to remove it", unit, path);
+            }
+        } catch (EtcdBackupException e) {
+            LOG.warn("Could not remove {}:{} from the unit; the backup itself is complete: {}", unit, path,
+                    e.getMessage());
+            emit(new BackupEvent.UnitArchiveKept(operation, unit, path, e, Instant.now()));
+        }
+    }
+
+    /** The charm's archives left on {@code unit} in its default snapshot directory, oldest first. */
+    public List<UnitArchive> listUnitArchives(String unit) {
+        return listUnitArchives(unit, SnapshotRequest.DEFAULT_TARGET);
+    }
+
+    /**
+     * The charm's archives ({@code etcd-snapshot-*.tar.gz}, regular files) directly in {@code directory} on
+     * {@code unit}, oldest first; empty when the directory does not exist.
+     *
+     * @throws TransportException if the directory is reached through a symbolic link (it is never followed)
+     */
+    public List<UnitArchive> listUnitArchives(String unit, String directory) {
+        InputValidation.unit(unit);
+        InputValidation.remotePath(directory);
+        Deadline deadline = Deadline.after(timeout);
+        return run("list archives on " + unit, op -> transport.listArchives(unit, directory, deadline));
+    }
+
+    /**
+     * Removes all but the newest {@code keepLast} of the charm's archives in its default snapshot directory on
+     * {@code unit}, left by earlier runs, by the action run by hand, or by backups that kept them.
+     *
+     * @return the archives removed
+     */
+    public List<UnitArchive> pruneUnitArchives(String unit, int keepLast) {
+        return pruneUnitArchives(unit, SnapshotRequest.DEFAULT_TARGET, keepLast);
+    }
+
+    /**
+     * {@link #pruneUnitArchives(String, int)} in another directory on the unit.
+     *
+     * @throws InvalidInputException if {@code keepLast} is negative
+     */
+    public List<UnitArchive> pruneUnitArchives(String unit, String directory, int keepLast) {
+        InputValidation.unit(unit);
+        InputValidation.remotePath(directory);
+        if (keepLast < 0) {
+            throw new InvalidInputException("keepLast", String.valueOf(keepLast), "expected 0 or more");
+        }
+        Deadline deadline = Deadline.after(timeout);
+        return run("prune archives on " + unit, op -> {
+            List<UnitArchive> archives = transport.listArchives(unit, directory, deadline);
+            List<UnitArchive> removed = new ArrayList<>();
+            for (UnitArchive archive : archives.subList(0, Math.max(0, archives.size() - keepLast))) {
+                UnitArchives.checkArchivePath(archive.path());
+                if (transport.removeArchive(unit, archive.path(), Optional.empty(), deadline)) {
+                    removed.add(archive);
+                    emit(new BackupEvent.UnitArchiveRemoved(op, unit, archive.path(), Instant.now()));
+                }
+            }
+            LOG.info("Pruned {} of {} archives on {}:{}, kept the newest {}", removed.size(), archives.size(), unit,
+                    directory, keepLast);
+            return List.copyOf(removed);
+        });
     }
 
     private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline,
@@ -180,8 +285,15 @@ public final class EtcdBackupClient implements AutoCloseable {
         Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
         return run("backup " + request.unit(), op -> {
             Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
-            return step(op, "download",
+            LocalSnapshot local = step(op, "download",
                     () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE));
+            if (request.unitCopy() == UnitCopy.REMOVE) {
+                // A request with the default target lets the transport pick its unit layout's snapshot directory.
+                Optional<String> directory = request.target().equals(SnapshotRequest.DEFAULT_TARGET)
+                        ? Optional.empty() : Optional.of(request.target());
+                removeUnitCopy(op, snapshot, directory, deadline);
+            }
+            return local;
         });
     }
 

@@ -2,8 +2,11 @@ package io.github.etcdbackup.spi;
 
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.exception.UnsupportedByTransportException;
 
 import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -44,6 +47,32 @@ public interface EtcdTransport extends AutoCloseable {
 
     /** The raw etcdctl health text from the unit ({@code cluster-health} or {@code endpoint health}). */
     String healthOutput(String unit, Deadline deadline);
+
+    /**
+     * The charm's archives directly in {@code directory} on the unit (regular files named
+     * {@code etcd-snapshot-*.tar.gz}), oldest first; empty when the directory does not exist. Runs
+     * {@code UnitArchives.listScript} as root. {@code SnapshotRequest.DEFAULT_TARGET} means wherever
+     * {@link #takeSnapshot} puts archives for a request with the default target.
+     *
+     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if the transport cannot (the default)
+     */
+    default List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        throw new UnsupportedByTransportException("listArchives", name(),
+                "the juju-cli or ssh transport, which implement it");
+    }
+
+    /**
+     * Removes one archive from the unit: {@code remotePath}, already checked by the core to be named like the
+     * charm's archives, and only if it is a regular file reached without a symbolic link and, when {@code sha256} is
+     * given, holding exactly those bytes. Runs {@code UnitArchives.removeScript} as root.
+     *
+     * @return true when it was removed, false when it was not there
+     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if the transport cannot (the default)
+     */
+    default boolean removeArchive(String unit, String remotePath, Optional<String> sha256, Deadline deadline) {
+        throw new UnsupportedByTransportException("removeArchive", name(),
+                "the juju-cli or ssh transport, which implement it");
+    }
 
     /** The Juju model the transport works in, when it knows it; written into each snapshot's manifest. */
     default Optional<String> modelName() {

@@ -77,7 +77,8 @@ class EtcdBackupClientTest {
                         + (e instanceof BackupEvent.StepCompleted s ? ":" + s.step() : ""))
                 .toList();
         assertThat(kinds).containsExactly("Started", "StepStarted:snapshot", "StepCompleted:snapshot",
-                "StepStarted:download", "StepCompleted:download", "Completed");
+                "StepStarted:download", "StepCompleted:download", "StepStarted:remove the unit's copy",
+                "StepCompleted:remove the unit's copy", "UnitArchiveRemoved", "Completed");
         assertThat(events.get(0).operation()).isEqualTo("backup etcd/0");
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(BackupEvent.BytesTransferred.class));
     }

@@ -9,6 +9,8 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.UnitCopy;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -24,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -81,7 +84,7 @@ public abstract class EtcdTransportContract {
     @Test
     void openFileFromAnOffsetReturnsTheRestOfTheFile() throws IOException {
         try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
-            LocalSnapshot local = client.backup(unit(), downloads);
+            LocalSnapshot local = client.backup(keeping(), downloads);
             byte[] whole = Files.readAllBytes(local.file());
             int offset = whole.length / 3;
             byte[] rest;
@@ -190,6 +193,67 @@ public abstract class EtcdTransportContract {
         }
     }
 
+    private SnapshotRequest keeping() {
+        return SnapshotRequest.builder().unit(unit()).unitCopy(UnitCopy.KEEP).build();
+    }
+
+    @Test
+    void aBackupRemovesTheUnitsCopyOnceVerifiedUnlessToldToKeepIt() throws InterruptedException {
+        EtcdTransport transport = newTransport();
+        try (EtcdBackupClient client = client(transport)) {
+            LocalSnapshot removed = client.backup(unit(), downloads.resolve("removed"));
+            // The charm names archives by the second: the next one must not take the same name.
+            Thread.sleep(1100);
+            LocalSnapshot kept = client.backup(keeping(), downloads.resolve("kept"));
+            String unit = kept.source().unit();
+            String directory = SnapshotRequest.DEFAULT_TARGET;
+
+            List<UnitArchive> onUnit = transport.listArchives(unit, directory, Deadline.after(Duration.ofMinutes(1)));
+            assertThat(onUnit).extracting(UnitArchive::path).contains(kept.source().remotePath())
+                    .doesNotContain(removed.source().remotePath());
+            assertThat(onUnit).allSatisfy(a -> {
+                assertThat(a.unit()).isEqualTo(unit);
+                assertThat(a.sizeBytes()).isPositive();
+            });
+            assertThat(onUnit).filteredOn(a -> a.path().equals(kept.source().remotePath()))
+                    .singleElement().extracting(UnitArchive::sizeBytes).isEqualTo(kept.sizeBytes());
+
+            Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+            String path = kept.source().remotePath();
+            assertThatThrownBy(() -> transport.removeArchive(unit, path, Optional.of("0".repeat(64)), deadline))
+                    .as("another archive under the same name").isInstanceOf(EtcdBackupException.class);
+            assertThat(transport.removeArchive(unit, path, Optional.of(kept.sha256()), deadline)).isTrue();
+            assertThat(transport.removeArchive(unit, path, Optional.empty(), deadline)).as("already gone").isFalse();
+            assertThat(client.listUnitArchives(unit)).extracting(UnitArchive::path)
+                    .doesNotContain(kept.source().remotePath());
+            assertThat(transport.listArchives(unit, "/home/ubuntu/no-such-directory",
+                    Deadline.after(Duration.ofMinutes(1)))).isEmpty();
+        }
+    }
+
+    @Test
+    void pruningKeepsTheNewestArchivesOnTheUnit() throws InterruptedException {
+        EtcdTransport transport = newTransport();
+        try (EtcdBackupClient client = client(transport)) {
+            String unit = client.snapshot(unit()).unit();
+            // The charm names archives by the second: a second snapshot in the same second would replace the first.
+            Thread.sleep(1100);
+            Snapshot newest = client.snapshot(unit);
+            List<UnitArchive> before = client.listUnitArchives(unit);
+            assertThat(before.size()).isGreaterThanOrEqualTo(2);
+            assertThat(before.get(before.size() - 1).path()).isEqualTo(newest.remotePath());
+
+            List<UnitArchive> pruned = client.pruneUnitArchives(unit, 1);
+
+            assertThat(pruned).containsExactlyElementsOf(before.subList(0, before.size() - 1));
+            assertThat(client.listUnitArchives(unit)).extracting(UnitArchive::path)
+                    .containsExactly(newest.remotePath());
+            assertThat(client.pruneUnitArchives(unit, 0)).extracting(UnitArchive::path)
+                    .containsExactly(newest.remotePath());
+            assertThat(client.listUnitArchives(unit)).isEmpty();
+        }
+    }
+
     @Test
     void aCallAfterCloseFailsWithATypedErrorNamingTheClose() {
         EtcdTransport transport = newTransport();
@@ -201,6 +265,8 @@ public abstract class EtcdTransportContract {
         assertThatThrownBy(() -> transport.healthOutput(unit(), deadline))
                 .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
         assertThatThrownBy(() -> transport.openFile(unit(), "/tmp/any", 0, deadline))
+                .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> transport.listArchives(unit(), SnapshotRequest.DEFAULT_TARGET, deadline))
                 .isInstanceOf(EtcdBackupException.class).hasMessageContaining("closed");
     }
 

@@ -1,5 +1,8 @@
 package io.github.etcdbackup.testing;
 
+import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.internal.unit.UnitArchives;
+
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.TransportException;
@@ -211,6 +214,38 @@ public final class FakeTransport implements EtcdTransport {
                 super.close();
             }
         };
+    }
+
+    /** Lists the fake unit's files in the directory, named and ordered like the charm's archives. */
+    @Override
+    public java.util.List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        requireOpen();
+        deadline.check("list " + directory);
+        String prefix = unit + ":" + directory + "/";
+        return files.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                .filter(e -> UnitArchives.ARCHIVE_NAME.matcher(e.getKey().substring(prefix.length())).matches())
+                .map(e -> new UnitArchive(unit, e.getKey().substring(unit.length() + 1), e.getValue().length,
+                        java.time.Instant.EPOCH))
+                .sorted(java.util.Comparator.comparing(UnitArchive::path)).toList();
+    }
+
+    /** Removes a file of the fake unit, after the same path check as the real transports' script. */
+    @Override
+    public boolean removeArchive(String unit, String remotePath, java.util.Optional<String> sha256,
+                                 Deadline deadline) {
+        requireOpen();
+        deadline.check("remove " + remotePath);
+        UnitArchives.checkArchivePath(remotePath);
+        byte[] content = files.get(unit + ":" + remotePath);
+        if (content != null && sha256.isPresent() && !sha256(content).equals(sha256.get())) {
+            throw new TransportException(name(), remotePath + " no longer holds the archive; left alone", null);
+        }
+        return content != null && files.remove(unit + ":" + remotePath, content);
+    }
+
+    /** True while the fake unit holds the file. */
+    public boolean holds(String unit, String remotePath) {
+        return files.containsKey(unit + ":" + remotePath);
     }
 
     @Override

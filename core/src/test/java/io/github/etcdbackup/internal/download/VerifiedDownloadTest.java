@@ -1,5 +1,7 @@
 package io.github.etcdbackup.internal.download;
 
+import io.github.etcdbackup.UnitCopy;
+
 import io.github.etcdbackup.BackupEvent;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
@@ -221,7 +223,8 @@ class VerifiedDownloadTest {
         List<LocalSnapshot> results = java.util.Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < 6; i++) {
             Path target = dir.resolve("t" + i);
-            threads.add(new Thread(() -> results.add(client.backup("etcd/0", target))));
+            threads.add(new Thread(() -> results.add(client.backup(SnapshotRequest.builder().unit("etcd/0")
+                    .unitCopy(UnitCopy.KEEP).build(), target))));
         }
         threads.forEach(Thread::start);
         for (Thread t : threads) {

@@ -7,7 +7,9 @@ import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -208,6 +210,24 @@ public final class JujuCliTransport implements EtcdTransport {
                 .orElseThrow(() -> new OutputParseException(
                         "the health action completed without an 'output' or 'result-map.message' result",
                         run.rawOutput(), null));
+    }
+
+    /** Runs the core's listing script as root with {@code juju ssh UNIT -- sudo bash -c}. */
+    @Override
+    public List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        open();
+        InputValidation.unit(unit);
+        return UnitArchives.parseList(unit, directory,
+                modelOperations.runAsRoot(unit, UnitArchives.listScript(directory), deadline));
+    }
+
+    /** Runs the core's removal script as root with {@code juju ssh UNIT -- sudo bash -c}. */
+    @Override
+    public boolean removeArchive(String unit, String remotePath, Optional<String> sha256, Deadline deadline) {
+        open();
+        InputValidation.unit(unit);
+        return UnitArchives.parseRemoved(unit, remotePath,
+                modelOperations.runAsRoot(unit, UnitArchives.removeScript(remotePath, sha256), deadline));
     }
 
     /** Status, deploy, attach-resource, integrate, add-unit, remove-application, config and restore. */

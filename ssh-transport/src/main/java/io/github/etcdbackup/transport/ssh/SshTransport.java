@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.ssh;
 
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -83,6 +85,19 @@ public final class SshTransport implements EtcdTransport {
     public String healthOutput(String unit, Deadline deadline) {
         Objects.requireNonNull(deadline, "deadline");
         return operations.healthOutput(unit, deadline);
+    }
+
+    @Override
+    public List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        InputValidation.remotePath(directory);
+        return operations.listArchives(unit, directory, deadline);
+    }
+
+    @Override
+    public boolean removeArchive(String unit, String remotePath, Optional<String> sha256, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        return operations.removeArchive(unit, remotePath, sha256, deadline);
     }
 
     /**

@@ -2,10 +2,13 @@ package io.github.etcdbackup.transport.ssh;
 
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 
 import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
 
 /** The real transport, every call passed through; the tests' fault injectors override {@link #openFile}. */
 abstract class ForwardingTransport implements EtcdTransport {
@@ -33,6 +36,16 @@ abstract class ForwardingTransport implements EtcdTransport {
     @Override
     public String healthOutput(String unit, Deadline deadline) {
         return real.healthOutput(unit, deadline);
+    }
+
+    @Override
+    public List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        return real.listArchives(unit, directory, deadline);
+    }
+
+    @Override
+    public boolean removeArchive(String unit, String remotePath, Optional<String> sha256, Deadline deadline) {
+        return real.removeArchive(unit, remotePath, sha256, deadline);
     }
 
     @Override

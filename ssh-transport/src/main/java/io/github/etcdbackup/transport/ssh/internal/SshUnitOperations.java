@@ -11,6 +11,8 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.unit.UnitArchives;
+import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.transport.ssh.UnitLayout;
@@ -18,6 +20,7 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
@@ -115,6 +118,32 @@ public final class SshUnitOperations implements AutoCloseable {
             throw failure(known, operation, result, layout);
         }
         return result.stdout();
+    }
+
+    /**
+     * The charm's archives in a directory of the unit, listed as root when sudo is on. The default target means the
+     * unit layout's snapshot directory, as for {@link #takeSnapshot}.
+     */
+    public List<UnitArchive> listArchives(String unit, String directory, Deadline deadline) {
+        String known = knownUnit(unit);
+        String listed = directory.equals(SnapshotRequest.DEFAULT_TARGET) ? layout(known).snapshotDir() : directory;
+        String operation = "list archives in " + known + ":" + listed;
+        ExecResult result = exec.run(known, shell(UnitArchives.listScript(listed)), deadline, operation);
+        if (!result.succeeded()) {
+            throw failure(known, operation, result, layout(known));
+        }
+        return UnitArchives.parseList(known, listed, result.stdout());
+    }
+
+    /** Removes one archive from the unit, as root when sudo is on; false when it was not there. */
+    public boolean removeArchive(String unit, String remotePath, Optional<String> sha256, Deadline deadline) {
+        String known = knownUnit(unit);
+        String operation = "remove " + known + ":" + remotePath;
+        ExecResult result = exec.run(known, shell(UnitArchives.removeScript(remotePath, sha256)), deadline, operation);
+        if (!result.succeeded()) {
+            throw failure(known, operation, result, layout(known));
+        }
+        return UnitArchives.parseRemoved(known, remotePath, result.stdout());
     }
 
     @Override

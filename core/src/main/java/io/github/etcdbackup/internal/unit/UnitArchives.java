@@ -1,0 +1,145 @@
+package io.github.etcdbackup.internal.unit;
+
+import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.common.Shell;
+
+import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.OutputParseException;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Listing and removing the charm's archives on a unit, however the transport runs the commands (as root: the action
+ * writes them as root): one script per operation, one reading of its output, and the checks that keep a removal to
+ * exactly one archive. The directory is refused when it is reached through a symbolic link (someone who can write
+ * {@code /home/ubuntu} could point it anywhere), and a removal touches only a regular file whose name is the charm's
+ * ({@code etcd-snapshot-YYYY-MM-DD-HH.MM.SS.tar.gz}, layer-etcd src/actions/snapshot).
+ */
+public final class UnitArchives {
+    /** The names the charm's snapshot action (and the SSH transport's) give archives; they sort by time. */
+    public static final Pattern ARCHIVE_NAME =
+            Pattern.compile("etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz");
+    /** Exit status of both scripts when the directory is reached through a symbolic link. */
+    public static final int EXIT_LINKED_DIRECTORY = 3;
+    /** Exit status of the removal when the path is a link or not a regular file. */
+    public static final int EXIT_NOT_A_FILE = 4;
+    /** Exit status of the removal when the file holds other bytes than the archive it was asked to remove. */
+    public static final int EXIT_OTHER_BYTES = 5;
+    private static final String LINE = "archive ";
+    private static final String REMOVED = "removed";
+    private static final String ABSENT = "absent";
+
+    private UnitArchives() {
+    }
+
+    /**
+     * Prints {@code archive SIZE MTIME NAME} for each regular file named like an archive directly in
+     * {@code directory}; nothing when the directory does not exist.
+     */
+    public static String listScript(String directory) {
+        InputValidation.remotePath(directory);
+        return "d=" + Shell.quoteAlways(directory) + "\n"
+                + "[ -e \"$d\" ] || exit 0\n"
+                + unlinkedDirectory()
+                + "find -P \"$d\" -mindepth 1 -maxdepth 1 -type f -name 'etcd-snapshot-*.tar.gz' -printf '"
+                + LINE + "%s %T@ %f\\n'\n";
+    }
+
+    /**
+     * Removes {@code path} if it is a regular file and, when {@code sha256} is given, holds exactly those bytes,
+     * printing {@code removed} or {@code absent}. The check matters: the charm names archives by the second, so a
+     * snapshot taken in the same second by someone else replaces the file under the same name.
+     */
+    public static String removeScript(String path, Optional<String> sha256) {
+        String directory = checkArchivePath(path);
+        String name = path.substring(directory.length() + 1);
+        String sameBytes = sha256.map(InputValidation::sha256).map(sum -> "sum=$(sha256sum < \"$p\")\n"
+                + "if [ \"${sum%% *}\" != " + sum + " ]; then\n"
+                + "  echo \"etcd-backup: $p no longer holds the archive with SHA-256 " + sum
+                + " (another snapshot in the same second replaced it?); left alone\" >&2; exit " + EXIT_OTHER_BYTES
+                + "\nfi\n").orElse("");
+        return "d=" + Shell.quoteAlways(directory) + "\n"
+                + unlinkedDirectory()
+                + "p=\"$d\"/" + Shell.quoteAlways(name) + "\n"
+                + "if [ -L \"$p\" ] || { [ -e \"$p\" ] && [ ! -f \"$p\" ]; }; then\n"
+                + "  echo \"etcd-backup: $p is not a regular file; left alone\" >&2; exit " + EXIT_NOT_A_FILE + "\n"
+                + "fi\n"
+                + "[ -e \"$p\" ] || { echo " + ABSENT + "; exit 0; }\n"
+                + sameBytes
+                + "rm -f -- \"$p\" && echo " + REMOVED + "\n";
+    }
+
+    private static String unlinkedDirectory() {
+        return "if [ \"$(readlink -f -- \"$d\")\" != \"$d\" ]; then\n"
+                + "  echo \"etcd-backup: $d is reached through a symbolic link; left alone\" >&2; exit "
+                + EXIT_LINKED_DIRECTORY + "\n"
+                + "fi\n";
+    }
+
+    /**
+     * Checks that {@code path} is an absolute, normalised path to a file named like the charm's archives, and returns
+     * its directory.
+     *
+     * @throws InvalidInputException if it is not
+     */
+    public static String checkArchivePath(String path) {
+        InputValidation.remotePath(path);
+        int slash = path.lastIndexOf('/');
+        String name = path.substring(slash + 1);
+        if (slash == 0 || !ARCHIVE_NAME.matcher(name).matches()) {
+            throw new InvalidInputException("archive path on the unit", path,
+                    "expected DIRECTORY/etcd-snapshot-YYYY-MM-DD-HH.MM.SS.tar.gz, the charm's own naming");
+        }
+        return path.substring(0, slash);
+    }
+
+    /** Reads {@link #listScript}'s output into archives, oldest first (by name, then by time). */
+    public static List<UnitArchive> parseList(String unit, String directory, String stdout) {
+        List<UnitArchive> archives = new ArrayList<>();
+        for (String line : stdout.split("\n")) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] fields = line.startsWith(LINE) ? line.substring(LINE.length()).split(" ", 3) : new String[0];
+            if (fields.length != 3 || !ARCHIVE_NAME.matcher(fields[2]).matches()) {
+                throw new OutputParseException("the archive list of " + unit + ":" + directory + " has a line that "
+                        + "is not 'archive SIZE MTIME NAME'", stdout, null);
+            }
+            try {
+                BigDecimal seconds = new BigDecimal(fields[1]);
+                Instant modified = Instant.ofEpochSecond(seconds.longValue(),
+                        seconds.remainder(BigDecimal.ONE).movePointRight(9).intValue());
+                archives.add(new UnitArchive(unit, directory + "/" + fields[2], Long.parseLong(fields[0]), modified));
+            } catch (NumberFormatException | ArithmeticException e) {
+                throw new OutputParseException("the archive list of " + unit + ":" + directory + " has a size or "
+                        + "time that is not a number", stdout, e);
+            }
+        }
+        archives.sort(Comparator.comparing(UnitArchive::path).thenComparing(UnitArchive::modified));
+        return List.copyOf(archives);
+    }
+
+    /**
+     * Reads {@link #removeScript}'s output.
+     *
+     * @return true when the file was removed, false when it was not there
+     */
+    public static boolean parseRemoved(String unit, String path, String stdout) {
+        String out = stdout.strip();
+        if (out.equals(REMOVED)) {
+            return true;
+        }
+        if (out.equals(ABSENT)) {
+            return false;
+        }
+        throw new OutputParseException("removing " + unit + ":" + path + " printed neither '" + REMOVED + "' nor '"
+                + ABSENT + "'", stdout, null);
+    }
+}
