@@ -15,6 +15,7 @@ import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.health.HealthReport;
@@ -35,6 +36,7 @@ import io.github.etcdbackup.internal.restore.RestorePlanner;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.HealthOutput;
 import io.github.etcdbackup.spi.HostOperations;
 import io.github.etcdbackup.spi.ModelOperations;
 import org.slf4j.Logger;
@@ -297,21 +299,32 @@ public final class EtcdBackupClient implements AutoCloseable {
         });
     }
 
-    /** Runs etcdctl's health check on a unit and judges every member line. */
+    /**
+     * Runs etcdctl's health check on a unit and judges every member line. The report names the unit that answered:
+     * asked {@code etcd/leader}, it says which unit leads.
+     */
     public HealthReport health(String unit) {
-        InputValidation.unitOrLeader(unit);
-        Deadline deadline = Deadline.after(timeout);
-        return run("health " + unit, op -> HealthReport.parse(unit, transport.healthOutput(unit, deadline)));
+        return health(List.of(unit)).get(0);
     }
 
-    /** {@link #health(String)} on each unit in turn, in the order given. */
+    /**
+     * {@link #health(String)} on several units, in one call where the transport can (one {@code juju run} whose
+     * tasks are split per unit), in the order given.
+     */
     public List<HealthReport> health(List<String> units) {
-        units.forEach(InputValidation::unitOrLeader);
-        List<HealthReport> reports = new ArrayList<>(units.size());
-        for (String unit : units) {
-            reports.add(health(unit));
+        List.copyOf(units).forEach(InputValidation::unitOrLeader);
+        if (units.isEmpty()) {
+            throw new InvalidInputException("units", "", "at least one unit is required");
         }
-        return List.copyOf(reports);
+        Deadline deadline = Deadline.after(timeout);
+        return run("health " + String.join(", ", units), op -> {
+            List<HealthOutput> answers = transport.healthOutputs(List.copyOf(units), deadline);
+            if (answers.size() != units.size()) {
+                throw new OutputParseException("asked " + units.size() + " units for their health, the transport "
+                        + "answered for " + answers.size(), String.valueOf(answers), null);
+            }
+            return answers.stream().map(a -> HealthReport.parse(a.unit(), a.output())).toList();
+        });
     }
 
     /**

@@ -36,12 +36,16 @@ import java.util.Optional;
  *                            as the docs advise (snapshot and restore both). The charm's own restore takes one
  *                            archive and each kind replaces the whole data directory, so the v2 keys are replayed
  *                            through etcd's v2 API instead: see {@link RestoreStep.ReplayV2Keys}
+ * @param restartControlPlane run the control plane charm's {@code restart} action on each of its units once etcd is
+ *                            healthy (default true): the Kubernetes docs advise restarting the API servers after a
+ *                            restore, whose watch caches still hold the old cluster's state
  */
 public record JujuRestoreOptions(String targetApplication, String sourceApplication, Optional<Integer> units,
                                  Optional<String> channel, Optional<String> base, Optional<String> etcdChannel,
                                  Optional<String> controlPlane, Optional<List<String>> cniApplications,
                                  Optional<String> certificates, boolean restoreIntoExisting, Duration settleTimeout,
-                                 Duration pollInterval, Optional<LocalSnapshot> v2Snapshot)
+                                 Duration pollInterval, Optional<LocalSnapshot> v2Snapshot,
+                                 boolean restartControlPlane)
         implements RestoreOptions {
     /** Validates every field. */
     public JujuRestoreOptions {
@@ -99,6 +103,7 @@ public record JujuRestoreOptions(String targetApplication, String sourceApplicat
         private Duration settleTimeout = Duration.ofMinutes(20);
         private Duration pollInterval = Duration.ofSeconds(5);
         private LocalSnapshot v2Snapshot;
+        private boolean restartControlPlane = true;
 
         private Builder() {
         }
@@ -184,13 +189,22 @@ public record JujuRestoreOptions(String targetApplication, String sourceApplicat
             return this;
         }
 
+        /**
+         * Whether the plan ends by running the control plane charm's {@code restart} action on each of its units
+         * (default true); off, restart the API servers yourself.
+         */
+        public Builder restartControlPlane(boolean restart) {
+            restartControlPlane = restart;
+            return this;
+        }
+
         /** Builds the options. */
         public JujuRestoreOptions build() {
             return new JujuRestoreOptions(targetApplication, sourceApplication, Optional.ofNullable(units),
                     Optional.ofNullable(channel), Optional.ofNullable(base), Optional.ofNullable(etcdChannel),
                     Optional.ofNullable(controlPlane), Optional.ofNullable(cniApplications),
                     Optional.ofNullable(certificates), restoreIntoExisting, settleTimeout, pollInterval,
-                    Optional.ofNullable(v2Snapshot));
+                    Optional.ofNullable(v2Snapshot), restartControlPlane);
         }
     }
 }

@@ -16,7 +16,7 @@ public sealed interface RestoreStep
         permits RestoreStep.VerifyArchive, RestoreStep.Deploy, RestoreStep.Integrate, RestoreStep.RemoveRelation,
                 RestoreStep.AttachSnapshot,
                 RestoreStep.AwaitUnits, RestoreStep.RunRestore, RestoreStep.CopyToLeader, RestoreStep.ReplayV2Keys,
-                RestoreStep.AddUnits, RestoreStep.CheckHealth,
+                RestoreStep.AddUnits, RestoreStep.CheckHealth, RestoreStep.RestartControlPlane,
                 RestoreStep.UploadArchive, RestoreStep.StopService, RestoreStep.RestoreMember,
                 RestoreStep.StartService, RestoreStep.AwaitHealthy {
 
@@ -287,6 +287,29 @@ public sealed interface RestoreStep
         @Override
         public String title() {
             return "check that all " + members + " members are healthy, from " + unit;
+        }
+    }
+
+    /**
+     * Restart the Kubernetes API servers (and controller managers and schedulers) with the control plane charm's
+     * {@code restart} action on each of its units: their watch caches still hold the old cluster's state, and the
+     * Kubernetes docs advise restarting them after an etcd restore.
+     *
+     * @param application the control plane application
+     * @param units       its units, as the plan found them
+     * @param command     the juju command
+     */
+    record RestartControlPlane(String application, List<String> units, String command) implements RestoreStep {
+        /** Validates and copies every field. */
+        public RestartControlPlane {
+            Objects.requireNonNull(application, "application");
+            units = List.copyOf(units);
+            Objects.requireNonNull(command, "command");
+        }
+
+        @Override
+        public String title() {
+            return "restart the API servers of " + application + " (" + String.join(", ", units) + ")";
         }
     }
 

@@ -49,6 +49,16 @@ public interface EtcdTransport extends AutoCloseable {
     String healthOutput(String unit, Deadline deadline);
 
     /**
+     * The health text of each unit, in the order asked, each named by the unit that answered ({@code etcd/leader}
+     * resolved where the transport knows the leader). The default asks one unit after the other; a transport that can
+     * ask several units in one call (Juju runs one action on several units as one operation) overrides it. A unit
+     * that fails fails the call.
+     */
+    default List<HealthOutput> healthOutputs(List<String> units, Deadline deadline) {
+        return units.stream().map(unit -> new HealthOutput(unit, healthOutput(unit, deadline))).toList();
+    }
+
+    /**
      * The charm's archives directly in {@code directory} on the unit (regular files named
      * {@code etcd-snapshot-*.tar.gz}), oldest first; empty when the directory does not exist. Runs
      * {@code UnitArchives.listScript} as root. {@code SnapshotRequest.DEFAULT_TARGET} means wherever

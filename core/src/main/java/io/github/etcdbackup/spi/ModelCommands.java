@@ -2,6 +2,7 @@ package io.github.etcdbackup.spi;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,4 +50,10 @@ public interface ModelCommands {
      * {@code timeout} from the call.
      */
     String health(String unit, Duration timeout);
+
+    /**
+     * What {@link ModelOperations#restartControlPlane} runs with these arguments when its deadline is {@code timeout}
+     * from the call.
+     */
+    String restartControlPlane(List<String> units, Duration timeout);
 }

@@ -5,6 +5,7 @@ import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.status.ModelStatus;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -94,4 +95,13 @@ public interface ModelOperations {
      * @throws ActionFailedException if the action did not complete successfully
      */
     Map<String, String> runRestore(String unit, Map<String, String> params, Deadline deadline);
+
+    /**
+     * Runs the control plane charm's {@code restart} action (kube-apiserver, kube-controller-manager,
+     * kube-scheduler) on these units, in one call, and waits for every task.
+     *
+     * @throws ActionFailedException if a task did not complete successfully (a charm without the action, such as
+     *                               the 1.29 control plane, is refused by Juju before anything runs)
+     */
+    void restartControlPlane(List<String> units, Deadline deadline);
 }

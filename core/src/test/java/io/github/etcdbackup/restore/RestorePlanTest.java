@@ -78,10 +78,21 @@ class RestorePlanTest {
                 "fake-juju relate new-etcd calico",
                 "fake-juju add-unit new-etcd 2",
                 "fake-juju status",
-                "fake-juju action new-etcd/leader health within " + client.timeout());
+                "fake-juju action new-etcd/leader health within " + client.timeout(),
+                // The Kubernetes docs advise restarting the API servers after a restore (watch caches).
+                "fake-juju action kubernetes-control-plane/0,kubernetes-control-plane/1 restart within PT3S");
         assertThat(plan.describe()).contains(" 1. verify the archive", "14. check that all 3 members are healthy");
         assertThat(model.deploys.get()).isZero();
         assertThat(model.apps).doesNotContainKey("new-etcd");
+    }
+
+    @Test
+    void restartingTheApiServersCanBeLeftToTheUser() {
+        RestorePlan plan = client.planRestore(backup, fast().restartControlPlane(false).build());
+        assertThat(plan.steps()).noneMatch(RestoreStep.RestartControlPlane.class::isInstance)
+                .last().isInstanceOf(RestoreStep.CheckHealth.class);
+        assertThat(client.restore(plan).completed()).isTrue();
+        assertThat(model.restarted).isEmpty();
     }
 
     @Test
@@ -107,7 +118,8 @@ class RestorePlanTest {
         assertThat(restored.other).contains("easyrsa", "kubernetes-control-plane", "calico").doesNotContain("flannel");
         assertThat(restored.resourceFingerprint).isNotNull();
         assertThat(model.restores.get()).isEqualTo(1);
-        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(14);
+        assertThat(events).filteredOn(BackupEvent.StepCompleted.class::isInstance).hasSize(15);
+        assertThat(model.restarted).containsExactly("kubernetes-control-plane/0", "kubernetes-control-plane/1");
         assertThat(model.restoreParams).as("a fresh application has no data to keep").containsExactly(Map.of());
         assertThat(report.charmBackup()).isEmpty();
         FakeModel.App old = model.apps.get("etcd");

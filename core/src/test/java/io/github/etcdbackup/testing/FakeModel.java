@@ -187,7 +187,23 @@ public final class FakeModel implements ModelOperations {
                 unitName(unit);
                 return "fake-juju action " + unit + " health within " + timeout;
             }
+
+            @Override
+            public String restartControlPlane(List<String> units, Duration timeout) {
+                units.forEach(FakeModel::unitName);
+                return "fake-juju action " + String.join(",", units) + " restart within " + timeout;
+            }
         };
+    }
+
+    /** The control plane units restarted, in order. */
+    public final List<String> restarted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public synchronized void restartControlPlane(List<String> units, Deadline deadline) {
+        check(deadline, "restart");
+        units.forEach(FakeModel::unitName);
+        restarted.addAll(units);
     }
 
     @Override

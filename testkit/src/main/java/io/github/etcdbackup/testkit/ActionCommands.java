@@ -115,9 +115,17 @@ final class ActionCommands {
         Optional<String> wait = args.flag("wait");
         String format = args.flag("format").orElse("yaml");
         if (wait.isEmpty()) {
-            for (Task task : tasks) {
-                call.out("Action queued with id: \"" + task.id() + "\"\n");
+            // cmd/juju/action/runaction.go (2.9): one unit keeps the "legacy Juju 1.25" one-key map, several units
+            // get a map keyed by unit tag with the id and the unit; both through the --format writer (yaml default).
+            GoMap queuedOut = new GoMap();
+            if (tasks.size() == 1) {
+                queuedOut.put("Action queued with id", tasks.get(0).id());
+            } else {
+                for (Task task : tasks) {
+                    queuedOut.put(task.unit().tag(), new GoMap().with("id", task.id()).with("unit", task.unit().name()));
+                }
             }
+            JujuCli.print(call, queuedOut, format);
             return;
         }
         Duration timeout = wait.get().isEmpty() ? null : GoDuration.parse(wait.get());
@@ -161,7 +169,9 @@ final class ActionCommands {
         }
         Optional<String> wait = args.flag("wait");
         if (wait.isPresent() && !await(task.get(), wait.get().isEmpty() ? null : GoDuration.parse(wait.get()))) {
-            call.error("timeout reached");
+            // 2.9 showoutput.go: errors.NewTimeout(err, "timeout reached"); 3.x action/common.go GetActionResult:
+            // errors.NewTimeout(err, "maximum wait time reached"). Nothing on stdout, exit 1.
+            call.error(model.isJuju2() ? "timeout reached" : "maximum wait time reached");
             return Optional.empty();
         }
         return task;

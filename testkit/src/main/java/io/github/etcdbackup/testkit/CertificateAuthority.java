@@ -17,17 +17,35 @@ import java.util.List;
 final class CertificateAuthority {
     static final List<String> UNIT_FILES = List.of("ca.crt", "server.crt", "server.key", "client.crt", "client.key");
 
-    private final Path dir;
+    /** The units' address in a model whose certificates name 127.0.0.1. */
+    static final String LOOPBACK = "127.0.0.1";
+    /**
+     * The units' address in a model that plays the charm's certificates before 2023 (layer-etcd before 4aed0e97,
+     * "Add 127.0.0.1 to the tls cert", 1.26 and older): another loopback address, the only IP they name.
+     */
+    static final String PRE_2023_ADDRESS = "127.0.0.2";
 
-    private CertificateAuthority(Path dir) {
+    private final Path dir;
+    private final String address;
+
+    private CertificateAuthority(Path dir, String address) {
         this.dir = dir;
+        this.address = address;
     }
 
     /** Creates the CA and both leaf certificates in {@code dir}, or reuses them when a previous call made them. */
-    static synchronized CertificateAuthority createIn(Path dir) {
+    static CertificateAuthority createIn(Path dir) {
+        return createIn(dir, LOOPBACK);
+    }
+
+    /**
+     * Creates the CA and leaf certificates whose server certificate names {@code address} (and {@code localhost});
+     * the units listen and advertise there.
+     */
+    static synchronized CertificateAuthority createIn(Path dir, String address) {
         try {
             Files.createDirectories(dir);
-            CertificateAuthority ca = new CertificateAuthority(dir);
+            CertificateAuthority ca = new CertificateAuthority(dir, address);
             if (!Files.exists(dir.resolve("client.crt"))) {
                 ca.generate();
             }
@@ -35,6 +53,11 @@ final class CertificateAuthority {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The address the units' certificates name, where they listen and advertise. */
+    String address() {
+        return address;
     }
 
     /** Copies the charm's five TLS files into a unit's {@code /var/snap/etcd/common}. */
@@ -54,7 +77,7 @@ final class CertificateAuthority {
                 "-keyout", file("ca.key"), "-out", file("ca.crt"), "-subj", "/CN=etcd-testkit-ca",
                 "-addext", "basicConstraints=critical,CA:TRUE",
                 "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-        leaf("server", "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        leaf("server", "subjectAltName=IP:" + address + ",DNS:localhost\n"
                 + "extendedKeyUsage=serverAuth,clientAuth\n");
         leaf("client", "extendedKeyUsage=clientAuth\n");
     }

@@ -140,7 +140,7 @@ public final class EtcdCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new EtcdUnit(application, number, unitDir, FreePorts.next(), FreePorts.next());
+        return new EtcdUnit(application, number, unitDir, FreePorts.next(), FreePorts.next(), ca.address());
     }
 
     private static boolean hasChildren(Path dir) throws IOException {

@@ -40,12 +40,15 @@ public final class EtcdUnit {
     private final Path unitDir;
     private final int clientPort;
     private final int peerPort;
+    /** The unit's address: 127.0.0.1, or another loopback address its certificate names instead. */
+    private final String address;
     private MemberConfig config;
     private Process process;
     /** Set when a health check succeeded since the process was last launched. */
     private boolean answeredSinceLaunch;
 
-    EtcdUnit(String application, int number, Path unitDir, int clientPort, int peerPort) {
+    EtcdUnit(String application, int number, Path unitDir, int clientPort, int peerPort, String address) {
+        this.address = address;
         this.application = application;
         this.number = number;
         this.unitDir = unitDir;
@@ -83,14 +86,19 @@ public final class EtcdUnit {
         return resolved;
     }
 
-    /** The client URL, {@code https://127.0.0.1:PORT}. */
+    /** The client URL the unit advertises, {@code https://127.0.0.1:PORT} (or its other loopback address). */
     public String clientUrl() {
+        return "https://" + address + ":" + clientPort;
+    }
+
+    /** The client URL on 127.0.0.1, where etcd listens too (the charm binds to all interfaces). */
+    String loopbackClientUrl() {
         return "https://127.0.0.1:" + clientPort;
     }
 
     /** The peer URL, {@code https://127.0.0.1:PORT} (peer traffic uses TLS too, like the charm). */
     public String peerUrl() {
-        return "https://127.0.0.1:" + peerPort;
+        return "https://" + address + ":" + peerPort;
     }
 
     /** The etcd member name; the charm derives it from the unit name, {@code etcd0} for {@code etcd/0}. */

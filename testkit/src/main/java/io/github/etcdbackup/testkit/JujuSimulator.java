@@ -44,7 +44,8 @@ public final class JujuSimulator implements AutoCloseable {
         this.jujuVersion = builder.jujuVersion;
         this.workDir = builder.workDir.toAbsolutePath();
         this.modelName = builder.modelName;
-        this.model = new SimModel(workDir, jujuVersion);
+        this.model = new SimModel(workDir, jujuVersion, builder.pre2023Certificates
+                ? CertificateAuthority.PRE_2023_ADDRESS : CertificateAuthority.LOOPBACK);
         this.cli = new JujuCli(model, new StatusView.ModelInfo(modelName, builder.controllerName, "localhost",
                 "default"), builder.defaultRunWait);
         this.server = new SimulatorServer(workDir.resolve("juju/calls"), cli::handle, cli::mode);
@@ -69,8 +70,21 @@ public final class JujuSimulator implements AutoCloseable {
         private String modelName = "k8s";
         private String controllerName = "testkit";
         private Duration defaultRunWait = Duration.ofSeconds(60);
+        private boolean pre2023Certificates;
 
         private Builder() {
+        }
+
+        /**
+         * Plays the etcd charm's certificates before 2023 (layer-etcd before 4aed0e97 "Add 127.0.0.1 to the tls
+         * cert", Charmed Kubernetes 1.26 and older): the server certificate names the unit's address but not
+         * {@code 127.0.0.1}, so a client on the unit that connects to {@code https://127.0.0.1:2379} fails TLS. The
+         * units advertise and listen on 127.0.0.2 (and listen on 127.0.0.1 too, as the charm binds to all
+         * interfaces).
+         */
+        public Builder pre2023Certificates(boolean on) {
+            this.pre2023Certificates = on;
+            return this;
         }
 
         /** The Juju version to play: {@code 2.9.x} (run-action era) or {@code 3.x} ({@code juju run}). */
@@ -202,6 +216,14 @@ public final class JujuSimulator implements AutoCloseable {
     public String leader(String application) {
         return model.unit(application + "/leader").map(ModelUnit::name)
                 .orElseThrow(() -> new IllegalArgumentException("no application " + application));
+    }
+
+    /**
+     * How many times the control plane charm's {@code restart} action ran on a unit such as
+     * {@code kubernetes-control-plane/0}.
+     */
+    public int controlPlaneRestarts(String unitName) {
+        return model.controlPlaneCharm().restarts(unitName);
     }
 
     /** Moves Juju leadership to another unit of its application. */

@@ -10,6 +10,12 @@ package io.github.etcdbackup.testkit;
  */
 record MemberConfig(String initialCluster, String clusterToken, String state) {
 
+    /** Its advertised URL and, when that is not on 127.0.0.1, 127.0.0.1 too (the charm binds to all interfaces). */
+    private static String listenClientUrls(EtcdUnit unit) {
+        return unit.clientUrl().equals(unit.loopbackClientUrl()) ? unit.clientUrl()
+                : unit.clientUrl() + "," + unit.loopbackClientUrl();
+    }
+
     /** Renders the configuration file like the charm's {@code templates/etcd3.conf}, with this unit's paths. */
     String render(EtcdUnit unit) {
         String certs = unit.certDir().toString();
@@ -20,7 +26,7 @@ record MemberConfig(String initialCluster, String clusterToken, String state) {
                 + "heartbeat-interval: 100\n"
                 + "election-timeout: 1000\n"
                 + "listen-peer-urls: " + unit.peerUrl() + "\n"
-                + "listen-client-urls: " + unit.clientUrl() + "\n"
+                + "listen-client-urls: " + listenClientUrls(unit) + "\n"
                 + "initial-advertise-peer-urls: " + unit.peerUrl() + "\n"
                 + "advertise-client-urls: " + unit.clientUrl() + "\n"
                 + "initial-cluster: " + initialCluster + "\n"

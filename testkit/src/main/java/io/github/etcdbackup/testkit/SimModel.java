@@ -47,14 +47,17 @@ final class SimModel implements AutoCloseable {
         return thread;
     });
     private final EtcdCharm etcdCharm = new EtcdCharm(this);
+    private final ControlPlaneCharm controlPlaneCharm = new ControlPlaneCharm();
     private final Map<String, CompletableFuture<Void>> installing = new HashMap<>();
+    private final String unitAddress;
     private CertificateAuthority ca;
     private int nextMachine;
     private volatile boolean legacyHealthAction;
 
-    SimModel(Path workDir, String jujuVersion) {
+    SimModel(Path workDir, String jujuVersion, String unitAddress) {
         this.workDir = workDir;
         this.jujuVersion = jujuVersion;
+        this.unitAddress = unitAddress;
     }
 
     Faults faults() {
@@ -134,7 +137,7 @@ final class SimModel implements AutoCloseable {
     private CertificateAuthority certificateAuthority() {
         if (ca == null) {
             // One CA for the model, as one easyrsa signs every etcd application's certificates.
-            ca = CertificateAuthority.createIn(workDir.resolve("pki"));
+            ca = CertificateAuthority.createIn(workDir.resolve("pki"), unitAddress);
         }
         return ca;
     }
@@ -296,7 +299,11 @@ final class SimModel implements AutoCloseable {
     // ------------------------------------------------------------------------------------------------ actions
 
     static boolean hasAction(ModelUnit unit, String action) {
-        return unit.isEtcd() && EtcdCharm.hasAction(action);
+        return unit.isEtcd() ? EtcdCharm.hasAction(action) : ControlPlaneCharm.hasAction(unit, action);
+    }
+
+    ControlPlaneCharm controlPlaneCharm() {
+        return controlPlaneCharm;
     }
 
     String nextId() {
@@ -328,7 +335,7 @@ final class SimModel implements AutoCloseable {
                 if (delay > 0) {
                     Thread.sleep(delay);
                 }
-                outcome = etcdCharm.run(task);
+                outcome = unit.isEtcd() ? etcdCharm.run(task) : controlPlaneCharm.run(task);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 outcome = ActionOutcome.crashed(new GoMap(), 1, "", "interrupted\n");

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * by bash, as sshd hands them to the login shell, after the unit's view of the machine has been mapped onto the
  * host: absolute paths under {@code /var}, {@code /home}, {@code /root}, {@code /tmp}, {@code /mnt}... go under the
  * unit's root dir, {@code /snap/bin/etcd.etcdctl} is the host's etcdctl, {@code https://127.0.0.1:2379} is the
- * unit's client URL, and {@code sudo} is dropped (the simulator runs as the test user; CI runs as root).
+ * unit's client port on 127.0.0.1, and {@code sudo} is dropped (the simulator runs as the test user; CI runs as root).
  * So {@code sudo cat /var/snap/etcd/common/ca.crt} and {@code tail -c +N /home/ubuntu/...} behave as on a unit.
  * A unit whose sudo wants a password keeps the word and gets a {@code sudo} shell function that refuses as the real
  * one does without a terminal.
@@ -46,7 +46,8 @@ final class UnitShell {
         String translated = sudoRefuses ? SUDO_REFUSES + command : SUDO.matcher(command).replaceAll("$1");
         translated = ETCDCTL.matcher(translated).replaceAll(EtcdUnit.ETCDCTL.toString());
         translated = ETCD.matcher(translated).replaceAll(EtcdUnit.ETCD.toString());
-        translated = CHARM_ENDPOINT.matcher(translated).replaceAll(unit.clientUrl());
+        // The unit's own 127.0.0.1, whatever address it advertises: a certificate without 127.0.0.1 fails there.
+        translated = CHARM_ENDPOINT.matcher(translated).replaceAll(unit.loopbackClientUrl());
         Matcher paths = UNIT_PATH.matcher(translated);
         StringBuilder out = new StringBuilder();
         while (paths.find()) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -47,6 +48,27 @@ class Juju29SimulatorTest {
                 .contains("cluster is healthy\n", "status: completed", " +0000 UTC\n");
         assertThat(Juju.run(sim, "show-action-output", "999").stderr())
                 .isEqualTo("ERROR actions for identifier \"999\" not found\n");
+    }
+
+    @Test
+    void severalQueuedUnitsAreAMapByTagAndAnExpiredShowWaitSaysTimeoutReached() {
+        CommandResult queued = Juju.run(sim, "run-action", "etcd/0", "etcd/1", "health");
+        assertThat(queued.exitCode()).isZero();
+        assertThat(queued.stdoutText()).matches("unit-etcd-0:\n  id: \"\\d+\"\n  unit: etcd/0\n"
+                + "unit-etcd-1:\n  id: \"\\d+\"\n  unit: etcd/1\n");
+        sim.slowActions(Duration.ofSeconds(3));
+        try {
+            Matcher id = Pattern.compile("\"(\\d+)\"").matcher(Juju.run(sim, "run-action", "etcd/0", "health")
+                    .stdoutText());
+            assertThat(id.find()).isTrue();
+            // showoutput.go (2.9): errors.NewTimeout(err, "timeout reached"), nothing on stdout, exit 1.
+            CommandResult expired = Juju.run(sim, "show-action-output", id.group(1), "--wait=1s");
+            assertThat(expired.exitCode()).isEqualTo(1);
+            assertThat(expired.stdoutText()).isEmpty();
+            assertThat(expired.stderr()).isEqualTo("ERROR timeout reached\n");
+        } finally {
+            sim.clearFaults();
+        }
     }
 
     @Test

@@ -202,6 +202,11 @@ class JujuSimulatorTest {
         assertThat(run.stdoutText()).isEmpty();
         assertThat(run.stderr()).endsWith("ERROR timed out waiting for results from: unit etcd/0\n");
         String task = group("task (\\d+) on unit-etcd-0", run.stderr());
+        // Juju 3's show-task --wait says it in other words than 2.9's show-action-output.
+        CommandResult tooShort = Juju.run(sim, "show-task", task, "--wait=1s", "--format", "yaml");
+        assertThat(tooShort.exitCode()).isEqualTo(1);
+        assertThat(tooShort.stdoutText()).isEmpty();
+        assertThat(tooShort.stderr()).isEqualTo("ERROR maximum wait time reached\n");
         CommandResult later = Juju.run(sim, "show-task", task, "--wait=1m", "--format", "yaml");
         assertThat(later.stdoutText()).contains("status: completed");
     }

@@ -243,12 +243,16 @@ public final class RestoreExecutor {
             }
             return true;
         }
+        if (step instanceof RestoreStep.RestartControlPlane restart) {
+            model.restartControlPlane(restart.units(), Deadline.after(plan.settleTimeout()));
+            return true;
+        }
         throw new IllegalStateException("unknown restore step " + step);
     }
 
     private static int finalUnits(RestorePlan plan) {
-        RestoreStep last = plan.steps().get(plan.steps().size() - 1);
-        return last instanceof RestoreStep.CheckHealth check ? check.members() : 1;
+        return plan.steps().stream().filter(RestoreStep.CheckHealth.class::isInstance)
+                .map(step -> ((RestoreStep.CheckHealth) step).members()).reduce((a, b) -> b).orElse(1);
     }
 
     /**

@@ -9,6 +9,7 @@ import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.status.ModelStatus;
+import io.github.etcdbackup.status.UnitStatus;
 import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.restore.RestorePath;
 import io.github.etcdbackup.restore.RestorePlan;
@@ -138,6 +139,15 @@ public final class RestorePlanner {
         int finalUnits = Math.max(units, unitsBeforeRestore);
         steps.add(new RestoreStep.AwaitUnits(app, finalUnits, juju.status()));
         steps.add(new RestoreStep.CheckHealth(leader, finalUnits, juju.health(leader, callTimeout)));
+        Optional<String> controlPlane = controlPlane(status, options);
+        if (options.restartControlPlane() && controlPlane.isPresent()) {
+            List<String> cpUnits = status.application(controlPlane.get()).map(a -> a.units().stream()
+                    .map(UnitStatus::name).toList()).orElse(List.of());
+            if (!cpUnits.isEmpty()) {
+                steps.add(new RestoreStep.RestartControlPlane(controlPlane.get(), cpUnits,
+                        juju.restartControlPlane(cpUnits, options.settleTimeout())));
+            }
+        }
         return new RestorePlan(snapshot, app, RestorePath.JUJU, status.jujuVersion(), steps, options.settleTimeout(),
                 options.pollInterval());
     }

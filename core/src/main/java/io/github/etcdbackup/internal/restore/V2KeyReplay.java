@@ -15,7 +15,10 @@ import java.util.regex.Pattern;
  * the v3 keys just restored. So the script does what the charm's v2 restore does to open such an archive (the snap's
  * own {@code etcd} binary with {@code --force-new-cluster}, here on loopback ports and a private directory), then
  * copies every v2 key with its value and remaining TTL into the live cluster through the v2 API, with the server
- * certificate the charm's {@code health} action uses. Values go through stdin, so no value is ever parsed by a shell
+ * certificate the charm's {@code health} action uses. The live cluster is reached at the unit's own advertised client
+ * URL (the first of {@code advertise-client-urls} in {@code etcd.conf.yml}, the db ingress address): charm revisions
+ * before 2023 (layer-etcd before 4aed0e97, "Add 127.0.0.1 to the tls cert") issued certificates without
+ * {@code 127.0.0.1}, so {@code https://127.0.0.1:2379} fails their TLS name check. Values go through stdin, so no value is ever parsed by a shell
  * or taken for an option; {@code etcdctl get} ends each value with one newline, which is cut; an empty value is
  * set as an empty argument (etcdctl refuses an empty stdin). A key that expires between the listing and its read is
  * skipped and counted.
@@ -62,7 +65,13 @@ final class V2KeyReplay {
                 done
                 if [ -z "$pid" ]; then echo "etcd did not start on the v2 archive:" >&2; tail -n 5 "$work/etcd.log" >&2; exit 4; fi
                 old() { ETCDCTL_API=2 "$ctl" --endpoints "http://127.0.0.1:$port" "$@"; }
-                live() { ETCDCTL_API=2 "$ctl" --endpoints https://127.0.0.1:2379 --ca-file "$certs/ca.crt" \\
+                endpoint=$(sed -n 's/^advertise-client-urls:[[:space:]]*//p' "$certs/etcd.conf.yml" | head -n 1 \\
+                  | cut -d, -f1 | tr -d "\\"' ")
+                case "$endpoint" in
+                  https://*) ;;
+                  *) echo "no https advertise-client-urls in $certs/etcd.conf.yml" >&2; exit 6 ;;
+                esac
+                live() { ETCDCTL_API=2 "$ctl" --endpoints "$endpoint" --ca-file "$certs/ca.crt" \\
                   --cert-file "$certs/server.crt" --key-file "$certs/server.key" "$@"; }
                 for i in $(seq 300); do if live ls / >/dev/null 2>&1; then break; fi; sleep 0.2; done
                 live ls / >/dev/null

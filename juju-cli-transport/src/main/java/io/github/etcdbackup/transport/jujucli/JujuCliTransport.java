@@ -12,6 +12,7 @@ import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.HealthOutput;
 import io.github.etcdbackup.spi.ModelOperations;
 import io.github.etcdbackup.transport.jujucli.internal.ActionRun;
 import io.github.etcdbackup.transport.jujucli.internal.JujuCli;
@@ -23,6 +24,7 @@ import io.github.etcdbackup.transport.jujucli.internal.Tasks;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -198,18 +200,30 @@ public final class JujuCliTransport implements EtcdTransport {
      */
     @Override
     public String healthOutput(String unit, Deadline deadline) {
+        return healthOutputs(List.of(unit), deadline).get(0).output();
+    }
+
+    /**
+     * One {@code run UNIT... health} (3.x; on 2.9 {@code run-action} and one {@code show-action-output} per task),
+     * its tasks split per unit and named by the unit that ran them.
+     */
+    @Override
+    public List<HealthOutput> healthOutputs(List<String> units, Deadline deadline) {
         open();
-        String operation = "health " + unit;
-        ActionRun run = cli.runAction(List.of(unit), JujuModelOperations.HEALTH, Map.of(),
-                JujuCli.waitWithin(deadline), deadline,
-                operation);
-        ActionResult task = Tasks.single(run, unit);
-        Tasks.requireSucceeded(task, unit);
-        return task.result("output")
-                .or(() -> task.result("result-map.message"))
-                .orElseThrow(() -> new OutputParseException(
-                        "the health action completed without an 'output' or 'result-map.message' result",
-                        run.rawOutput(), null));
+        String operation = "health " + String.join(", ", units);
+        ActionRun run = cli.runAction(units, JujuModelOperations.HEALTH, Map.of(), JujuCli.waitWithin(deadline),
+                deadline, operation);
+        List<HealthOutput> answers = new ArrayList<>();
+        for (ActionResult task : Tasks.perUnit(run, units)) {
+            String unit = task.unit().orElseThrow();
+            Tasks.requireSucceeded(task, unit);
+            answers.add(new HealthOutput(unit, task.result("output")
+                    .or(() -> task.result("result-map.message"))
+                    .orElseThrow(() -> new OutputParseException(
+                            "the health action completed on " + unit + " without an 'output' or 'result-map.message'"
+                                    + " result", run.rawOutput(), null))));
+        }
+        return List.copyOf(answers);
     }
 
     /** Runs the core's listing script as root with {@code juju ssh UNIT -- sudo bash -c}. */

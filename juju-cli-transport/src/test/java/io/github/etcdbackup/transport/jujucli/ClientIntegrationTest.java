@@ -51,17 +51,21 @@ class ClientIntegrationTest {
         }
         assertThat(juju.lastJujuData()).isEqualTo("/srv/juju-data");
         List<List<String>> commands = juju.commands();
-        assertThat(commands).hasSize(2);
+        assertThat(commands).hasSize(3);
         assertThat(commands.get(0)).startsWith("run", "-m", "k8s", "etcd/0", "snapshot", "keys-version=v3",
                 "target=/home/ubuntu/etcd-snapshots");
         assertThat(commands.get(1)).containsExactly("ssh", "-m", "k8s", "--pty=false", "etcd/0", "--", "sudo", "cat",
                 "'/home/ubuntu/etcd-snapshots/etcd-snapshot-2024-05-21-14.02.11.tar.gz'");
+        // Then the unit's copy is removed (this fake answers every ssh with the archive: the removal is reported as
+        // kept, and the backup stands).
+        assertThat(commands.get(2)).startsWith("ssh", "-m", "k8s", "--pty=false", "etcd/0", "--", "sudo", "bash", "-c");
+        assertThat(commands.get(2).get(9)).contains("etcd-snapshot-2024-05-21-14.02.11.tar.gz", sha256);
     }
 
     @Test
     void healthJudgesEveryMember() {
         FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9")
-                .answer(Fixtures.text("2.9-run-action-health-legacy-result-map.yaml"), "", 0);
+                .answer29(Fixtures.text("2.9-run-action-health-legacy-result-map.yaml"), "", 0);
         try (EtcdBackupClient client = EtcdBackupClient.create(juju.transport())) {
             HealthReport report = client.health("etcd/0");
             assertThat(report.members()).hasSize(3);
@@ -70,10 +74,10 @@ class ClientIntegrationTest {
             assertThatThrownBy(client::status).isInstanceOf(OutputParseException.class);
         }
         List<List<String>> commands = juju.commands();
-        assertThat(commands).hasSize(2);
-        assertThat(commands.get(0)).hasSize(6).startsWith("run-action", "etcd/0", "health")
-                .endsWith("--format", "yaml");
-        assertThat(commands.get(0).get(3)).matches("--wait=\\d+s");
-        assertThat(commands.get(1)).containsExactly("status", "--format", "yaml");
+        assertThat(commands).hasSize(3);
+        assertThat(commands.get(0)).containsExactly("run-action", "etcd/0", "health", "--format", "yaml");
+        assertThat(commands.get(1)).hasSize(5).startsWith("show-action-output").endsWith("--format", "yaml");
+        assertThat(commands.get(1).get(2)).matches("--wait=\\d+s");
+        assertThat(commands.get(2)).containsExactly("status", "--format", "yaml");
     }
 }

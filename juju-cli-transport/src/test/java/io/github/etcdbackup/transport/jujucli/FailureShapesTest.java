@@ -69,17 +69,50 @@ class FailureShapesTest {
     }
 
     @Test
-    void juju29WaitExpiryIsATimeout() {
-        FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9").answer("{}\n", "ERROR timeout reached\n", 1);
+    void juju29QueuesThenWaitsSoThatAnExpiredWaitNamesTheAction() {
+        // 2.9's run-action --wait prints "ERROR timeout reached" and no id; queued first, the id is known.
+        FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9")
+                .answerFor("run-action", "Action queued with id: \"14\"\n", "", 0)
+                .answerFor("show-action-output", "", "ERROR timeout reached\n", 1);
         try (JujuCliTransport transport = juju.transport()) {
             assertThatThrownBy(() -> transport.runAction(List.of("etcd/0"), "snapshot",
                     Map.of("keys-version", "v3"), Duration.ofSeconds(90)))
                     .isInstanceOfSatisfying(OperationTimeoutException.class, e -> {
                         assertThat(e.timeout()).isEqualTo(Duration.ofSeconds(90));
-                        assertThat(e.actionId()).isEmpty();
+                        assertThat(e.actionId()).hasValue("14");
                     });
-            assertThat(juju.command()).containsExactly("run-action", "etcd/0", "snapshot", "keys-version=v3",
-                    "--wait=90s", "--format", "yaml");
+            assertThat(juju.commands()).containsExactly(
+                    List.of("run-action", "etcd/0", "snapshot", "keys-version=v3", "--format", "yaml"),
+                    List.of("show-action-output", "14", "--wait=90s", "--format", "yaml"));
+        }
+    }
+
+    @Test
+    void juju29SeveralUnitsAreQueuedInOneCallAndEachWaitedFor() {
+        FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9")
+                .answerFor("run-action", "unit-etcd-0:\n  id: \"14\"\n  unit: etcd/0\nunit-etcd-1:\n  id: \"15\"\n"
+                        + "  unit: etcd/1\n", "", 0)
+                .answerFor("show-action-output", "", "ERROR timeout reached\n", 1);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.runAction(List.of("etcd/0", "etcd/1"), "health", Map.of(),
+                    Duration.ofSeconds(30)))
+                    .isInstanceOfSatisfying(OperationTimeoutException.class,
+                            e -> assertThat(e.actionId()).hasValue("14"));
+            assertThat(juju.commands()).containsExactly(
+                    List.of("run-action", "etcd/0", "etcd/1", "health", "--format", "yaml"),
+                    List.of("show-action-output", "14", "--wait=30s", "--format", "yaml"));
+        }
+    }
+
+    @Test
+    void juju29QueueOutputWithoutAnIdPerUnitIsAParseError() {
+        FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9")
+                .answerFor("run-action", "Action queued with id: \"14\"\n", "", 0);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.runAction(List.of("etcd/0", "etcd/1"), "health", Map.of(),
+                    Duration.ofSeconds(30)))
+                    .isInstanceOf(OutputParseException.class).hasMessageContaining("one queued action id per unit");
+            assertThat(juju.commands()).hasSize(1);
         }
     }
 

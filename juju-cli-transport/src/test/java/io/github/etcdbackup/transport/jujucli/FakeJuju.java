@@ -88,6 +88,30 @@ final class FakeJuju {
         return write("exitcode." + command, Integer.toString(exitCode).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Plays Juju 2.9's queue-then-wait for a {@code run-action --wait} fixture ({@code unit-etcd-0:} wrapping one
+     * task): {@code run-action} prints {@code Action queued with id: "ID"}, {@code show-action-output} the task map
+     * itself, with the fixture's stderr and exit code (the fixture's own bytes, one level of indentation less).
+     */
+    FakeJuju answer29(String wrappedTask, String stderr, int exitCode) {
+        String newline = wrappedTask.contains("\r\n") ? "\r\n" : "\n";
+        String[] lines = wrappedTask.split("\r?\n", -1);
+        if (!lines[0].matches("unit-[a-z0-9-]+-[0-9]+:")) {
+            throw new IllegalArgumentException("not one wrapped 2.9 task: " + lines[0]);
+        }
+        StringBuilder task = new StringBuilder();
+        String id = null;
+        for (int i = 1; i < lines.length; i++) {
+            String line = lines[i].startsWith("  ") ? lines[i].substring(2) : lines[i];
+            if (line.startsWith("id: ")) {
+                id = line.substring(4).replace("\"", "");
+            }
+            task.append(line).append(i < lines.length - 1 ? newline : "");
+        }
+        answerFor("run-action", "Action queued with id: \"" + id + "\"" + newline, "", 0);
+        return answerFor("show-action-output", task.toString(), stderr, exitCode);
+    }
+
     /** {@code juju scp} writes this into its destination (opened as scp's sink does: no replace, a FIFO stays one). */
     FakeJuju scpWrites(byte[] content) {
         return write("scp-file", content);

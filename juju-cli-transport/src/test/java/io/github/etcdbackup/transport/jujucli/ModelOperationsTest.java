@@ -121,13 +121,13 @@ class ModelOperationsTest {
     @Test
     void restoreRefusedOnANonLeaderIsAnActionFailure() {
         FakeJuju juju = new FakeJuju(dir).jujuVersion("2.9")
-                .answer(Fixtures.text("2.9-run-action-restore-not-leader.yaml"), "", 0);
+                .answer29(Fixtures.text("2.9-run-action-restore-not-leader.yaml"), "", 0);
         assertThatThrownBy(() -> model(juju, null).runRestore("etcd/1", Map.of(), deadline()))
                 .isInstanceOfSatisfying(ActionFailedException.class, e -> {
                     assertThat(e.actionMessage()).isEqualTo("This action can only be run on the leader unit");
                     assertThat(e.unit()).isEqualTo("etcd/1");
                 });
-        assertThat(juju.command()).startsWith("run-action", "etcd/1", "restore");
+        assertThat(juju.commands().get(0)).startsWith("run-action", "etcd/1", "restore");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.github.etcdbackup.transport.jujucli.JujuVersion;
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +32,13 @@ public final class JujuCli {
     private static final Pattern ACTION_ID = Pattern.compile("[0-9A-Za-z][0-9A-Za-z-]{0,63}");
     private static final Pattern MODEL_NAME =
             Pattern.compile("(?:[A-Za-z0-9][A-Za-z0-9_.-]{0,63}:)?(?:[A-Za-z0-9][A-Za-z0-9_.@+-]{0,63}/)?[a-z0-9][a-z0-9-]{0,63}");
+
+    /** The key of the one-unit 2.9 {@code run-action} output. */
+    private static final String QUEUED = "Action queued with id";
+    /** Between two commands of one step, as {@code RestoreStep.describe()} lays out a command. */
+    public static final String FOLLOWED_BY = "\n      $ ";
+    /** Where a printed 2.9 command names the action id that is known only when it runs. */
+    public static final String ID_PLACEHOLDER = "ACTION_ID";
 
     private final ProcessRunner runner;
     private final String model;
@@ -133,7 +141,80 @@ public final class JujuCli {
                                Deadline deadline, String operation) {
         List<String> argv = actionArgv(units, action, params, wait, () -> version(deadline));
         CommandResult result = runner.run(argv, deadline, operation);
-        return tasks(result, units, action, wait, operation);
+        if (version(deadline).runsActionsWithRun()) {
+            return tasks(result, units, action, wait, operation);
+        }
+        return awaitQueued(queuedIds(result, units, action), wait, deadline, operation);
+    }
+
+    /**
+     * Juju 2.9: the tasks {@code run-action} queued, each waited for with {@code show-action-output ID --wait}. A
+     * {@code run-action --wait} that times out prints {@code ERROR timeout reached} and no id, so a long restore could
+     * not be followed afterwards; queued first, every id is known and a timeout names it.
+     */
+    private ActionRun awaitQueued(List<String> ids, Duration wait, Deadline deadline, String operation) {
+        List<ActionResult> tasks = new ArrayList<>();
+        StringBuilder raw = new StringBuilder();
+        for (int i = 0; i < ids.size(); i++) {
+            String id = ids.get(i);
+            Duration left = i == 0 ? wait : min(wait, waitWithin(deadline));
+            CommandResult shown = runner.run(showArgv(id, left), deadline, operation + " (action " + id + ")");
+            if (JujuErrors.waitExpired(shown.stderr())) {
+                throw new OperationTimeoutException(operation, left, id);
+            }
+            if (shown.exitCode() != 0 || shown.stdout().isBlank()) {
+                throw JujuErrors.failure(shown);
+            }
+            List<ActionResult> shownTasks = ActionOutputParser.parse(shown.stdout());
+            if (shownTasks.size() != 1) {
+                throw new OutputParseException("expected one task for action " + id + ", got " + shownTasks.size(),
+                        shown.stdout(), null);
+            }
+            tasks.addAll(shownTasks);
+            raw.append(shown.stdout());
+        }
+        return new ActionRun(tasks, raw.toString());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** {@code show-action-output ID --wait=N --format yaml} (Juju 2.9). */
+    private List<String> showArgv(String id, Duration wait) {
+        return argv("show-action-output", id, "--wait=" + goDuration(wait), "--format", "yaml");
+    }
+
+    /**
+     * The ids Juju 2.9's {@code run-action} (without {@code --wait}) printed, one per unit: {@code Action queued
+     * with id: "14"} for one unit, a map {@code unit-etcd-0: {id: "14", unit: etcd/0}} for several
+     * (cmd/juju/action/runaction.go), or the {@code errors} map of what it could not queue.
+     */
+    private static List<String> queuedIds(CommandResult result, List<String> units, String action) {
+        String stdout = result.stdout();
+        if (result.exitCode() != 0) {
+            throw JujuErrors.failure(result);
+        }
+        if (stdout.isBlank() || stdout.strip().equals("{}")) {
+            throw JujuErrors.notQueued(result, units, action, Map.of());
+        }
+        Map<Integer, String> queueErrors = JujuErrors.queueErrors(stdout);
+        if (!queueErrors.isEmpty()) {
+            throw JujuErrors.notQueued(result, units, action, queueErrors);
+        }
+        JsonNode root = JujuDocuments.parse(stdout, "the queued actions");
+        List<String> ids = new ArrayList<>();
+        JsonNode single = root.path(QUEUED);
+        if (single.isValueNode()) {
+            ids.add(single.asText());
+        } else {
+            root.fields().forEachRemaining(entry -> ids.add(entry.getValue().path("id").asText("")));
+        }
+        if (ids.size() != units.size() || ids.stream().anyMatch(id -> !ACTION_ID.matcher(id).matches())) {
+            throw new OutputParseException("expected one queued action id per unit (" + units.size() + ") from "
+                    + "'juju run-action'", stdout, null);
+        }
+        return ids;
     }
 
     /**
@@ -152,14 +233,29 @@ public final class JujuCli {
         new TreeMap<>(params).forEach((key, value) -> parameters.add(validParamKey(key) + "="
                 + validParamValue(key, value)));
 
-        List<String> argv = argv(version.get().runsActionsWithRun() ? "run" : "run-action");
+        boolean run = version.get().runsActionsWithRun();
+        List<String> argv = argv(run ? "run" : "run-action");
         argv.addAll(units);
         argv.add(action);
         argv.addAll(parameters);
-        argv.add("--wait=" + goDuration(wait));
+        if (run) {
+            // 2.9 queues without waiting and waits with show-action-output, which names the id on a timeout.
+            argv.add("--wait=" + goDuration(wait));
+        }
         argv.add("--format");
         argv.add("yaml");
         return argv;
+    }
+
+    /**
+     * {@link #runAction}'s commands as a person would type them: one on 3.x; on 2.9 the {@code run-action} and the
+     * {@code show-action-output <id> --wait} that follows it, on two lines.
+     */
+    public String actionCommandLine(List<String> units, String action, Map<String, String> params, Duration wait,
+                                    Supplier<JujuVersion> version) {
+        String queue = commandLine(actionArgv(units, action, params, wait, version));
+        return version.get().runsActionsWithRun() ? queue
+                : queue + FOLLOWED_BY + commandLine(showArgv(ID_PLACEHOLDER, wait));
     }
 
     /** {@code juju ARGV...} as a shell line: every word quoted where a shell would split or expand it. */
@@ -239,6 +335,6 @@ public final class JujuCli {
             throw new InvalidInputException("value of action parameter " + key, value,
                     "expected at most 4096 characters without control characters");
         }
-        return value;
+        return ActionParams.checked(key, value);
     }
 }

@@ -30,7 +30,9 @@ public final class JujuErrors {
 
     /** Whether Juju gave up waiting: 2.9 {@code ERROR timeout reached}, 3.x {@code ERROR timed out waiting for results}. */
     public static boolean waitExpired(String stderr) {
-        return stderr.contains("ERROR timeout reached") || stderr.contains("ERROR timed out waiting for results");
+        // 2.9 run-action/show-action-output; 3.x run; 3.x show-task --wait (action/common.go GetActionResult).
+        return stderr.contains("ERROR timeout reached") || stderr.contains("ERROR timed out waiting for results")
+                || stderr.contains("ERROR maximum wait time reached");
     }
 
     /** The task or action id named by the progress lines on stderr ({@code - task 8 on unit-etcd-0}), if any. */

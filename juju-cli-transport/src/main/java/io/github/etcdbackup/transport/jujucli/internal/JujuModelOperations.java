@@ -44,6 +44,8 @@ public final class JujuModelOperations implements ModelOperations {
 
     /** The etcd charm's action a restore runs on the leader. */
     static final String RESTORE = "restore";
+    /** The control plane charm's action that restarts its Kubernetes services. */
+    static final String RESTART = "restart";
     /** The etcd charm's action that prints etcdctl's health of the cluster. */
     public static final String HEALTH = "health";
 
@@ -268,6 +270,20 @@ public final class JujuModelOperations implements ModelOperations {
         return ActionOutputParser.flatten(task.results());
     }
 
+    /**
+     * One {@code run} (or 2.9 {@code run-action}) of the control plane charm's {@code restart} on all its units
+     * (charm-kubernetes-control-plane src/actions/restart.py: kube-apiserver, kube-controller-manager,
+     * kube-scheduler), every task checked.
+     */
+    @Override
+    public void restartControlPlane(List<String> units, Deadline deadline) {
+        String operation = "restart " + String.join(", ", units);
+        ActionRun run = cli.runAction(units, RESTART, Map.of(), JujuCli.waitWithin(deadline), deadline, operation);
+        for (ActionResult task : Tasks.perUnit(run, units)) {
+            Tasks.requireSucceeded(task, task.unit().orElseThrow());
+        }
+    }
+
     /** The command lines of one client version, built by the same methods as the operations' argv. */
     private final class JujuCommands implements ModelCommands {
         private final JujuVersion version;
@@ -319,14 +335,17 @@ public final class JujuModelOperations implements ModelOperations {
 
         @Override
         public String runRestore(String unit, Map<String, String> params, Duration timeout) {
-            return JujuCli.commandLine(cli.actionArgv(List.of(unit), RESTORE, params, JujuCli.waitWithin(timeout),
-                    () -> version));
+            return cli.actionCommandLine(List.of(unit), RESTORE, params, JujuCli.waitWithin(timeout), () -> version);
+        }
+
+        @Override
+        public String restartControlPlane(List<String> units, Duration timeout) {
+            return cli.actionCommandLine(units, RESTART, Map.of(), JujuCli.waitWithin(timeout), () -> version);
         }
 
         @Override
         public String health(String unit, Duration timeout) {
-            return JujuCli.commandLine(cli.actionArgv(List.of(unit), HEALTH, Map.of(), JujuCli.waitWithin(timeout),
-                    () -> version));
+            return cli.actionCommandLine(List.of(unit), HEALTH, Map.of(), JujuCli.waitWithin(timeout), () -> version);
         }
     }
 

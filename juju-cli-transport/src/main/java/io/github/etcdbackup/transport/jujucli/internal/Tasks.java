@@ -4,7 +4,10 @@ import io.github.etcdbackup.exception.ActionFailedException;
 import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 
-/** The checks every single-unit action of the SPI applies to Juju's answer. */
+import java.util.ArrayList;
+import java.util.List;
+
+/** The checks the SPI applies to the tasks Juju answered with. */
 public final class Tasks {
     private Tasks() {
     }
@@ -27,6 +30,44 @@ public final class Tasks {
                     + ": refusing to take another unit's result as " + unit + "'s", run.rawOutput(), null);
         });
         return task;
+    }
+
+    /**
+     * The tasks of a several-unit run, one per unit asked for, in the order asked: each unit (or, for
+     * {@code app/leader}, a unit of {@code app}) must have exactly one task, and every task must name its unit.
+     *
+     * @throws OutputParseException if a unit has no task, a task no unit, or there are tasks no unit asked for
+     */
+    public static List<ActionResult> perUnit(ActionRun run, List<String> units) {
+        if (units.size() == 1) {
+            ActionResult task = single(run, units.get(0));
+            if (task.unit().isEmpty()) {
+                throw new OutputParseException("the task for " + units.get(0) + " names no unit", run.rawOutput(),
+                        null);
+            }
+            return List.of(task);
+        }
+        if (run.tasks().size() != units.size()) {
+            throw new OutputParseException("expected one task for each of " + units + ", juju printed "
+                    + run.tasks().size(), run.rawOutput(), null);
+        }
+        List<ActionResult> left = new ArrayList<>(run.tasks());
+        ActionResult[] ordered = new ActionResult[units.size()];
+        // Units named by number first: APP/leader takes the task of a unit nobody asked for by name.
+        for (boolean leaders : new boolean[] {false, true}) {
+            for (int i = 0; i < units.size(); i++) {
+                String unit = units.get(i);
+                if (unit.endsWith("/leader") != leaders) {
+                    continue;
+                }
+                ActionResult task = left.stream().filter(t -> t.unit().filter(u -> answersFor(unit, u)).isPresent())
+                        .findFirst().orElseThrow(() -> new OutputParseException("juju printed no task of " + unit,
+                                run.rawOutput(), null));
+                left.remove(task);
+                ordered[i] = task;
+            }
+        }
+        return List.of(ordered);
     }
 
     /** The unit itself, or for {@code app/leader} a unit of {@code app} named by its number. */

@@ -1,5 +1,8 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitCopy;
+
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
@@ -76,7 +79,9 @@ class ScpOnSimulatorTest {
     @Test
     void scpDownloadsARealSnapshotByteIdenticalAndVerified() throws IOException {
         try (EtcdBackupClient client = client(FileTransfer.SCP)) {
-            LocalSnapshot local = client.backup("etcd/leader", work.resolve("scp"));
+            // The unit keeps its copy here, to compare with the download.
+            LocalSnapshot local = client.backup(SnapshotRequest.builder().unit("etcd/leader")
+                    .unitCopy(UnitCopy.KEEP).build(), work.resolve("scp"));
 
             assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
             assertThat(Files.readAllBytes(local.file())).isEqualTo(onUnit(local.source()));
