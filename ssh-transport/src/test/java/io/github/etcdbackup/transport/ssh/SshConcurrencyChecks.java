@@ -1,5 +1,9 @@
 package io.github.etcdbackup.transport.ssh;
 
+import io.github.etcdbackup.UnitCopy;
+
+import io.github.etcdbackup.SnapshotRequest;
+
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.health.HealthReport;
@@ -183,7 +187,9 @@ class SshConcurrencyChecks {
     private void backup(EtcdBackupClient client, EtcdUnit unit, int thread) {
         Path dir = work.resolve("thread-" + thread + "-backup");
         String what = "thread " + thread + " backup of " + unit.name();
-        LocalSnapshot local = call(what, () -> client.backup(unit.name(), dir), null);
+        // The unit keeps its copy, to compare the download with.
+        LocalSnapshot local = call(what, () -> client.backup(SnapshotRequest.builder().unit(unit.name())
+                .unitCopy(UnitCopy.KEEP).build(), dir), null);
         if (local == null) {
             return;
         }
