@@ -312,15 +312,16 @@ public final class EtcdBackupClient implements AutoCloseable {
      * tasks are split per unit), in the order given.
      */
     public List<HealthReport> health(List<String> units) {
-        List.copyOf(units).forEach(InputValidation::unitOrLeader);
-        if (units.isEmpty()) {
+        List<String> asked = List.copyOf(units);
+        asked.forEach(InputValidation::unitOrLeader);
+        if (asked.isEmpty()) {
             throw new InvalidInputException("units", "", "at least one unit is required");
         }
         Deadline deadline = Deadline.after(timeout);
-        return run("health " + String.join(", ", units), op -> {
-            List<HealthOutput> answers = transport.healthOutputs(List.copyOf(units), deadline);
-            if (answers.size() != units.size()) {
-                throw new OutputParseException("asked " + units.size() + " units for their health, the transport "
+        return run("health " + String.join(", ", asked), op -> {
+            List<HealthOutput> answers = transport.healthOutputs(asked, deadline);
+            if (answers.size() != asked.size()) {
+                throw new OutputParseException("asked " + asked.size() + " units for their health, the transport "
                         + "answered for " + answers.size(), String.valueOf(answers), null);
             }
             return answers.stream().map(a -> HealthReport.parse(a.unit(), a.output())).toList();

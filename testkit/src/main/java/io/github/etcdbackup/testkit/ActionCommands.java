@@ -122,7 +122,8 @@ final class ActionCommands {
                 queuedOut.put("Action queued with id", tasks.get(0).id());
             } else {
                 for (Task task : tasks) {
-                    queuedOut.put(task.unit().tag(), new GoMap().with("id", task.id()).with("unit", task.unit().name()));
+                    queuedOut.put(task.unit().tag(), new GoMap().with("id", task.id())
+                            .with("unit", task.unit().name()));
                 }
             }
             JujuCli.print(call, queuedOut, format);

@@ -77,7 +77,8 @@ public final class RestorePlanner {
         String certificates = options.certificates().orElseGet(() -> certificatesOf(source, options));
         requireExists(status, certificates, "certificate provider");
         List<String> related = new ArrayList<>();
-        controlPlane(status, options).ifPresent(related::add);
+        Optional<String> controlPlane = controlPlane(status, options);
+        controlPlane.ifPresent(related::add);
         related.addAll(cnis(status, source, options));
 
         List<RestoreStep> steps = new ArrayList<>();
@@ -139,7 +140,6 @@ public final class RestorePlanner {
         int finalUnits = Math.max(units, unitsBeforeRestore);
         steps.add(new RestoreStep.AwaitUnits(app, finalUnits, juju.status()));
         steps.add(new RestoreStep.CheckHealth(leader, finalUnits, juju.health(leader, callTimeout)));
-        Optional<String> controlPlane = controlPlane(status, options);
         if (options.restartControlPlane() && controlPlane.isPresent()) {
             List<String> cpUnits = status.application(controlPlane.get()).map(a -> a.units().stream()
                     .map(UnitStatus::name).toList()).orElse(List.of());

@@ -18,10 +18,10 @@ import java.util.regex.Pattern;
  * certificate the charm's {@code health} action uses. The live cluster is reached at the unit's own advertised client
  * URL (the first of {@code advertise-client-urls} in {@code etcd.conf.yml}, the db ingress address): charm revisions
  * before 2023 (layer-etcd before 4aed0e97, "Add 127.0.0.1 to the tls cert") issued certificates without
- * {@code 127.0.0.1}, so {@code https://127.0.0.1:2379} fails their TLS name check. Values go through stdin, so no value is ever parsed by a shell
- * or taken for an option; {@code etcdctl get} ends each value with one newline, which is cut; an empty value is
- * set as an empty argument (etcdctl refuses an empty stdin). A key that expires between the listing and its read is
- * skipped and counted.
+ * {@code 127.0.0.1}, so {@code https://127.0.0.1:2379} fails their TLS name check. Values go through stdin, so no
+ * value is ever parsed by a shell or taken for an option; {@code etcdctl get} ends each value with one newline, which
+ * is cut; an empty value is set as an empty argument (etcdctl refuses an empty stdin). A key that expires between the
+ * listing and its read is skipped and counted.
  *
  * <p>Limits, written in the step's description: a key whose name holds a newline cannot be listed line by line and
  * fails the step; empty directories are recreated; hidden keys (starting with {@code _}) are not listed by etcd and

@@ -27,11 +27,11 @@ public final class UnitArchives {
     public static final Pattern ARCHIVE_NAME =
             Pattern.compile("etcd-snapshot-\\d{4}-\\d{2}-\\d{2}-\\d{2}\\.\\d{2}\\.\\d{2}\\.tar\\.gz");
     /** Exit status of both scripts when the directory is reached through a symbolic link. */
-    public static final int EXIT_LINKED_DIRECTORY = 3;
+    private static final int EXIT_LINKED_DIRECTORY = 3;
     /** Exit status of the removal when the path is a link or not a regular file. */
-    public static final int EXIT_NOT_A_FILE = 4;
+    private static final int EXIT_NOT_A_FILE = 4;
     /** Exit status of the removal when the file holds other bytes than the archive it was asked to remove. */
-    public static final int EXIT_OTHER_BYTES = 5;
+    private static final int EXIT_OTHER_BYTES = 5;
     private static final String LINE = "archive ";
     private static final String REMOVED = "removed";
     private static final String ABSENT = "absent";
