@@ -2,10 +2,10 @@ package io.github.etcdbackup.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -30,8 +30,8 @@ final class ActionCommands {
         this.defaultRunWait = defaultRunWait;
     }
 
-    /** Resolves unit arguments and the action name; on any problem prints Juju's error and returns empty. */
-    private Optional<List<ModelUnit>> actionTargets(Call call, List<String> unitNames, String action) {
+    /** Resolves unit arguments; on an unknown unit prints Juju's error and returns empty. */
+    private Optional<List<ModelUnit>> actionTargets(Call call, List<String> unitNames) {
         List<ModelUnit> units = new ArrayList<>();
         for (int index = 0; index < unitNames.size(); index++) {
             String name = unitNames.get(index);
@@ -44,15 +44,11 @@ final class ActionCommands {
                     // 2.9.31+ (cmd/juju/action/runaction.go) prints what it could not queue as an errors map on
                     // stdout, keyed by the unit argument's index, the unit as its tag, and exits 0
                     // (fixture 2.9-run-action-errors-unit-not-found.txt).
-                    call.out("errors:\n  " + index + ": '\"unit-" + name.replace('/', '-') + "\" not found'\n");
+                    printJuju2EnqueueErrors(call, Map.of(index, "\"unit-" + name.replace('/', '-') + "\" not found"));
                 } else {
                     // Juju 3 reports a missing unit on stderr and still exits 0 (jubilant test_not_found_juju3).
                     call.err("ERROR unit \"" + name + "\" not found\n");
                 }
-                return Optional.empty();
-            }
-            if (!SimModel.hasAction(unit.get(), action)) {
-                call.error("action \"" + action + "\" not defined on unit \"" + unit.get().name() + "\"");
                 return Optional.empty();
             }
             units.add(unit.get());
@@ -60,16 +56,21 @@ final class ActionCommands {
         return Optional.of(units);
     }
 
-    private static Map<String, String> params(List<String> words) {
-        Map<String, String> params = new LinkedHashMap<>();
-        for (String word : words) {
-            int eq = word.indexOf('=');
-            if (eq <= 0) {
-                throw new CliArgs.UsageException("argument \"" + word + "\" must be of the form key...=value");
-            }
-            params.put(word.substring(0, eq), word.substring(eq + 1));
+    /**
+     * Why the controller would not queue {@code action} on {@code unit} with {@code params}, if it would not:
+     * state/unit.go PrepareActionPayload (action not defined, then the schema check of {@link ActionSpec}).
+     */
+    private static Optional<String> enqueueError(ModelUnit unit, String action, Map<String, Object> params) {
+        Optional<ActionSpec> spec = SimModel.actionSpec(unit, action);
+        if (spec.isEmpty()) {
+            return Optional.of("action \"" + action + "\" not defined on unit \"" + unit.name() + "\"");
         }
-        return params;
+        return spec.get().validationError(params);
+    }
+
+    /** 2.9.31+'s map of what it could not queue, keyed by the unit argument's index; exit 0. */
+    private static void printJuju2EnqueueErrors(Call call, Map<Integer, String> errors) {
+        call.out(GoYaml.emit(new GoMap().with("errors", new TreeMap<>(errors))));
     }
 
     /** Splits {@code UNIT... ACTION key=value...}: units contain a slash, the first word without one is the action. */
@@ -83,8 +84,10 @@ final class ActionCommands {
     }
 
     /**
-     * Queues {@code UNIT... ACTION k=v...} on each unit, as both dialects' run commands do; empty (with the error
-     * printed) when a unit is unknown. The operation id is taken only once the units are known, like Juju.
+     * Queues {@code UNIT... ACTION k=v...} on each unit, as both dialects' run commands do; empty (with Juju's
+     * words printed) when the arguments are not YAML, a unit is unknown, or the controller queues nothing. A task
+     * the controller refuses (undefined action, parameters its schema rejects) is reported like Juju does and
+     * never runs. The operation id is taken only once the units are known, like Juju.
      */
     private Optional<List<Task>> enqueue(Call call, CliArgs args, Supplier<String> operation) {
         List<String> words = args.positionals();
@@ -93,12 +96,42 @@ final class ActionCommands {
             throw new CliArgs.UsageException("no unit specified");
         }
         String action = words.get(actionAt);
-        Map<String, String> params = params(words.subList(actionAt + 1, words.size()));
-        Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt), action);
+        if (!model.isJuju2() && words.subList(0, actionAt).stream().map(u -> u.substring(0, u.indexOf('/')))
+                .distinct().count() > 1) {
+            throw new CliArgs.UsageException("all units must be of the same application");
+        }
+        Map<String, Object> params;
+        try {
+            params = ActionArguments.parse(words.subList(actionAt + 1, words.size()), args.has("string-args"));
+        } catch (GoYamlValue.InvalidYaml e) {
+            // run.go returns yaml.Unmarshal's error before calling the controller.
+            call.error("yaml: " + e.getMessage());
+            return Optional.empty();
+        }
+        Optional<List<ModelUnit>> units = actionTargets(call, words.subList(0, actionAt));
         if (units.isEmpty()) {
             return Optional.empty();
         }
+        // The charm decides, so units of one application are refused all or none; a 2.9 call mixing applications
+        // is modelled as queuing nothing when any unit refuses.
+        Map<Integer, String> refused = new TreeMap<>();
+        for (int index = 0; index < units.get().size(); index++) {
+            Optional<String> error = enqueueError(units.get().get(index), action, params);
+            if (error.isPresent()) {
+                refused.put(index, error.get());
+            }
+        }
         String operationId = operation.get();
+        if (!refused.isEmpty()) {
+            if (model.isJuju2()) {
+                printJuju2EnqueueErrors(call, refused);
+            } else {
+                // cmd/juju/action/common.go processOperationResults: ctx.Infof on stderr, then return nil (exit 0).
+                call.err("Operation " + operationId + " failed to schedule any tasks:\n"
+                        + String.join("\n", refused.values()) + "\n");
+            }
+            return Optional.empty();
+        }
         List<Task> tasks = new ArrayList<>();
         for (ModelUnit unit : units.get()) {
             tasks.add(model.enqueue(unit, action, params, operationId));

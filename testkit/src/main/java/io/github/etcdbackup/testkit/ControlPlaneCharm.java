@@ -2,6 +2,7 @@ package io.github.etcdbackup.testkit;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,8 +19,10 @@ final class ControlPlaneCharm {
 
     private final Map<String, AtomicInteger> restarts = new ConcurrentHashMap<>();
 
-    static boolean hasAction(ModelUnit unit, String action) {
-        return CHARMS.contains(unit.application().charm().name()) && action.equals("restart");
+    /** {@code restart}, without parameters, on the control-plane charms (their actions.yaml). */
+    static Optional<ActionSpec> actionSpec(ModelUnit unit, String action) {
+        return CHARMS.contains(unit.application().charm().name()) && action.equals("restart")
+                ? Optional.of(ActionSpec.noParameters()) : Optional.empty();
     }
 
     ActionOutcome run(Task task) {

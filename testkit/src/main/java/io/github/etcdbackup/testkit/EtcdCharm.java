@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -37,8 +38,14 @@ final class EtcdCharm {
         this.model = model;
     }
 
-    static boolean hasAction(String action) {
-        return List.of("snapshot", "restore", "health").contains(action);
+    /** The actions the simulator runs, with the parameter types of layer-etcd's src/actions.yaml. */
+    private static final Map<String, ActionSpec> ACTIONS = Map.of(
+            "snapshot", new ActionSpec(Map.of("target", "string", "keys-version", "string")),
+            "restore", new ActionSpec(Map.of("target", "string", "skip-backup", "boolean")),
+            "health", ActionSpec.noParameters());
+
+    static Optional<ActionSpec> actionSpec(String action) {
+        return Optional.ofNullable(ACTIONS.get(action));
     }
 
     ActionOutcome run(Task task) {
@@ -55,8 +62,8 @@ final class EtcdCharm {
     private ActionOutcome snapshot(Task task) {
         ModelUnit unit = task.unit();
         EtcdUnit etcd = unit.etcd();
-        String target = task.params().getOrDefault("target", "/home/ubuntu/etcd-snapshots");
-        String keysVersion = task.params().getOrDefault("keys-version", "v3");
+        String target = task.stringParam("target", "/home/ubuntu/etcd-snapshots");
+        String keysVersion = task.stringParam("keys-version", "v3");
         String app = unit.application().name();
         String dataDirOld = DATA + app + unit.number() + ".etcd/";
         String stamp = LocalDateTime.now(ZoneOffset.UTC).format(SNAPSHOT_STAMP);
@@ -212,8 +219,8 @@ final class EtcdCharm {
         StringBuilder stdout = new StringBuilder();
         StringBuilder stderr = new StringBuilder();
         try {
-            if ("false".equalsIgnoreCase(task.params().getOrDefault("skip-backup", "true"))) {
-                backupDataDir(unit, task.params().getOrDefault("target", "/home/ubuntu"), results, stdout);
+            if (!task.booleanParam("skip-backup", true)) {
+                backupDataDir(unit, task.stringParam("target", "/home/ubuntu"), results, stdout);
             }
             List<ModelUnit> followers = dismantle(unit);
             leader.stop();

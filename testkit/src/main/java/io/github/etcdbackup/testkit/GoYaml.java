@@ -68,12 +68,17 @@ final class GoYaml {
      */
     private void mapping(Map<?, ?> map, int indent, boolean continuesLine) {
         boolean first = true;
-        for (Map.Entry<String, Object> entry : ordered(map)) {
+        for (Map.Entry<?, ?> entry : ordered(map)) {
             if (!(first && continuesLine)) {
                 pad(indent);
             }
             first = false;
-            writeScalar(entry.getKey(), indent, true);
+            if (entry.getKey() instanceof Number number) {
+                // A Go map keyed by integers (2.9's enqueue errors): yaml.v2 writes the keys as plain numbers.
+                write(number.toString());
+            } else {
+                writeScalar((String) entry.getKey(), indent, true);
+            }
             write(":");
             value(entry.getValue(), indent);
         }
@@ -332,11 +337,10 @@ final class GoYaml {
         column = 0;
     }
 
-    @SuppressWarnings("unchecked")
-    private static List<Map.Entry<String, Object>> ordered(Map<?, ?> map) {
-        List<Map.Entry<String, Object>> entries = new ArrayList<>(((Map<String, Object>) map).entrySet());
+    private static List<Map.Entry<?, ?>> ordered(Map<?, ?> map) {
+        List<Map.Entry<?, ?>> entries = new ArrayList<>(map.entrySet());
         if (map instanceof GoMap) {
-            entries.sort(Comparator.comparing(Map.Entry::getKey, GoYaml::naturalCompare));
+            entries.sort(Comparator.comparing(e -> (String) e.getKey(), GoYaml::naturalCompare));
         }
         return entries;
     }

@@ -298,8 +298,9 @@ final class SimModel implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------ actions
 
-    static boolean hasAction(ModelUnit unit, String action) {
-        return unit.isEtcd() ? EtcdCharm.hasAction(action) : ControlPlaneCharm.hasAction(unit, action);
+    /** The action's parameter schema, if the unit's charm defines the action. */
+    static Optional<ActionSpec> actionSpec(ModelUnit unit, String action) {
+        return unit.isEtcd() ? EtcdCharm.actionSpec(action) : ControlPlaneCharm.actionSpec(unit, action);
     }
 
     ControlPlaneCharm controlPlaneCharm() {
@@ -311,7 +312,7 @@ final class SimModel implements AutoCloseable {
     }
 
     /** Queues an action on a unit and starts it on the unit's worker. */
-    Task enqueue(ModelUnit unit, String action, Map<String, String> params, String operationId) {
+    Task enqueue(ModelUnit unit, String action, Map<String, Object> params, String operationId) {
         Task task = new Task(nextId(), operationId, unit, action, params);
         tasks.put(task.id(), task);
         workers.execute(() -> execute(task));

@@ -1,6 +1,8 @@
 package io.github.etcdbackup.testkit;
 
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -13,7 +15,7 @@ final class Task {
     private final String operationId;
     private final ModelUnit unit;
     private final String action;
-    private final Map<String, String> params;
+    private final Map<String, Object> params;
     private final Instant enqueued = Instant.now();
     private final CompletableFuture<Task> done = new CompletableFuture<>();
     private Instant started;
@@ -21,12 +23,12 @@ final class Task {
     private String status = "pending";
     private ActionOutcome outcome;
 
-    Task(String id, String operationId, ModelUnit unit, String action, Map<String, String> params) {
+    Task(String id, String operationId, ModelUnit unit, String action, Map<String, Object> params) {
         this.id = id;
         this.operationId = operationId;
         this.unit = unit;
         this.action = action;
-        this.params = Map.copyOf(params);
+        this.params = Collections.unmodifiableMap(new LinkedHashMap<>(params));
     }
 
     String id() {
@@ -45,8 +47,17 @@ final class Task {
         return action;
     }
 
-    Map<String, String> params() {
-        return params;
+    /**
+     * A string parameter as the charm's {@code action_get} returns it; the controller's schema check let only
+     * strings through for the names the charms read this way.
+     */
+    String stringParam(String name, String defaultValue) {
+        return (String) params.getOrDefault(name, defaultValue);
+    }
+
+    /** A boolean parameter, typed as YAML read it ({@code no} is false), checked by the schema like strings. */
+    boolean booleanParam(String name, boolean defaultValue) {
+        return (Boolean) params.getOrDefault(name, defaultValue);
     }
 
     synchronized Instant enqueued() {

@@ -83,6 +83,21 @@ class Juju29SimulatorTest {
     }
 
     @Test
+    void parametersTheSchemaRefusesAreAnErrorsMapToo() {
+        // runaction.go reads "no" as YAML false; the restore action's target wants a string (actions.yaml).
+        CommandResult typed = Juju.run(sim, "run-action", "etcd/0", "restore", "target=no", "--wait");
+        assertThat(typed.exitCode()).isZero();
+        assertThat(typed.stdoutText()).isEqualTo("errors:\n  0: 'validation failed: target: Invalid type. Expected: "
+                + "string, given: boolean'\n");
+        // skip-backup is a boolean: "no" is accepted as false, and the (non-leader) unit runs the action.
+        CommandResult accepted = Juju.run(sim, "run-action", "etcd/1", "restore", "skip-backup=no", "--wait");
+        assertThat(accepted.stdoutText()).contains("status: failed");
+        CommandResult undefined = Juju.run(sim, "run-action", "etcd/0", "no-such-action", "--wait");
+        assertThat(undefined.stdoutText()).isEqualTo("errors:\n  0: action \"no-such-action\" not defined on unit "
+                + "\"etcd/0\"\n");
+    }
+
+    @Test
     void juju29RunExecutesOnAUnit() {
         CommandResult run = Juju.run(sim, "run", "--unit", "etcd/0", "sudo ls /var/snap/etcd/common");
         assertThat(run.exitCode()).isZero();

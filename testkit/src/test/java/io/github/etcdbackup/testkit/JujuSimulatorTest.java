@@ -195,6 +195,33 @@ class JujuSimulatorTest {
     }
 
     @Test
+    void actionArgumentsAreReadAsYamlAndTheControllerRefusesWhatTheSchemaDoesNot() {
+        // "yes" is a YAML 1.1 boolean; the charm's schema wants a string: nothing is queued, Juju exits 0.
+        CommandResult typed = Juju.run(sim, "run", "etcd/0", "snapshot", "keys-version=yes", "--format", "yaml");
+        assertThat(typed.exitCode()).isZero();
+        assertThat(typed.stdoutText()).isEmpty();
+        assertThat(typed.stderr()).matches("Operation \\d+ failed to schedule any tasks:\n"
+                + "validation failed: keys-version: Invalid type\\. Expected: string, given: boolean\n");
+        CommandResult unknown = Juju.run(sim, "run", "etcd/0", "snapshot", "force=true", "--format", "yaml");
+        assertThat(unknown.stderr()).contains("(root): Additional property force is not allowed");
+        // --string-args passes the word as written, and the charm then refuses the value itself.
+        CommandResult raw = Juju.run(sim, "run", "etcd/0", "snapshot", "keys-version=yes", "--string-args",
+                "--format", "yaml");
+        assertThat(raw.stdoutText()).contains("message: keys-version must be either v2 or v3");
+        // " #" starts a YAML comment: the charm is given the path without its tail.
+        CommandResult commented = Juju.run(sim, "run", "etcd/0", "snapshot", "target=/home/ubuntu/cut #tail",
+                "--format", "yaml");
+        assertThat(commented.exitCode()).as(commented.stderr()).isZero();
+        assertThat(commented.stdoutText()).contains("path: /home/ubuntu/cut/etcd-snapshot-")
+                .doesNotContain("tail");
+        CommandResult notYaml = Juju.run(sim, "run", "etcd/0", "snapshot", "target=@daily", "--format", "yaml");
+        assertThat(notYaml.exitCode()).isEqualTo(1);
+        assertThat(notYaml.stderr()).startsWith("ERROR yaml: ");
+        CommandResult twoApps = Juju.run(sim, "run", "etcd/0", "easyrsa/0", "health");
+        assertThat(twoApps.stderr()).contains("all units must be of the same application");
+    }
+
+    @Test
     void theDefaultWaitExpires() {
         sim.slowActions(Duration.ofSeconds(4));
         CommandResult run = Juju.run(sim, "run", "etcd/0", "health", "--format", "yaml");
