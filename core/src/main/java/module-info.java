@@ -7,9 +7,14 @@
  */
 module io.github.etcdbackup {
     requires org.slf4j;
+    requires com.exceptionfactory.jagged;
+    requires com.exceptionfactory.jagged.bech32;
+    requires com.exceptionfactory.jagged.framework;
+    requires com.exceptionfactory.jagged.x25519;
 
     exports io.github.etcdbackup;
     exports io.github.etcdbackup.client;
+    exports io.github.etcdbackup.encryption;
     exports io.github.etcdbackup.exception;
     exports io.github.etcdbackup.health;
     exports io.github.etcdbackup.restore;

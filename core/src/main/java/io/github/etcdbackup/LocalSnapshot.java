@@ -1,31 +1,56 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 
 import io.github.etcdbackup.internal.files.Sha256;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A snapshot archive on local disk whose SHA-256 matched the one the unit reported when it was written. Beside it
  * lies {@code <archive>.sha256} in {@code sha256sum -c} format.
  *
- * @param file      the archive
- * @param sha256    its SHA-256, 64 lowercase hex digits
- * @param sizeBytes its exact length
- * @param source    what the unit reported
+ * <p>An encrypted archive ({@code <archive>.age}) holds the ciphertext: {@link #sha256()} and {@link #sizeBytes()}
+ * are the ciphertext's (what {@code sha256sum -c} checks), and {@link #encryption()} holds the plaintext's, which is
+ * what the unit reported.
+ *
+ * @param file       the archive
+ * @param sha256     its SHA-256, 64 lowercase hex digits
+ * @param sizeBytes  its exact length
+ * @param source     what the unit reported
+ * @param encryption present when the file is age-encrypted
  */
-public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot source) {
+public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot source,
+                            Optional<EncryptedArchive> encryption) {
     /** Validates every field. */
     public LocalSnapshot {
         Objects.requireNonNull(file, "file");
         sha256 = io.github.etcdbackup.internal.common.InputValidation.sha256(sha256);
         Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(encryption, "encryption");
+        encryption.ifPresent(e -> {
+            if (!e.plaintextSha256().equals(source.sha256())) {
+                throw new IllegalArgumentException("the plaintext SHA-256 " + e.plaintextSha256()
+                        + " is not the unit's " + source.sha256());
+            }
+        });
+    }
+
+    /** A plain (not encrypted) archive. */
+    public LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot source) {
+        this(file, sha256, sizeBytes, source, Optional.empty());
+    }
+
+    /** True when the file is age-encrypted. */
+    public boolean encrypted() {
+        return encryption.isPresent();
     }
 
     /**
-     * Hashes the file again and compares it with {@link #sha256()}.
+     * Hashes the file again and compares it with {@link #sha256()} (for an encrypted archive: the ciphertext).
      *
      * @return this snapshot, when it still matches
      * @throws ChecksumMismatchException if the file changed

@@ -1,8 +1,10 @@
 package io.github.etcdbackup;
 
+import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.internal.common.InputValidation;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,9 +17,11 @@ import java.util.Optional;
  * @param timeout     a deadline for this call that replaces the client's default, if present
  * @param unitCopy    for {@code backup}: what happens to the archive on the unit once the local copy is verified
  *                    and synced (default {@link UnitCopy#REMOVE}); {@code snapshot} alone always leaves it there
+ * @param encryptTo   for {@code backup}: the age recipients the archive is encrypted to as it streams; empty (the
+ *                    default) writes it in clear
  */
 public record SnapshotRequest(String unit, KeysVersion keysVersion, String target, Optional<Duration> timeout,
-                              UnitCopy unitCopy) {
+                              UnitCopy unitCopy, List<AgeRecipient> encryptTo) {
     /** The charm's default target directory. */
     public static final String DEFAULT_TARGET = "/home/ubuntu/etcd-snapshots";
 
@@ -29,6 +33,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         Objects.requireNonNull(timeout, "timeout");
         timeout.ifPresent(t -> InputValidation.positive("timeout", t));
         Objects.requireNonNull(unitCopy, "unitCopy");
+        encryptTo = List.copyOf(encryptTo);
     }
 
     /** A new builder. */
@@ -43,6 +48,7 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         private String target = DEFAULT_TARGET;
         private Duration timeout;
         private UnitCopy unitCopy = UnitCopy.REMOVE;
+        private List<AgeRecipient> encryptTo = List.of();
 
         private Builder() {
         }
@@ -81,11 +87,25 @@ public record SnapshotRequest(String unit, KeysVersion keysVersion, String targe
         }
 
         /**
+         * Encrypts the archive to these age recipients while it streams ({@code <archive>.age}): only ciphertext
+         * reaches the disk, and any one of the recipients' identities decrypts it. Empty (the default): in clear.
+         */
+        public Builder encryptTo(List<AgeRecipient> recipients) {
+            this.encryptTo = List.copyOf(recipients);
+            return this;
+        }
+
+        /** {@link #encryptTo(List)} with these recipients. */
+        public Builder encryptTo(AgeRecipient... recipients) {
+            return encryptTo(List.of(recipients));
+        }
+
+        /**
          * Builds the request; throws {@link io.github.etcdbackup.exception.InvalidInputException} for a bad unit or
          * target.
          */
         public SnapshotRequest build() {
-            return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout), unitCopy);
+            return new SnapshotRequest(unit, keysVersion, target, Optional.ofNullable(timeout), unitCopy, encryptTo);
         }
     }
 }

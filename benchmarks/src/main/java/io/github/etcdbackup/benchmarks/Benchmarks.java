@@ -160,6 +160,9 @@ public final class Benchmarks {
             if (enabled("5")) {
                 new ScaleBenchmark(this).run();
             }
+            if (enabled("7")) {
+                new EncryptionBenchmarks(this).run();
+            }
         } catch (VerificationFailed e) {
             report.info("FAILED: " + e.getMessage());
             report.summary(Duration.between(start, Instant.now()));

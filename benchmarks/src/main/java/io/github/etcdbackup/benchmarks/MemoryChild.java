@@ -1,11 +1,16 @@
 package io.github.etcdbackup.benchmarks;
 
+import io.github.etcdbackup.UnitCopy;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.encryption.EncryptedArchive;
+
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.transport.ssh.SshTransport;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,7 +25,10 @@ final class MemoryChild {
     private MemoryChild() {
     }
 
-    /** Arguments: mode, port, user, private key, known_hosts, remote path, SHA-256, output directory. */
+    /**
+     * Arguments: mode, port, user, private key, known_hosts, remote path, SHA-256, output directory, and optionally
+     * an age recipient to encrypt the download to.
+     */
     static void main(String[] args) throws InterruptedException {
         LiveHeapSampler sampler = LiveHeapSampler.start();
         long start = System.nanoTime();
@@ -30,9 +38,12 @@ final class MemoryChild {
         // A bounded deadline: at -Xmx16m sshj's reader thread died of OutOfMemoryError and the read waited forever.
         try (EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)
                 .timeout(Duration.ofMinutes(3)).build()) {
-            var local = client.download(Snapshot.of("etcd/0", args[5], args[6]), Path.of(args[7]));
-            if (!local.sha256().equals(args[6])) {
-                throw new IllegalStateException("checksum differs: " + local.sha256());
+            List<AgeRecipient> encryptTo = args.length > 8 ? List.of(AgeRecipient.of(args[8])) : List.of();
+            var local = client.download(Snapshot.of("etcd/0", args[5], args[6]), Path.of(args[7]), UnitCopy.KEEP,
+                    encryptTo);
+            String plaintextSha256 = local.encryption().map(EncryptedArchive::plaintextSha256).orElse(local.sha256());
+            if (!plaintextSha256.equals(args[6])) {
+                throw new IllegalStateException("checksum differs: " + plaintextSha256);
             }
         }
         long millis = (System.nanoTime() - start) / 1_000_000;

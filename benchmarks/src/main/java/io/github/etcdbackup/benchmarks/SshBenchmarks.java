@@ -212,12 +212,19 @@ final class SshBenchmarks {
     /** Runs {@link MemoryChild} and reads its {@code key=value} lines. */
     private Map<String, Long> child(LocalSshd sshd, Path remote, String sha256, Path out, int heapMib)
             throws Exception {
+        return child(report, sshd, remote, sha256, out, heapMib, List.of());
+    }
+
+    /** Runs {@link MemoryChild} with {@code extra} arguments (an age recipient) and reads its figures. */
+    static Map<String, Long> child(Report report, LocalSshd sshd, Path remote, String sha256, Path out, int heapMib,
+                                   List<String> extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-Xmx" + heapMib + "m", "-Xms" + Math.min(16, heapMib) + "m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), Benchmarks.class.getName(), MemoryChild.MODE,
                 String.valueOf(sshd.port()), sshd.user(), sshd.userPrivateKey().toString(),
                 sshd.hostKnownHostsFile().toString(), remote.toString(), sha256, Benchmarks.fresh(out).toString()));
+        command.addAll(extra);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Map<String, Long> figures = new LinkedHashMap<>();
         StringBuilder text = new StringBuilder();

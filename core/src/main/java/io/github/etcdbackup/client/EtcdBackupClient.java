@@ -2,6 +2,9 @@ package io.github.etcdbackup.client;
 
 import io.github.etcdbackup.BackupEvent;
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.Age;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.ProgressListener;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
@@ -157,12 +160,23 @@ public final class EtcdBackupClient implements AutoCloseable {
      * {@link BackupEvent.UnitArchiveKept} event; the download still succeeds.
      */
     public LocalSnapshot download(Snapshot snapshot, Path dir, UnitCopy unitCopy) {
+        return download(snapshot, dir, unitCopy, List.of());
+    }
+
+    /**
+     * {@link #download(Snapshot, Path, UnitCopy)}, encrypting the archive to {@code encryptTo} as it streams (when
+     * not empty): only ciphertext reaches {@code dir}, as {@code <archive>.age}, and the unit's SHA-256 is checked
+     * over the plaintext on the way. An encrypted download is not resumed: a cut one leaves no {@code .part}.
+     */
+    public LocalSnapshot download(Snapshot snapshot, Path dir, UnitCopy unitCopy, List<AgeRecipient> encryptTo) {
         Objects.requireNonNull(snapshot, "snapshot");
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(unitCopy, "unitCopy");
+        List<AgeRecipient> recipients = List.copyOf(encryptTo);
         Deadline deadline = Deadline.after(timeout);
         return run("download " + snapshot.archiveName(), op -> {
-            LocalSnapshot local = fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME);
+            LocalSnapshot local = fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.KEEP_FOR_RESUME,
+                    recipients);
             if (unitCopy == UnitCopy.REMOVE) {
                 removeUnitCopy(op, snapshot, Optional.empty(), deadline);
             }
@@ -255,16 +269,16 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     private LocalSnapshot fetch(String operation, Snapshot snapshot, Path dir, Deadline deadline,
-                                VerifiedDownload.PartOnFailure onFailure) {
+                                VerifiedDownload.PartOnFailure onFailure, List<AgeRecipient> encryptTo) {
         String model = transport.modelName().orElse("");
-        Path file = dir.resolve(snapshot.localName(model));
+        Path file = dir.resolve(snapshot.localName(model) + (encryptTo.isEmpty() ? "" : Age.SUFFIX));
         OptionalLong estimate = snapshot.approximateSizeBytes() > 0
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
         return downloader.run(snapshot, dir, model,
                 (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
                 deadline,
                 bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
-                onFailure);
+                onFailure, encryptTo);
     }
 
     /**
@@ -288,7 +302,8 @@ public final class EtcdBackupClient implements AutoCloseable {
         return run("backup " + request.unit(), op -> {
             Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
             LocalSnapshot local = step(op, "download",
-                    () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE));
+                    () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE,
+                            request.encryptTo()));
             if (request.unitCopy() == UnitCopy.REMOVE) {
                 // A request with the default target lets the transport pick its unit layout's snapshot directory.
                 Optional<String> directory = request.target().equals(SnapshotRequest.DEFAULT_TARGET)
@@ -420,6 +435,20 @@ public final class EtcdBackupClient implements AutoCloseable {
         try (RestoreJournal locked = RestoreJournal.open(journal)) {
             RestoreJournal.Recovered recovered = locked.recovered();
             return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(locked));
+        }
+    }
+
+    /**
+     * {@link #resume(Path)} of a restore of an encrypted archive, decrypting it with {@code identities} (needed when
+     * they were not read from a file, whose path the journal keeps; the identities themselves are never written).
+     */
+    public RestoreReport resume(Path journal, AgeIdentities identities) {
+        Objects.requireNonNull(journal, "journal");
+        Objects.requireNonNull(identities, "identities");
+        try (RestoreJournal locked = RestoreJournal.open(journal)) {
+            RestoreJournal.Recovered recovered = locked.recovered();
+            return execute(recovered.plan().withIdentities(identities), recovered.resumeIndex(), recovered.finished(),
+                    Optional.of(locked));
         }
     }
 

@@ -8,6 +8,7 @@ package io.github.etcdbackup.exception;
 public abstract sealed class EtcdBackupException extends RuntimeException
         permits ActionFailedException,
                 ChecksumMismatchException,
+                DecryptionException,
                 FileConflictException,
                 InvalidInputException,
                 LocalStorageException,

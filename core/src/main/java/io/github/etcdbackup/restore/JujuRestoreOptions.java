@@ -2,6 +2,7 @@ package io.github.etcdbackup.restore;
 
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.InvalidInputException;
 
 import io.github.etcdbackup.internal.common.InputValidation;
@@ -39,13 +40,16 @@ import java.util.Optional;
  * @param restartControlPlane run the control plane charm's {@code restart} action on each of its units once etcd is
  *                            healthy (default true): the Kubernetes docs advise restarting the API servers after a
  *                            restore, whose watch caches still hold the old cluster's state
+ * @param identities          the age identities that decrypt an encrypted archive: it is checked in one pass when
+ *                            the plan is made, and decrypted into a private temp file (0600, in a 0700 directory)
+ *                            for the attach step only, deleted right after it, whatever the outcome
  */
 public record JujuRestoreOptions(String targetApplication, String sourceApplication, Optional<Integer> units,
                                  Optional<String> channel, Optional<String> base, Optional<String> etcdChannel,
                                  Optional<String> controlPlane, Optional<List<String>> cniApplications,
                                  Optional<String> certificates, boolean restoreIntoExisting, Duration settleTimeout,
                                  Duration pollInterval, Optional<LocalSnapshot> v2Snapshot,
-                                 boolean restartControlPlane)
+                                 boolean restartControlPlane, Optional<AgeIdentities> identities)
         implements RestoreOptions {
     /** Validates every field. */
     public JujuRestoreOptions {
@@ -76,6 +80,7 @@ public record JujuRestoreOptions(String targetApplication, String sourceApplicat
                         "must be a keys-version v2 archive (KeysVersion.V2); the v3 archive is the one to restore");
             }
         });
+        Objects.requireNonNull(identities, "identities");
     }
 
     /** A builder with the defaults above; also {@link RestoreOptions#juju()}. */
@@ -104,6 +109,7 @@ public record JujuRestoreOptions(String targetApplication, String sourceApplicat
         private Duration pollInterval = Duration.ofSeconds(5);
         private LocalSnapshot v2Snapshot;
         private boolean restartControlPlane = true;
+        private AgeIdentities identities;
 
         private Builder() {
         }
@@ -198,13 +204,19 @@ public record JujuRestoreOptions(String targetApplication, String sourceApplicat
             return this;
         }
 
+        /** The age identities that decrypt an encrypted archive (its manifest names the recipients). */
+        public Builder identities(AgeIdentities identities) {
+            this.identities = Objects.requireNonNull(identities, "identities");
+            return this;
+        }
+
         /** Builds the options. */
         public JujuRestoreOptions build() {
             return new JujuRestoreOptions(targetApplication, sourceApplication, Optional.ofNullable(units),
                     Optional.ofNullable(channel), Optional.ofNullable(base), Optional.ofNullable(etcdChannel),
                     Optional.ofNullable(controlPlane), Optional.ofNullable(cniApplications),
                     Optional.ofNullable(certificates), restoreIntoExisting, settleTimeout, pollInterval,
-                    Optional.ofNullable(v2Snapshot), restartControlPlane);
+                    Optional.ofNullable(v2Snapshot), restartControlPlane, Optional.ofNullable(identities));
         }
     }
 }

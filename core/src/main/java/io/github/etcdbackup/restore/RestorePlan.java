@@ -1,9 +1,11 @@
 package io.github.etcdbackup.restore;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.AgeIdentities;
 
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The steps of a restore, fixed before anything changes. Made by
@@ -17,10 +19,12 @@ import java.util.Objects;
  * @param steps             the steps, in order
  * @param settleTimeout     how long each wait may take
  * @param pollInterval      how often waits poll
+ * @param identities        the age identities that decrypt an encrypted snapshot while the plan runs; never
+ *                          written to a journal (only the identity file's path is)
  */
 public record RestorePlan(LocalSnapshot snapshot, String targetApplication, RestorePath path, String jujuVersion,
                           List<RestoreStep> steps, java.time.Duration settleTimeout,
-                          java.time.Duration pollInterval) {
+                          java.time.Duration pollInterval, Optional<AgeIdentities> identities) {
     /** Validates and copies every field. */
     public RestorePlan {
         Objects.requireNonNull(snapshot, "snapshot");
@@ -34,6 +38,19 @@ public record RestorePlan(LocalSnapshot snapshot, String targetApplication, Rest
         steps = List.copyOf(steps);
         Objects.requireNonNull(settleTimeout, "settleTimeout");
         Objects.requireNonNull(pollInterval, "pollInterval");
+        Objects.requireNonNull(identities, "identities");
+    }
+
+    /** A plan of a plain archive, or one whose identities are given later ({@link #withIdentities}). */
+    public RestorePlan(LocalSnapshot snapshot, String targetApplication, RestorePath path, String jujuVersion,
+                       List<RestoreStep> steps, java.time.Duration settleTimeout, java.time.Duration pollInterval) {
+        this(snapshot, targetApplication, path, jujuVersion, steps, settleTimeout, pollInterval, Optional.empty());
+    }
+
+    /** The same plan, decrypting its snapshot with {@code identities}. */
+    public RestorePlan withIdentities(AgeIdentities identities) {
+        return new RestorePlan(snapshot, targetApplication, path, jujuVersion, steps, settleTimeout, pollInterval,
+                Optional.of(Objects.requireNonNull(identities, "identities")));
     }
 
     /** Every step with the exact command it stands for: a dry run to read, or to follow by hand. */

@@ -128,25 +128,37 @@ public sealed interface RestoreStep
     }
 
     /**
-     * Upload the verified archive as the charm's {@code snapshot} resource.
+     * Upload the verified archive as the charm's {@code snapshot} resource. For an encrypted archive, the step
+     * first decrypts it into {@code file}, a private temp file (0600 in a new 0700 directory), checks its SHA-384,
+     * uploads it and deletes it, whatever the outcome: the plaintext exists only while this step runs.
      *
-     * @param application the application
-     * @param file        the archive
-     * @param sha384      its SHA-384, the fingerprint Juju reports for an upload
-     * @param command     the juju command
+     * @param application   the application
+     * @param file          the archive to upload (for an encrypted one: where its plaintext is put for the upload)
+     * @param sha384        the plaintext's SHA-384, the fingerprint Juju reports for an upload
+     * @param command       the commands, decryption and removal included
+     * @param decryptedFrom the encrypted archive, when there is one
      */
-    record AttachSnapshot(String application, Path file, String sha384, String command) implements RestoreStep {
+    record AttachSnapshot(String application, Path file, String sha384, String command,
+                          Optional<Path> decryptedFrom) implements RestoreStep {
         /** Validates every field. */
         public AttachSnapshot {
             Objects.requireNonNull(application, "application");
             Objects.requireNonNull(file, "file");
             Objects.requireNonNull(sha384, "sha384");
             Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(decryptedFrom, "decryptedFrom");
+        }
+
+        /** The step for a plain archive. */
+        public AttachSnapshot(String application, Path file, String sha384, String command) {
+            this(application, file, sha384, command, Optional.empty());
         }
 
         @Override
         public String title() {
-            return "attach " + file.getFileName() + " as the snapshot resource of " + application;
+            return "attach " + decryptedFrom.orElse(file).getFileName()
+                    + (decryptedFrom.isPresent() ? " (decrypted for this step only)" : "")
+                    + " as the snapshot resource of " + application;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.InvalidInputException;
 
 import io.github.etcdbackup.internal.common.InputValidation;
@@ -7,6 +8,7 @@ import io.github.etcdbackup.internal.common.InputValidation;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How {@link SnapshotStore#drill(LocalSnapshot, DrillOptions)} runs.
@@ -15,8 +17,11 @@ import java.util.Objects;
  * @param etcdctl          the etcdctl binary, default {@code etcdctl} on PATH
  * @param requiredPrefixes key prefixes that must hold at least one key, e.g. {@code /registry/}
  * @param timeout          the deadline for the whole drill
+ * @param identities       decrypt an encrypted archive with these (into the drill's private temp directory,
+ *                         deleted with it); required for an encrypted archive
  */
-public record DrillOptions(String etcd, String etcdctl, List<String> requiredPrefixes, Duration timeout) {
+public record DrillOptions(String etcd, String etcdctl, List<String> requiredPrefixes, Duration timeout,
+                           Optional<AgeIdentities> identities) {
     /** Validates and copies every field. */
     public DrillOptions {
         Objects.requireNonNull(etcd, "etcd");
@@ -29,6 +34,12 @@ public record DrillOptions(String etcd, String etcdctl, List<String> requiredPre
             }
         }
         InputValidation.positive("timeout", Objects.requireNonNull(timeout, "timeout"));
+        Objects.requireNonNull(identities, "identities");
+    }
+
+    /** Options without identities: for plain archives. */
+    public DrillOptions(String etcd, String etcdctl, List<String> requiredPrefixes, Duration timeout) {
+        this(etcd, etcdctl, requiredPrefixes, timeout, Optional.empty());
     }
 
     /** etcd and etcdctl from PATH, no required prefix, a 2 minute deadline. */
@@ -38,6 +49,12 @@ public record DrillOptions(String etcd, String etcdctl, List<String> requiredPre
 
     /** A copy that also requires these prefixes to hold keys. */
     public DrillOptions requirePrefixes(String... prefixes) {
-        return new DrillOptions(etcd, etcdctl, List.of(prefixes), timeout);
+        return new DrillOptions(etcd, etcdctl, List.of(prefixes), timeout, identities);
+    }
+
+    /** A copy that decrypts encrypted archives with {@code identities}. */
+    public DrillOptions withIdentities(AgeIdentities identities) {
+        return new DrillOptions(etcd, etcdctl, requiredPrefixes, timeout,
+                Optional.of(Objects.requireNonNull(identities, "identities")));
     }
 }

@@ -1,12 +1,17 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.Age;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.LocalStorageException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -47,6 +52,11 @@ final class RestoreDrill {
         Path work = createTempDir();
         try {
             keyCount = drill(snapshot, work, endNanos, problems, prefixCounts);
+        } catch (DecryptionException e) {
+            if (e.reason() != DecryptionException.Reason.DAMAGED && e.reason() != DecryptionException.Reason.NOT_AGE) {
+                throw e;
+            }
+            problems.add(e.getMessage());
         } catch (IOException e) {
             problems.add("could not run the drill: " + e.getMessage());
         } catch (TimeoutException e) {
@@ -68,7 +78,7 @@ final class RestoreDrill {
             return -1;
         }
         Path db = work.resolve("db");
-        if (!ArchiveInspector.extractDb(snapshot.file(), db)) {
+        if (!extractDb(snapshot, db)) {
             problems.add("no db in the archive");
             return -1;
         }
@@ -106,6 +116,21 @@ final class RestoreDrill {
             return keys;
         } finally {
             LocalCommand.destroyTree(etcd);
+        }
+    }
+
+    /**
+     * The archive's {@code db}, into the drill's own directory (owner-only, deleted with it); an encrypted archive
+     * is decrypted as it streams, and only the {@code db} it holds reaches the disk.
+     */
+    private boolean extractDb(LocalSnapshot snapshot, Path db) throws IOException {
+        if (snapshot.encryption().isEmpty()) {
+            return ArchiveInspector.extractDb(snapshot.file(), db);
+        }
+        AgeIdentities identities = EncryptedArchiveReader.requireIdentities(snapshot, options.identities(),
+                "give the drill (DrillOptions.withIdentities)");
+        try (InputStream raw = Files.newInputStream(snapshot.file())) {
+            return ArchiveInspector.extractDb(Age.decrypting(raw, identities, snapshot.file()), db);
         }
     }
 

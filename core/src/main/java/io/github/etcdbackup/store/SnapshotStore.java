@@ -1,10 +1,14 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.Age;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.LocalStorageException;
 
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.internal.files.FileLocks;
 import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
@@ -37,11 +41,17 @@ import java.util.stream.Stream;
  * archive beside its {@code .sha256} ({@code sha256sum -c} format) and its {@code .manifest} (what the unit
  * reported). Lists them, checks them at rest, prunes them by a {@link RetentionPolicy}, and proves they restore.
  *
+ * <p>Encrypted archives ({@code <archive>.age}, see {@link io.github.etcdbackup.SnapshotRequest.Builder#encryptTo})
+ * live in the same store. Without an identity they are checked as ciphertext only (length and SHA-256 against the
+ * manifest, {@link StoreCheck.Depth#CIPHERTEXT_ONLY}); the methods that take {@link AgeIdentities} decrypt them as
+ * they read, never writing plaintext here.
+ *
  * <p>Safe to use from several threads and processes at once: changes take the directory's lock file.
  */
 public final class SnapshotStore {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
     private static final String ARCHIVE_SUFFIX = ".tar.gz";
+    private static final String ENCRYPTED_SUFFIX = ARCHIVE_SUFFIX + Age.SUFFIX;
 
     private final Path directory;
 
@@ -116,19 +126,35 @@ public final class SnapshotStore {
      * problem is reported, not only the first.
      */
     public StoreCheck verify(LocalSnapshot snapshot) {
-        ArchiveCheck archive = checkArchive(snapshot);
+        return verify(snapshot, Optional.empty());
+    }
+
+    /**
+     * {@link #verify(LocalSnapshot)}, decrypting an encrypted archive with {@code identities} as it is read (in one
+     * pass, nothing written to disk): the ciphertext's SHA-256, then the plaintext's SHA-256 and length against the
+     * manifest and its tar contents ({@link StoreCheck.Depth#CONTENTS}). A plain archive is checked as usual.
+     *
+     * @throws DecryptionException if none of {@code identities} belongs to a recipient the manifest names
+     */
+    public StoreCheck verify(LocalSnapshot snapshot, AgeIdentities identities) {
+        return verify(snapshot, Optional.of(identities));
+    }
+
+    private StoreCheck verify(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
+        ArchiveCheck archive = checkArchive(snapshot, identities);
         List<String> problems = new ArrayList<>(archive.problems());
         archive.sha256().ifPresent(actual -> problems.addAll(checksumFileProblems(snapshot.file(), actual)));
-        return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems);
+        return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems, archive.depth());
     }
 
     /**
      * What was found about the archive itself, its {@code .sha256} file aside.
      *
      * @param problems every problem of the archive, empty when it verifies against its manifest
-     * @param sha256   the archive's SHA-256, empty when it could not be read
+     * @param sha256   the archive's SHA-256 (of the file as stored), empty when it could not be read
+     * @param depth    how far it was checked
      */
-    private record ArchiveCheck(List<String> problems, Optional<String> sha256) {
+    private record ArchiveCheck(List<String> problems, Optional<String> sha256, StoreCheck.Depth depth) {
     }
 
     /**
@@ -136,12 +162,12 @@ public final class SnapshotStore {
      * snapshot is sound; the {@code .sha256} file is a copy of the hash for {@code sha256sum -c}, and damage to it
      * is a problem of that copy, not of the archive.
      */
-    private static ArchiveCheck checkArchive(LocalSnapshot snapshot) {
+    private static ArchiveCheck checkArchive(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
         Path archive = snapshot.file();
         List<String> problems = new ArrayList<>();
         if (!Files.isRegularFile(archive)) {
             problems.add("archive missing");
-            return new ArchiveCheck(problems, Optional.empty());
+            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
         }
         try {
             long size = Files.size(archive);
@@ -151,18 +177,56 @@ public final class SnapshotStore {
         } catch (IOException e) {
             problems.add("cannot read its size: " + e.getMessage());
         }
+        if (snapshot.encrypted()) {
+            return identities.map(ids -> checkEncrypted(snapshot, ids, problems))
+                    .orElseGet(() -> checkCiphertext(snapshot, problems));
+        }
         Optional<String> actual;
         try {
             actual = Optional.of(Sha256.ofFile(archive));
         } catch (LocalStorageException e) {
             problems.add("cannot read it: " + e.getCause().getMessage());
-            return new ArchiveCheck(problems, Optional.empty());
+            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
         }
         if (!actual.get().equals(snapshot.sha256())) {
             problems.add("SHA-256 is " + actual.get() + ", the manifest says " + snapshot.sha256());
         }
         problems.addAll(ArchiveInspector.problems(archive, snapshot.source().keysVersion()));
-        return new ArchiveCheck(problems, actual);
+        return new ArchiveCheck(problems, actual, StoreCheck.Depth.CONTENTS);
+    }
+
+    /** An encrypted archive without an identity: the ciphertext against the manifest, nothing more. */
+    private static ArchiveCheck checkCiphertext(LocalSnapshot snapshot, List<String> problems) {
+        try {
+            String actual = Sha256.ofFile(snapshot.file());
+            if (!actual.equals(snapshot.sha256())) {
+                problems.add("ciphertext SHA-256 is " + actual + ", the manifest says " + snapshot.sha256());
+            }
+            return new ArchiveCheck(problems, Optional.of(actual), StoreCheck.Depth.CIPHERTEXT_ONLY);
+        } catch (LocalStorageException e) {
+            problems.add("cannot read it: " + e.getCause().getMessage());
+            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
+        }
+    }
+
+    /**
+     * An encrypted archive with identities, in one pass: the file is hashed as read (ciphertext), decrypted, the
+     * plaintext hashed and its tar read, nothing written. Damage shows as problems; identities that are not
+     * among the manifest's recipients are the caller's mistake and throw.
+     */
+    private static ArchiveCheck checkEncrypted(LocalSnapshot snapshot, AgeIdentities identities,
+                                               List<String> problems) {
+        EncryptedArchiveReader.requireIdentities(snapshot, Optional.of(identities), "give");
+        EncryptedArchiveReader.Result read;
+        try {
+            read = EncryptedArchiveReader.read(snapshot, identities);
+        } catch (IOException e) {
+            problems.add("cannot read it: " + e.getMessage());
+            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
+        }
+        problems.addAll(read.problems());
+        return new ArchiveCheck(problems, Optional.of(read.ciphertextSha256()), read.failure().isPresent()
+                ? StoreCheck.Depth.CIPHERTEXT_ONLY : StoreCheck.Depth.CONTENTS);
     }
 
     private static List<String> checksumFileProblems(Path archive, String actual) {
@@ -186,21 +250,46 @@ public final class SnapshotStore {
      * writing).
      */
     public List<StoreCheck> verifyAll() {
+        return verifyAll(Optional.empty());
+    }
+
+    /**
+     * {@link #verifyAll()}, decrypting the encrypted archives with {@code identities}; an encrypted archive none of
+     * them can open is reported as a problem (and checked as ciphertext), not thrown.
+     */
+    public List<StoreCheck> verifyAll(AgeIdentities identities) {
+        return verifyAll(Optional.of(identities));
+    }
+
+    private List<StoreCheck> verifyAll(Optional<AgeIdentities> identities) {
         List<StoreCheck> checks = new ArrayList<>();
         for (Entry entry : entries()) {
-            checks.add(entry.snapshot().map(this::verify)
-                    .orElseGet(() -> new StoreCheck(entry.archive(), Optional.empty(), List.of(entry.problem()))));
+            checks.add(entry.snapshot().map(s -> verifyForAll(s, identities))
+                    .orElseGet(() -> new StoreCheck(entry.archive(), Optional.empty(), List.of(entry.problem()),
+                            StoreCheck.Depth.NONE)));
         }
         for (Path file : files(SnapshotManifest.SUFFIX)) {
             Path archive = file.resolveSibling(stripSuffix(file, SnapshotManifest.SUFFIX));
             if (!Files.isRegularFile(archive)) {
-                checks.add(new StoreCheck(archive, Optional.empty(), List.of("manifest without its archive")));
+                checks.add(new StoreCheck(archive, Optional.empty(), List.of("manifest without its archive"),
+                        StoreCheck.Depth.NONE));
             }
         }
         for (Path part : files(VerifiedDownload.PART_SUFFIX)) {
             unfinishedDownload(part).ifPresent(checks::add);
         }
         return List.copyOf(checks);
+    }
+
+    private StoreCheck verifyForAll(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
+        try {
+            return verify(snapshot, identities);
+        } catch (DecryptionException e) {
+            StoreCheck ciphertext = verify(snapshot, Optional.empty());
+            List<String> problems = new ArrayList<>(ciphertext.problems());
+            problems.add(e.getMessage());
+            return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems, ciphertext.depth());
+        }
     }
 
     /**
@@ -210,7 +299,9 @@ public final class SnapshotStore {
     public PrunePlan planPrune(RetentionPolicy policy) {
         List<LocalSnapshot> all = list();
         Map<LocalSnapshot, ArchiveCheck> checked = new HashMap<>();
-        Predicate<LocalSnapshot> verified = s -> checked.computeIfAbsent(s, SnapshotStore::checkArchive)
+        // An encrypted archive counts as verified when its ciphertext matches the manifest: the bytes written after
+        // the plaintext was checked against the unit's SHA-256. Pruning needs no identity.
+        Predicate<LocalSnapshot> verified = s -> checked.computeIfAbsent(s, c -> checkArchive(c, Optional.empty()))
                 .problems().isEmpty();
         LocalSnapshot newestVerified = newestVerified(all, verified);
         Set<LocalSnapshot> kept = RetentionPlanner.keep(all, policy, newestVerified);
@@ -225,7 +316,7 @@ public final class SnapshotStore {
             } else {
                 keep.add(snapshot);
                 unverified.add(new StoreCheck(snapshot.file(), Optional.of(snapshot),
-                        checked.get(snapshot).problems()));
+                        checked.get(snapshot).problems(), checked.get(snapshot).depth()));
             }
         }
         return new PrunePlan(keep, delete, unverified, false);
@@ -288,7 +379,10 @@ public final class SnapshotStore {
     }
 
     private List<Path> archives() {
-        return files(ARCHIVE_SUFFIX);
+        List<Path> archives = new ArrayList<>(files(ARCHIVE_SUFFIX));
+        archives.addAll(files(ENCRYPTED_SUFFIX));
+        archives.sort(null);
+        return archives;
     }
 
     private List<Path> files(String suffix) {
@@ -319,13 +413,18 @@ public final class SnapshotStore {
             FileTime written = Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS);
             Duration age = Duration.between(written.toInstant(), Instant.now());
             String ago = String.format("%dh%02dm", age.toHours(), age.toMinutesPart());
+            String what = part.getFileName().toString().endsWith(Age.SUFFIX + VerifiedDownload.PART_SUFFIX)
+                    ? "an encrypted download cannot be resumed: delete it"
+                    : "download the same snapshot again to resume it, or delete it";
             return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unfinished download, last written "
                     + ago + " ago (" + written.toInstant().truncatedTo(ChronoUnit.SECONDS) + "), " + Files.size(part)
-                    + " bytes: download the same snapshot again to resume it, or delete it")));
+                    + " bytes: " + what), StoreCheck.Depth.NONE));
         } catch (EtcdBackupException e) {
-            return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage())));
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage()),
+                    StoreCheck.Depth.NONE));
         } catch (IOException e) {
-            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unreadable: " + e)));
+            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unreadable: " + e),
+                    StoreCheck.Depth.NONE));
         }
     }
 }

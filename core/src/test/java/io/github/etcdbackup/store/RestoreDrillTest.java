@@ -1,7 +1,10 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.testing.AgeKeys;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
 
@@ -131,6 +134,32 @@ class RestoreDrillTest {
                 .containsEntry("/registry/pods/", (long) KEYS);
         assertThat(ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains("--name drill"))).isEmpty();
+    }
+
+    @Test
+    void anEncryptedSnapshotDrillsWithItsIdentityAndVerifiesWithoutWritingPlaintext() throws Exception {
+        Path db = work.resolve("snapshot.db");
+        TestArchives.run(List.of("etcdctl", "--endpoints", clientUrl, "snapshot", "save", db.toString()));
+        FakeTransport transport = new FakeTransport();
+        transport.archiveContent(TestArchives.v3Archive(Files.readAllBytes(db), work));
+        Path key = AgeKeys.keygen(work, "key.txt");
+        LocalSnapshot local;
+        try (EtcdBackupClient client = EtcdBackupClient.create(transport)) {
+            local = client.backup(SnapshotRequest.builder().unit("etcd/0").encryptTo(AgeKeys.recipientOf(key))
+                    .build(), storeDir);
+        }
+        SnapshotStore store = SnapshotStore.open(storeDir);
+        AgeIdentities identities = AgeIdentities.fromFile(key);
+
+        assertThat(store.verify(local, identities).depth()).isEqualTo(StoreCheck.Depth.CONTENTS);
+        DrillReport report = store.drill(local, DrillOptions.defaults().withIdentities(identities)
+                .requirePrefixes("/registry/pods/"));
+        assertThat(report.problems()).isEmpty();
+        assertThat(report.keyCount()).isEqualTo(KEYS);
+        try (var files = Files.list(storeDir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .allMatch(n -> n.contains(".tar.gz.age") || n.startsWith(".etcd-backup"));
+        }
     }
 
     @Test

@@ -2,7 +2,9 @@ package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -89,6 +92,24 @@ class ExamplesTest {
     void storeMaintenanceChecksAndDrillsTheBackups() {
         assertThat(StoreMaintenance.maintain(backups, false)).isTrue();
         assertThat(SnapshotStore.open(backups).list()).hasSize(1);
+    }
+
+    @Test
+    @Order(4)
+    void encryptedBackupsOpenWithTheirIdentityAndPlanARestore() throws Exception {
+        Path key = work.resolve("ops-key.txt");
+        assertThat(new ProcessBuilder("age-keygen", "-o", key.toString()).start().waitFor()).isZero();
+        Process publicKey = new ProcessBuilder("age-keygen", "-y", key.toString()).start();
+        String recipient = new String(publicKey.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        Path encrypted = work.resolve("encrypted");
+
+        LocalSnapshot backup = EncryptedBackups.backup(sim.jujuExecutable(), encrypted, recipient);
+        RestorePlan plan = EncryptedBackups.check(sim.jujuExecutable(), encrypted, key);
+
+        assertThat(backup.encrypted()).isTrue();
+        assertThat(plan).isNotNull();
+        assertThat(plan.steps()).anySatisfy(step -> assertThat(step).isInstanceOfSatisfying(
+                RestoreStep.AttachSnapshot.class, attach -> assertThat(attach.decryptedFrom()).isPresent()));
     }
 
     @Test

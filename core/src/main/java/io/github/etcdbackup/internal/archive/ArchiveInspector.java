@@ -24,11 +24,25 @@ public final class ArchiveInspector {
 
     /** Every problem of the archive, empty when it is sound. */
     public static List<String> problems(Path archive, KeysVersion keysVersion) {
+        try (InputStream in = Files.newInputStream(archive)) {
+            return problems(in, keysVersion);
+        } catch (IOException e) {
+            return List.of("cannot read it: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Every problem of the archive read from {@code archive}, which is then read to its end (so that a digest
+     * computed over the stream covers every byte, whatever the tar held) and left open.
+     *
+     * @throws IOException if reading {@code archive} to its end failed
+     */
+    public static List<String> problems(InputStream archive, KeysVersion keysVersion) throws IOException {
         List<String> problems = new ArrayList<>();
         String dbName = keysVersion == KeysVersion.V3 ? "db" : "member/snap/db";
         boolean sawDb = false;
         boolean sawWal = false;
-        try (TarGzReader tar = new TarGzReader(Files.newInputStream(archive))) {
+        try (TarGzReader tar = new TarGzReader(new NonClosing(archive))) {
             TarGzReader.Entry entry;
             while ((entry = tar.next()) != null) {
                 String name = entry.normalizedName();
@@ -43,8 +57,10 @@ public final class ArchiveInspector {
             }
         } catch (IOException e) {
             problems.add("not a readable gzip tar archive: " + e.getMessage());
+            archive.transferTo(OutputStream.nullOutputStream());
             return problems;
         }
+        archive.transferTo(OutputStream.nullOutputStream());
         if (!sawDb) {
             problems.add("no " + dbName + " in the archive (expected for a " + keysVersion.parameter() + " snapshot)");
         }
@@ -63,7 +79,14 @@ public final class ArchiveInspector {
      * @return false when the archive holds no {@code db}
      */
     public static boolean extractDb(Path archive, Path target) throws IOException {
-        try (InputStream in = Files.newInputStream(archive); TarGzReader tar = new TarGzReader(in)) {
+        try (InputStream in = Files.newInputStream(archive)) {
+            return extractDb(in, target);
+        }
+    }
+
+    /** {@link #extractDb(Path, Path)} from a stream of the archive, which it closes. */
+    public static boolean extractDb(InputStream archive, Path target) throws IOException {
+        try (TarGzReader tar = new TarGzReader(archive)) {
             TarGzReader.Entry entry;
             while ((entry = tar.next()) != null) {
                 if (entry.normalizedName().equals("db") && entry.isFile()) {
@@ -75,6 +98,22 @@ public final class ArchiveInspector {
             }
         }
         return false;
+    }
+
+    /** Keeps the caller's stream open when the tar reader closes. */
+    private static final class NonClosing extends java.io.FilterInputStream {
+        NonClosing(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            return in.read(b, off, len);
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private static boolean startsLikeBbolt(byte[] prefix) {

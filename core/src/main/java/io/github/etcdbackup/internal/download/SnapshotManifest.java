@@ -6,6 +6,8 @@ import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.encryption.EncryptedArchive;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +21,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -31,6 +35,8 @@ public final class SnapshotManifest {
     /** Suffix of the manifest file. */
     public static final String SUFFIX = ".manifest";
     private static final String FORMAT = "1";
+    /** The {@code encryption} value of an age-encrypted archive; absent for a plain one. */
+    private static final String AGE = "age";
     /** A manifest is about 600 bytes; this leaves room for long paths and model names. */
     private static final int MAX_BYTES = 64 * 1024;
 
@@ -61,6 +67,13 @@ public final class SnapshotManifest {
         values.put("apiVersion", s.apiVersion());
         values.put("takenAt", s.takenAt().toString());
         values.put("elapsed", s.elapsed().toString());
+        local.encryption().ifPresent(e -> {
+            // The archive's sha256 and sizeBytes above are the ciphertext's; these are the plaintext's.
+            values.put("encryption", AGE);
+            values.put("plaintextSha256", e.plaintextSha256());
+            values.put("plaintextSizeBytes", Long.toString(e.plaintextSizeBytes()));
+            values.put("recipients", String.join(",", e.recipients().stream().map(AgeRecipient::publicKey).toList()));
+        });
         StringBuilder text = new StringBuilder("# etcd-backup snapshot manifest\n");
         values.forEach((key, value) -> text.append(key).append('=').append(escape(value)).append('\n'));
         Path file = pathOf(local.file());
@@ -88,11 +101,13 @@ public final class SnapshotManifest {
             throw new IllegalArgumentException("unknown or missing manifest format in " + file);
         }
         try {
+            Optional<EncryptedArchive> encryption = encryption(p);
             Snapshot source = Snapshot.builder()
                     .unit(required(p, "unit"))
                     .actionId(blankToNull(p.getProperty("actionId")))
                     .remotePath(required(p, "remotePath"))
-                    .sha256(required(p, "sha256"))
+                    // What the unit reported: the archive's own hash, or for an encrypted one its plaintext's.
+                    .sha256(encryption.map(EncryptedArchive::plaintextSha256).orElse(required(p, "sha256")))
                     .sizeText(p.getProperty("sizeText", ""))
                     .etcdctlVersion(p.getProperty("etcdctlVersion", ""))
                     .apiVersion(p.getProperty("apiVersion", ""))
@@ -100,7 +115,7 @@ public final class SnapshotManifest {
                     .build()
                     .withTiming(Instant.parse(required(p, "takenAt")), Duration.parse(required(p, "elapsed")));
             LocalSnapshot local = new LocalSnapshot(archive, required(p, "sha256"),
-                    Long.parseLong(required(p, "sizeBytes")), source);
+                    Long.parseLong(required(p, "sizeBytes")), source, encryption);
             return Optional.of(new Read(local, p.getProperty("model", "")));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
@@ -134,6 +149,20 @@ public final class SnapshotManifest {
             throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
         }
         return p;
+    }
+
+    private static Optional<EncryptedArchive> encryption(Properties p) {
+        String kind = p.getProperty("encryption");
+        if (kind == null) {
+            return Optional.empty();
+        }
+        if (!kind.equals(AGE)) {
+            throw new IllegalArgumentException("unknown encryption " + kind);
+        }
+        List<AgeRecipient> recipients = Arrays.stream(required(p, "recipients").split(","))
+                .map(AgeRecipient::new).toList();
+        return Optional.of(new EncryptedArchive(recipients, required(p, "plaintextSha256"),
+                Long.parseLong(required(p, "plaintextSizeBytes"))));
     }
 
     private static String required(Properties p, String key) {

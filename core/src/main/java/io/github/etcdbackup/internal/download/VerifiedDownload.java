@@ -7,6 +7,9 @@ import io.github.etcdbackup.internal.files.FileLocks;
 import io.github.etcdbackup.internal.files.SafeFiles;
 import io.github.etcdbackup.internal.files.StoreLock;
 
+import io.github.etcdbackup.encryption.Age;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.FileConflictException;
@@ -32,7 +35,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.channels.WritableByteChannel;
 import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * Streams a remote archive to {@code <dir>/<local name>.part} while hashing it (one pass, constant memory), fsyncs,
@@ -51,6 +57,12 @@ import java.security.MessageDigest;
  * the caller will never ask for that snapshot again ({@link PartOnFailure#DELETE}, as {@code backup()}, which takes
  * a new snapshot each time). After a checksum mismatch, an oversize stream or a local write error (a full disk) it
  * is deleted, since its bytes cannot be trusted or would keep the disk full.
+ *
+ * <p>Encrypted ({@code encryptTo} not empty): the plaintext is hashed and encrypted to age as it streams, and only
+ * ciphertext is written, to {@code <local name>.age}; the unit's SHA-256 is checked over the plaintext, and the
+ * ciphertext is hashed in the same pass for the {@code .sha256} file and the manifest. Such a download is never
+ * resumed (the file key that encrypted the {@code .part} is gone with the attempt): its {@code .part} is deleted on
+ * any failure, and one left by a killed process is started over.
  */
 public final class VerifiedDownload {
     /** Opens the remote archive from a byte offset. */
@@ -107,18 +119,21 @@ public final class VerifiedDownload {
      * @return the verified local snapshot
      */
     public LocalSnapshot run(Snapshot snapshot, Path dir, String model, Source source, Deadline deadline,
-                             Progress progress, PartOnFailure onFailure) {
+                             Progress progress, PartOnFailure onFailure, List<AgeRecipient> encryptTo) {
         String operation = "download " + snapshot.unit() + ":" + snapshot.remotePath();
-        String name = snapshot.localName(model);
+        String name = snapshot.localName(model) + (encryptTo.isEmpty() ? "" : Age.SUFFIX);
         Path target = dir.resolve(name);
         Path part = dir.resolve(name + PART_SUFFIX);
         createDirectories(dir);
         if (SafeFiles.existsAsRegularFile(target)) {
-            return alreadyThere(snapshot, target, model);
+            return encryptTo.isEmpty() ? alreadyThere(snapshot, target, model)
+                    : alreadyThereEncrypted(snapshot, target, model);
         }
+        PartOnFailure partOnFailure = encryptTo.isEmpty() ? onFailure : PartOnFailure.DELETE;
         try (FileLocks.Held held = FileLocks.lockNow(part, true,
                 "another download is writing this archive right now")) {
-            LocalSnapshot local = fill(held, snapshot, target, source, deadline, progress, operation, onFailure);
+            LocalSnapshot local = fill(held, snapshot, target, source, deadline, progress, operation, partOnFailure,
+                    encryptTo);
             try (StoreLock ignored = StoreLock.acquire(dir)) {
                 publish(held, local.sizeBytes(), target, snapshot.sha256());
                 writeSidecars(local, model);
@@ -129,14 +144,23 @@ public final class VerifiedDownload {
 
     /** Streams into the locked {@code .part} and checks the hash; deletes the {@code .part} when it must go. */
     private LocalSnapshot fill(FileLocks.Held held, Snapshot snapshot, Path target, Source source, Deadline deadline,
-                               Progress progress, String operation, PartOnFailure onFailure) {
+                               Progress progress, String operation, PartOnFailure onFailure,
+                               List<AgeRecipient> encryptTo) {
         Path part = held.file();
         FileChannel channel = held.channel();
         boolean keep = false;
         try {
             MessageDigest digest = Sha256.newDigest();
-            long offset = resumeOffset(digest, channel, part);
-            long total = copy(source, offset, deadline, channel, digest, progress, operation, part,
+            long offset;
+            if (encryptTo.isEmpty()) {
+                offset = resumeOffset(digest, channel, part);
+            } else {
+                channel.truncate(0);
+                offset = 0;
+            }
+            Sink sink = encryptTo.isEmpty() ? new PlainSink(channel, digest)
+                    : new EncryptingSink(channel, digest, encryptTo);
+            long total = copy(source, offset, deadline, channel, sink, progress, operation, part,
                     sizeLimit(snapshot), onFailure);
             force(channel, part);
             String actual = Sha256.hex(digest);
@@ -144,6 +168,10 @@ public final class VerifiedDownload {
                 throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
             }
             keep = true;
+            if (sink instanceof EncryptingSink encrypted) {
+                return new LocalSnapshot(target, Sha256.hex(encrypted.ciphertextDigest), encrypted.ciphertextBytes,
+                        snapshot, Optional.of(new EncryptedArchive(encryptTo, actual, total)));
+            }
             return new LocalSnapshot(target, actual, total, snapshot);
         } catch (TransportException | OperationTimeoutException | OperationInterruptedException resumable) {
             keep = onFailure == PartOnFailure.KEEP_FOR_RESUME;
@@ -180,6 +208,32 @@ public final class VerifiedDownload {
         return local;
     }
 
+    /**
+     * An encrypted archive already under the final name is this snapshot when its manifest says so (the plaintext
+     * SHA-256 is the unit's) and the file still hashes to the ciphertext SHA-256 the manifest records.
+     */
+    private LocalSnapshot alreadyThereEncrypted(Snapshot snapshot, Path target, String model) {
+        Optional<LocalSnapshot> recorded;
+        try {
+            recorded = SnapshotManifest.read(target).map(SnapshotManifest.Read::snapshot);
+        } catch (IllegalArgumentException e) {
+            recorded = Optional.empty();
+        }
+        String existing = Sha256.ofFile(target);
+        boolean same = recorded.filter(r -> r.encrypted() && r.source().sha256().equals(snapshot.sha256())
+                && r.sha256().equals(existing)).isPresent();
+        if (!same) {
+            throw new FileConflictException(target, "already exists, and its manifest does not show it as this "
+                    + "archive of " + snapshot.unit() + " (plaintext SHA-256 " + snapshot.sha256() + ") encrypted; it "
+                    + "is never overwritten: move it away or download into another directory");
+        }
+        LOG.info("{} is already here, encrypted and verified; not downloading again", target);
+        try (StoreLock ignored = StoreLock.acquire(target.getParent())) {
+            writeSidecars(recorded.get(), model);
+        }
+        return recorded.get();
+    }
+
     /** Re-hashes what an earlier attempt left and returns where to continue. */
     private static long resumeOffset(MessageDigest digest, FileChannel channel, Path part) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(Sha256.BUFFER_SIZE);
@@ -197,13 +251,12 @@ public final class VerifiedDownload {
         return position;
     }
 
-    private long copy(Source source, long offset, Deadline deadline, FileChannel channel, MessageDigest digest,
+    private long copy(Source source, long offset, Deadline deadline, FileChannel channel, Sink sink,
                       Progress progress, String operation, Path part, long limit, PartOnFailure onFailure)
             throws IOException {
         long total = offset;
         long lastReported = offset;
         byte[] buffer = new byte[Sha256.BUFFER_SIZE];
-        ByteBuffer wrapped = ByteBuffer.wrap(buffer);
         deadline.check(operation);
         InputStream in = source.open(offset, deadline);
         StreamWatchdog.Guard guard = StreamWatchdog.closeAfter(in, deadline.remaining());
@@ -215,12 +268,7 @@ public final class VerifiedDownload {
                     throw new StreamTooLong(operation + " brought more than " + limit + " bytes, well past the size "
                             + "the unit reported; stopped, and the partial file deleted");
                 }
-                digest.update(buffer, 0, n);
-                wrapped.clear().limit(n);
-                while (wrapped.hasRemaining()) {
-                    channel.write(wrapped);
-                }
-                writeback.written(n);
+                writeback.written(sink.write(buffer, n));
                 if (total - lastReported >= PROGRESS_EVERY_BYTES) {
                     progress.bytes(total);
                     lastReported = total;
@@ -229,6 +277,7 @@ public final class VerifiedDownload {
                     throw new OperationInterruptedException(operation, null);
                 }
             }
+            writeback.written(sink.finish());
             writeback.finish();
         }
         progress.bytes(total);
@@ -353,6 +402,105 @@ public final class VerifiedDownload {
             return Files.size(file);
         } catch (IOException e) {
             throw new LocalStorageException(file, "Reading the size of", e);
+        }
+    }
+
+    /** Where the plaintext goes: hashed, then written to the {@code .part} as is or encrypted. */
+    private interface Sink {
+        /** Takes {@code n} plaintext bytes; returns how many bytes reached the file. */
+        long write(byte[] buffer, int n) throws IOException;
+
+        /** Writes what is still buffered; returns how many bytes reached the file. */
+        long finish() throws IOException;
+    }
+
+    private static final class PlainSink implements Sink {
+        private final FileChannel file;
+        private final MessageDigest digest;
+
+        PlainSink(FileChannel file, MessageDigest digest) {
+            this.file = file;
+            this.digest = digest;
+        }
+
+        @Override
+        public long write(byte[] buffer, int n) throws IOException {
+            digest.update(buffer, 0, n);
+            ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
+            while (wrapped.hasRemaining()) {
+                file.write(wrapped);
+            }
+            return n;
+        }
+
+        @Override
+        public long finish() {
+            return 0;
+        }
+    }
+
+    /**
+     * Hashes the plaintext, encrypts it to age and writes the ciphertext, hashing it too. The age channel is closed
+     * at the end (its last chunk), never the {@code .part}'s channel, which holds the download's lock.
+     */
+    private static final class EncryptingSink implements Sink, WritableByteChannel {
+        private final FileChannel file;
+        private final MessageDigest plaintextDigest;
+        private final MessageDigest ciphertextDigest = Sha256.newDigest();
+        private final WritableByteChannel age;
+        private long ciphertextBytes;
+        private long sinceLastCall;
+
+        EncryptingSink(FileChannel file, MessageDigest plaintextDigest, List<AgeRecipient> recipients) {
+            this.file = file;
+            this.plaintextDigest = plaintextDigest;
+            this.age = Age.encrypting(this, recipients);
+        }
+
+        @Override
+        public long write(byte[] buffer, int n) throws IOException {
+            plaintextDigest.update(buffer, 0, n);
+            ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
+            while (wrapped.hasRemaining()) {
+                age.write(wrapped);
+            }
+            return drained();
+        }
+
+        @Override
+        public long finish() throws IOException {
+            age.close();
+            return drained();
+        }
+
+        private long drained() {
+            long n = sinceLastCall;
+            sinceLastCall = 0;
+            return n;
+        }
+
+        /** Ciphertext from the age channel. */
+        @Override
+        public int write(ByteBuffer ciphertext) throws IOException {
+            int n = ciphertext.remaining();
+            ByteBuffer forDigest = ciphertext.duplicate();
+            ciphertextDigest.update(forDigest);
+            while (ciphertext.hasRemaining()) {
+                file.write(ciphertext);
+            }
+            ciphertextBytes += n;
+            sinceLastCall += n;
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return file.isOpen();
+        }
+
+        /** Closing the age channel closes this; the {@code .part}'s channel stays open (and locked). */
+        @Override
+        public void close() {
         }
     }
 

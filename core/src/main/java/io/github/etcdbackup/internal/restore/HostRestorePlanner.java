@@ -55,6 +55,13 @@ public final class HostRestorePlanner {
                     "restore a keys-version v3 snapshot of the same cluster; its v2 keys (flannel, older calico) come "
                             + "back through Juju with JujuRestoreOptions.v2Snapshot(...)");
         }
+        if (snapshot.encrypted()) {
+            throw new RestoreRefusedException("the SSH restore copies the archive to every host as it is, and this "
+                    + "one is encrypted", "decrypt it first into a private directory (Age.decryptFile, or age -d -i "
+                    + "key.txt -o FILE " + snapshot.file().getFileName() + "), plan the restore of the plaintext "
+                    + "archive, and delete it afterwards; or restore through Juju (JujuRestoreOptions.identities), "
+                    + "which decrypts for the upload only");
+        }
         RestorePlanner.checkArchive(snapshot);
         List<SshRestoreOptions.Member> members = options.members();
         checkMembers(members);

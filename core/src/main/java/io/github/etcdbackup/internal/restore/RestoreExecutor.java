@@ -1,6 +1,8 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.internal.common.RemoteSha256;
 
 import io.github.etcdbackup.status.ApplicationStatus;
@@ -130,6 +132,10 @@ public final class RestoreExecutor {
      * @param results receives the results of the charm action the step ran, if any
      */
     private boolean execute(RestorePlan plan, RestoreStep step, Map<String, String> results) {
+        if (step instanceof RestoreStep.VerifyArchive && plan.snapshot().encrypted()) {
+            RestorePlanner.checkEncrypted(plan.snapshot(), plan.identities());
+            return true;
+        }
         if (step instanceof RestoreStep.VerifyArchive) {
             plan.snapshot().verify();
             List<String> problems = ArchiveInspector.problems(plan.snapshot().file(),
@@ -178,7 +184,19 @@ public final class RestoreExecutor {
             if (uploaded(attach).equals(Optional.of(attach.sha384()))) {
                 return false;
             }
-            model.attachResource(attach.application(), SNAPSHOT_RESOURCE, attach.file(), call());
+            if (attach.decryptedFrom().isPresent()) {
+                AgeIdentities identities = EncryptedArchiveReader.requireIdentities(plan.snapshot(),
+                        plan.identities(), "give the plan (RestorePlan.withIdentities)");
+                // write() cleans up after its own failures, and never touches a directory it did not make.
+                DecryptedArchive.write(plan.snapshot(), identities, attach.file(), attach.sha384(), step.title());
+                try {
+                    model.attachResource(attach.application(), SNAPSHOT_RESOURCE, attach.file(), call());
+                } finally {
+                    DecryptedArchive.remove(attach.file());
+                }
+            } else {
+                model.attachResource(attach.application(), SNAPSHOT_RESOURCE, attach.file(), call());
+            }
             Optional<String> fingerprint = uploaded(attach);
             if (!fingerprint.equals(Optional.of(attach.sha384()))) {
                 throw new RestoreFailedException(step.title(), fingerprint.isEmpty()

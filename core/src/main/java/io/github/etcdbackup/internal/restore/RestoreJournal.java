@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.internal.files.AtomicFile;
 import io.github.etcdbackup.internal.files.FileLocks;
 import io.github.etcdbackup.internal.files.SafeFiles;
@@ -13,6 +14,9 @@ import io.github.etcdbackup.restore.RestorePath;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -44,6 +48,8 @@ import java.util.Optional;
 public final class RestoreJournal implements AutoCloseable {
     private static final String MAGIC = "etcd-backup restore journal";
     private static final String FORMAT = "1";
+    private static final String IDENTITY_FILE = "identity-file";
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreJournal.class);
 
     private final Path file;
     private final FileLocks.Held held;
@@ -78,11 +84,14 @@ public final class RestoreJournal implements AutoCloseable {
         lines.add("# Written by etcd-backup while a restore runs; do not edit. Continue it with client.resume(path).");
         LocalSnapshot archive = plan.snapshot();
         lines.add("archive " + StepCodec.encodeRecord(new LocalSnapshot(archive.file().toAbsolutePath(),
-                archive.sha256(), archive.sizeBytes(), archive.source())));
+                archive.sha256(), archive.sizeBytes(), archive.source(), archive.encryption())));
         lines.add("target " + StepCodec.enc(plan.targetApplication()));
         lines.add("juju " + StepCodec.enc(plan.jujuVersion()));
         lines.add("settle-timeout " + plan.settleTimeout());
         lines.add("poll-interval " + plan.pollInterval());
+        // The identities themselves are secret and never written; the file they came from is only a path.
+        plan.identities().flatMap(AgeIdentities::file).ifPresent(identityFile ->
+                lines.add(IDENTITY_FILE + " " + StepCodec.enc(identityFile.toAbsolutePath().toString())));
         plan.steps().forEach(step -> lines.add("step " + StepCodec.encode(step)));
         lines.add("plan-end " + plan.steps().size());
         byte[] header = (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -193,7 +202,8 @@ public final class RestoreJournal implements AutoCloseable {
             RestorePlan plan = new RestorePlan(snapshot(header, file), StepCodec.dec(required(file, header, "target")),
                     path, jujuVersion, steps,
                     Duration.parse(required(file, header, "settle-timeout")),
-                    Duration.parse(required(file, header, "poll-interval")));
+                    Duration.parse(required(file, header, "poll-interval")),
+                    identities(header.get(IDENTITY_FILE)));
             return new Recovered(plan, finished(plan, lines.subList(i + 1, lines.size())));
         } catch (InvalidInputException | FileConflictException e) {
             throw e;
@@ -230,6 +240,24 @@ public final class RestoreJournal implements AutoCloseable {
     }
 
     /** The archive the restore started with, checked again: it must still be there with the same bytes. */
+    /**
+     * The identities of the file the journal names. One that cannot be read is not a reason to refuse the journal
+     * (the steps that need it may be done): the step that decrypts says what is missing.
+     */
+    private static Optional<AgeIdentities> identities(String encodedPath) {
+        if (encodedPath == null) {
+            return Optional.empty();
+        }
+        Path identityFile = Path.of(StepCodec.dec(encodedPath));
+        try {
+            return Optional.of(AgeIdentities.fromFile(identityFile));
+        } catch (EtcdBackupException e) {
+            LOG.warn("The journal's identity file cannot be read ({}); resume with the identities given",
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     private static LocalSnapshot snapshot(Map<String, String> header, Path file) {
         LocalSnapshot snapshot = StepCodec.decodeRecord(LocalSnapshot.class, required(file, header, "archive"));
         try {

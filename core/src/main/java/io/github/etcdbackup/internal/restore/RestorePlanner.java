@@ -1,6 +1,9 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.internal.common.Shell;
 
@@ -19,6 +22,7 @@ import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.security.MessageDigest;
@@ -60,7 +64,11 @@ public final class RestorePlanner {
     /** Builds the plan; see the class comment. */
     public RestorePlan plan(LocalSnapshot snapshot, JujuRestoreOptions options, Deadline deadline) {
         refuseV2Only(snapshot);
-        checkArchive(snapshot);
+        Optional<String> plaintextSha384 = snapshot.encrypted()
+                ? Optional.of(checkEncrypted(snapshot, options.identities())) : Optional.empty();
+        if (!snapshot.encrypted()) {
+            checkArchive(snapshot);
+        }
         options.v2Snapshot().ifPresent(RestorePlanner::checkV2);
         ModelStatus status = model.status(deadline);
         Optional<ApplicationStatus> source = status.application(options.sourceApplication());
@@ -84,8 +92,13 @@ public final class RestorePlanner {
         List<RestoreStep> steps = new ArrayList<>();
         // Absolute: a journaled plan may be resumed from another working directory.
         Path file = snapshot.file().toAbsolutePath();
-        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(),
-                "sha256sum -c " + Shell.quote(file + ".sha256") + " && tar -tzf " + Shell.quote(file.toString())));
+        String identityFile = options.identities().flatMap(AgeIdentities::file).map(Path::toString)
+                .orElse("IDENTITY_FILE");
+        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c "
+                + Shell.quote(file + ".sha256") + " && " + (snapshot.encrypted()
+                ? "age -d -i " + Shell.quote(identityFile) + " " + Shell.quote(file.toString())
+                        + " | tar -tz >/dev/null"
+                : "tar -tzf " + Shell.quote(file.toString()))));
         if (target.isEmpty()) {
             String channel = options.channel().orElseGet(() -> source.map(ApplicationStatus::charmChannel)
                     .filter(c -> !c.isEmpty()).orElseThrow(() -> missing("charm channel", "channel")));
@@ -97,8 +110,18 @@ public final class RestorePlanner {
                     juju.deploy(charm, app, channel, base, config)));
         }
         steps.add(new RestoreStep.Integrate(app, certificates, juju.integrate(app, certificates)));
-        steps.add(new RestoreStep.AttachSnapshot(app, file, sha384(file),
-                juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, file)));
+        if (plaintextSha384.isPresent()) {
+            Path plaintext = DecryptedArchive.privatePath(file);
+            String decrypt = "mkdir -m 700 " + Shell.quote(plaintext.getParent().toString()) + " && age -d -i "
+                    + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
+                    + Shell.quote(file.toString());
+            steps.add(new RestoreStep.AttachSnapshot(app, plaintext, plaintextSha384.get(), decrypt + " && "
+                    + juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, plaintext) + "; rm -r "
+                    + Shell.quote(plaintext.getParent().toString()), Optional.of(file)));
+        } else {
+            steps.add(new RestoreStep.AttachSnapshot(app, file, sha384(file),
+                    juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, file)));
+        }
         int unitsBeforeRestore = Math.max(existingUnits, 1);
         steps.add(new RestoreStep.AwaitUnits(app, unitsBeforeRestore, juju.status()));
         String leader = app + "/leader";
@@ -149,7 +172,33 @@ public final class RestorePlanner {
             }
         }
         return new RestorePlan(snapshot, app, RestorePath.JUJU, status.jujuVersion(), steps, options.settleTimeout(),
-                options.pollInterval());
+                options.pollInterval(), options.identities());
+    }
+
+    /**
+     * An encrypted archive, read once (nothing written): ciphertext and plaintext hashes against the manifest and
+     * the tar's contents, as {@link #checkArchive} does for a plain one.
+     *
+     * @return the plaintext's SHA-384, the fingerprint Juju will report for the upload
+     */
+    static String checkEncrypted(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
+        AgeIdentities given = EncryptedArchiveReader.requireIdentities(snapshot, identities,
+                "give the plan (JujuRestoreOptions.identities)");
+        EncryptedArchiveReader.Result read;
+        try {
+            read = EncryptedArchiveReader.read(snapshot, given);
+        } catch (IOException e) {
+            throw new LocalStorageException(snapshot.file(), "Reading", e);
+        }
+        if (read.failure().isPresent()) {
+            throw read.failure().get();
+        }
+        if (!read.problems().isEmpty()) {
+            throw new RestoreRefusedException("the encrypted archive " + snapshot.file() + " does not verify: "
+                    + String.join("; ", read.problems()), "use another verified archive, or take a new backup; "
+                    + "never restore bytes that do not verify");
+        }
+        return read.plaintextSha384().orElseThrow();
     }
 
     static void checkArchive(LocalSnapshot snapshot) {
@@ -184,6 +233,12 @@ public final class RestorePlanner {
     }
 
     private static void checkV2(LocalSnapshot v2) {
+        if (v2.encrypted()) {
+            throw new RestoreRefusedException("the v2 archive " + v2.file() + " is encrypted, and the v2 key replay "
+                    + "copies it to the leader as it is", "decrypt it first into a private directory "
+                    + "(Age.decryptFile, or age -d -i key.txt -o FILE " + v2.file().getFileName() + "), and pass "
+                    + "the plaintext archive with its manifest");
+        }
         checkArchive(v2);
         if (v2.file().toAbsolutePath().toString().contains(":")) {
             throw new RestoreRefusedException("the v2 archive's path " + v2.file().toAbsolutePath() + " holds a ':',"

@@ -26,9 +26,9 @@ import java.util.Optional;
  *
  * <p>Generic over the sealed family (its permitted records and their components) rather than one hand-written
  * format per step, so that a new step type cannot be forgotten here. Components may be {@code String}, {@code int},
- * {@code long}, {@code boolean}, an enum, {@code Path}, {@code Instant}, {@code Duration}, {@code Optional<String>},
- * {@code List<String>}, {@code Map<String, String>} or another record of those; anything else fails at once, in the
- * journal's tests.
+ * {@code long}, {@code boolean}, an enum, {@code Path}, {@code Instant}, {@code Duration}, an {@code Optional} or a
+ * {@code List} of any of these, {@code Map<String, String>} or another record of those; anything else fails at once,
+ * in the journal's tests.
  * Every value is URL-encoded, so a line never holds a space, a newline or a separator from user input.
  */
 final class StepCodec {
@@ -93,12 +93,12 @@ final class StepCodec {
             return ((Enum<?>) value).name();
         }
         if (raw == Optional.class) {
-            return ((Optional<?>) value).map(v -> "+" + enc((String) v)).orElse("-");
+            return ((Optional<?>) value).map(v -> "+" + encodeValue(elementType(type), v)).orElse("-");
         }
         if (raw == List.class) {
             List<?> list = (List<?>) value;
             StringBuilder text = new StringBuilder().append(list.size());
-            list.forEach(item -> text.append(',').append(enc((String) item)));
+            list.forEach(item -> text.append(',').append(encodeValue(elementType(type), item)));
             return text.toString();
         }
         if (raw == Map.class) {
@@ -186,11 +186,10 @@ final class StepCodec {
             if (!text.startsWith("+")) {
                 throw new IllegalArgumentException("not an optional value: " + text);
             }
-            return Optional.of(dec(text.substring(1)));
+            return Optional.of(decodeValue(elementType(type), text.substring(1)));
         }
         if (raw == List.class) {
-            List<String> items = items(text);
-            return items.stream().map(StepCodec::dec).toList();
+            return items(text).stream().map(item -> decodeValue(elementType(type), item)).toList();
         }
         if (raw == Map.class) {
             Map<String, String> map = new LinkedHashMap<>();
@@ -222,6 +221,14 @@ final class StepCodec {
             throw new IllegalArgumentException("expected " + count + " items in " + text);
         }
         return Arrays.asList(parts).subList(1, parts.length);
+    }
+
+    /** The {@code T} of an {@code Optional<T>} or a {@code List<T>}. */
+    private static Type elementType(Type type) {
+        if (!(type instanceof ParameterizedType p)) {
+            throw new IllegalStateException("a restore step component of raw type " + type + " cannot be journaled");
+        }
+        return p.getActualTypeArguments()[0];
     }
 
     private static Class<?> rawClass(Type type) {

@@ -174,7 +174,9 @@ class RestoreJournalTest {
         Files.writeString(journal, "ended 4 DO", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process holder = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                HoldJournal.class.getName(), journal.toString()).redirectErrorStream(true).start();
+                HoldJournal.class.getName(), journal.toString())
+                // Only its stdout is read: slf4j's "no provider" notice on stderr must not take the first line.
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             String said = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(),
                     StandardCharsets.UTF_8)).readLine();

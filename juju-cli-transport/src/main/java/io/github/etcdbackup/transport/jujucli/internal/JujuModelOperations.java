@@ -129,17 +129,22 @@ public final class JujuModelOperations implements ModelOperations {
 
     @Override
     public void attachResource(String application, String resource, Path file, Deadline deadline) {
-        cli.runOrFail(attachResourceArgv(application, resource, file), deadline,
-                "attach-resource " + application + " " + resource);
-    }
-
-    private List<String> attachResourceArgv(String application, String resource, Path file) {
-        InputValidation.application(application);
-        matching("resource", resource, RESOURCE);
+        List<String> argv = attachResourceArgv(application, resource, file);
         Path absolute = file.toAbsolutePath().normalize();
         if (!Files.isRegularFile(absolute) || !Files.isReadable(absolute)) {
             throw new InvalidInputException("resource file", absolute.toString(), "must be a readable regular file");
         }
+        cli.runOrFail(argv, deadline, "attach-resource " + application + " " + resource);
+    }
+
+    /**
+     * The command, whether or not the file exists yet: a plan shows it for a file (the plaintext of an encrypted
+     * archive) that exists only while its step runs.
+     */
+    private List<String> attachResourceArgv(String application, String resource, Path file) {
+        InputValidation.application(application);
+        matching("resource", resource, RESOURCE);
+        Path absolute = file.toAbsolutePath().normalize();
         plainValue("resource file", absolute.toString());
         return cli.argv("attach-resource", application, resource + "=" + absolute);
     }

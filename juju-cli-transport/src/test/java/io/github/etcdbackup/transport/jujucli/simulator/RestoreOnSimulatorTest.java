@@ -11,6 +11,9 @@ import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.testing.AgeKeys;
+import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.testkit.EtcdUnit;
@@ -23,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -82,6 +86,46 @@ class RestoreOnSimulatorTest {
             assertThat(report.completed()).as(report.describe()).isTrue();
         }
         assertThat(sim.unit("placeholder-etcd/0").count("/registry/")).isEqualTo(KEYS);
+    }
+
+    @Test
+    void anEncryptedBackupRestoresWithItsIdentityAndNoPlaintextOutlivesTheUpload() throws Exception {
+        Path key = AgeKeys.keygen(work, "restore-key.txt");
+        try (EtcdBackupClient client = client(event -> { })) {
+            LocalSnapshot encrypted = client.backup(SnapshotRequest.builder().unit("etcd/leader")
+                    .encryptTo(AgeKeys.recipientOf(key)).build(), work.resolve("encrypted"));
+            assertThatThrownBy(() -> client.planRestore(encrypted, into("enc-etcd").build()))
+                    .isInstanceOfSatisfying(DecryptionException.class,
+                            e -> assertThat(e.reason()).isEqualTo(DecryptionException.Reason.NO_IDENTITY));
+            assertThatThrownBy(() -> client.planRestore(encrypted, into("enc-etcd")
+                    .identities(AgeIdentities.fromFile(AgeKeys.keygen(work, "other-key.txt"))).build()))
+                    .isInstanceOfSatisfying(DecryptionException.class,
+                            e -> assertThat(e.reason()).isEqualTo(DecryptionException.Reason.WRONG_IDENTITY));
+
+            RestorePlan plan = client.planRestore(encrypted, into("enc-etcd")
+                    .identities(AgeIdentities.fromFile(key)).build());
+            RestoreStep.AttachSnapshot attach = plan.steps().stream()
+                    .filter(RestoreStep.AttachSnapshot.class::isInstance).map(RestoreStep.AttachSnapshot.class::cast)
+                    .findFirst().orElseThrow();
+            assertThat(attach.decryptedFrom()).contains(encrypted.file().toAbsolutePath());
+            assertThat(attach.command()).contains("age -d -i " + key, "juju attach-resource", "rm -r");
+            // Planning decrypted nothing to disk.
+            assertThat(attach.file().getParent()).doesNotExist();
+
+            Path journal = work.resolve("encrypted-restore.journal");
+            RestoreReport report = client.restore(plan, journal);
+
+            assertThat(report.completed()).as(report.describe()).isTrue();
+            assertThat(attach.file().getParent()).doesNotExist();
+            // The journal names the identity file, never a key, and reads back (a finished restore runs nothing).
+            String journaled = Files.readString(journal);
+            assertThat(journaled).doesNotContain("AGE-SECRET-KEY").contains("identity-file");
+            RestoreReport again = client.resume(journal);
+            assertThat(again.completed()).isTrue();
+            assertThat(again.plan().identities()).isPresent();
+            assertThat(again.plan().steps()).contains(attach);
+        }
+        assertThat(sim.unit("enc-etcd/0").count("/registry/")).isEqualTo(KEYS);
     }
 
     @Test

@@ -1,0 +1,138 @@
+package io.github.etcdbackup.internal.restore;
+
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.encryption.Age;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.FileConflictException;
+import io.github.etcdbackup.exception.LocalStorageException;
+import io.github.etcdbackup.exception.RestoreFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * The plaintext of an encrypted archive, for the one step that needs a file (Juju uploads a resource from a path):
+ * written into a new owner-only directory ({@code 0700}) as an owner-only file ({@code 0600}), never through a link,
+ * checked against the SHA-384 the plan recorded, and deleted with its directory right after the step.
+ */
+final class DecryptedArchive {
+    private static final Logger LOG = LoggerFactory.getLogger(DecryptedArchive.class);
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private DecryptedArchive() {
+    }
+
+    /**
+     * Where the plaintext of {@code encrypted} goes: a directory with an unguessable name in the temp directory,
+     * created only when the step runs.
+     */
+    static Path privatePath(Path encrypted) {
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        String name = encrypted.getFileName().toString();
+        String plain = name.endsWith(Age.SUFFIX) ? name.substring(0, name.length() - Age.SUFFIX.length()) : name;
+        return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath()
+                .resolve("etcd-backup-restore-" + HexFormat.of().formatHex(random)).resolve(plain);
+    }
+
+    /**
+     * Decrypts the snapshot into {@code plaintext} and checks its SHA-384.
+     *
+     * @throws RestoreFailedException if the plaintext does not hash to {@code sha384} (it is deleted)
+     * @throws FileConflictException  if the directory exists and is not this user's private directory
+     */
+    static void write(LocalSnapshot snapshot, AgeIdentities identities, Path plaintext, String sha384, String step) {
+        Path dir = plaintext.getParent();
+        privateDirectory(dir);
+        MessageDigest digest = sha384();
+        try {
+            Files.deleteIfExists(plaintext); // left by an attempt that died; the directory is ours alone
+            try (FileChannel channel = FileChannel.open(plaintext, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+                 InputStream raw = Files.newInputStream(snapshot.file());
+                 InputStream in = Age.decrypting(raw, identities, snapshot.file())) {
+                OutputStream out = new DigestOutputStream(Channels.newOutputStream(channel), digest);
+                in.transferTo(out);
+                out.flush();
+                channel.force(true);
+            }
+        } catch (IOException e) {
+            remove(plaintext);
+            throw new LocalStorageException(plaintext, "Decrypting into", e);
+        } catch (RuntimeException e) {
+            remove(plaintext);
+            throw e;
+        }
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equals(sha384)) {
+            remove(plaintext);
+            throw new RestoreFailedException(step, "the decrypted archive's SHA-384 is " + actual + ", not the "
+                    + sha384 + " checked when the plan was made: the encrypted file changed since");
+        }
+    }
+
+    /** Deletes the plaintext and its directory; a failure is logged (the directory stays owner-only). */
+    static void remove(Path plaintext) {
+        try {
+            Files.deleteIfExists(plaintext);
+            Files.deleteIfExists(plaintext.getParent());
+        } catch (IOException e) {
+            LOG.warn("Could not delete the decrypted archive {} (owner-only): {}; delete it by hand", plaintext,
+                    e.toString());
+        }
+    }
+
+    /** Creates the directory owner-only, or accepts it only as this user's own owner-only directory (a resume). */
+    private static void privateDirectory(Path dir) {
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIR));
+            return;
+        } catch (FileAlreadyExistsException exists) {
+            // A resumed step, or someone else's: checked below.
+        } catch (IOException e) {
+            throw new LocalStorageException(dir, "Creating", e);
+        }
+        try {
+            UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                    || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(me)
+                    || !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY_DIR)) {
+                throw new FileConflictException(dir, "exists and is not this user's private (0700) directory; the "
+                        + "decrypted archive is never written there");
+            }
+        } catch (IOException e) {
+            throw new LocalStorageException(dir, "Checking", e);
+        }
+    }
+
+    private static MessageDigest sha384() {
+        try {
+            return MessageDigest.getInstance("SHA-384");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-384", e);
+        }
+    }
+}
