@@ -339,9 +339,11 @@ public sealed interface RestoreStep
      * @param remotePath where it goes on the host
      * @param sha256     its SHA-256, checked on the host afterwards
      * @param command    the equivalent shell command
+     * @param decryptedFrom the encrypted archive, when there is one: the step then decrypts it into {@code file}, a
+     *                   private temp file (0600 in a new 0700 directory), uploads it and deletes it
      */
     record UploadArchive(String unit, Optional<String> address, Path file, String remotePath, String sha256,
-                         String command) implements RestoreStep {
+                         String command, Optional<Path> decryptedFrom) implements RestoreStep {
         /** Validates every field. */
         public UploadArchive {
             Objects.requireNonNull(unit, "unit");
@@ -350,11 +352,20 @@ public sealed interface RestoreStep
             Objects.requireNonNull(remotePath, "remotePath");
             Objects.requireNonNull(sha256, "sha256");
             Objects.requireNonNull(command, "command");
+            Objects.requireNonNull(decryptedFrom, "decryptedFrom");
+        }
+
+        /** The step for a plain archive. */
+        public UploadArchive(String unit, Optional<String> address, Path file, String remotePath, String sha256,
+                             String command) {
+            this(unit, address, file, remotePath, sha256, command, Optional.empty());
         }
 
         @Override
         public String title() {
-            return "upload " + file.getFileName() + " to " + where(unit, address) + ":" + remotePath;
+            return "upload " + decryptedFrom.orElse(file).getFileName()
+                    + (decryptedFrom.isPresent() ? " (decrypted for this step only)" : "") + " to "
+                    + where(unit, address) + ":" + remotePath;
         }
     }
 

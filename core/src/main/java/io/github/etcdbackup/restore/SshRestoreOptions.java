@@ -1,5 +1,6 @@
 package io.github.etcdbackup.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.internal.common.InputValidation;
 
@@ -24,9 +25,11 @@ import java.util.regex.Pattern;
  * @param remoteDir     where the archive is uploaded on each host; default {@code /root}
  * @param settleTimeout how long to wait for the members to become healthy; default 20 minutes
  * @param pollInterval  how often to ask the members while waiting; default 5 seconds
+ * @param identities    the age identities that decrypt an encrypted archive, for the upload steps only
  */
 public record SshRestoreOptions(List<Member> members, Optional<String> clusterToken, long bumpRevision,
-                                String remoteDir, Duration settleTimeout, Duration pollInterval)
+                                String remoteDir, Duration settleTimeout, Duration pollInterval,
+                                Optional<AgeIdentities> identities)
         implements RestoreOptions {
     private static final Pattern ETCD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
     private static final Pattern PEER_URL = Pattern.compile("https?://(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}"
@@ -67,6 +70,7 @@ public record SshRestoreOptions(List<Member> members, Optional<String> clusterTo
         InputValidation.remotePath(remoteDir);
         InputValidation.positive("settle timeout", Objects.requireNonNull(settleTimeout, "settleTimeout"));
         InputValidation.positive("poll interval", Objects.requireNonNull(pollInterval, "pollInterval"));
+        Objects.requireNonNull(identities, "identities");
     }
 
     /** A builder with the defaults above; also {@link RestoreOptions#ssh()}. */
@@ -87,6 +91,7 @@ public record SshRestoreOptions(List<Member> members, Optional<String> clusterTo
         private String remoteDir = "/root";
         private Duration settleTimeout = Duration.ofMinutes(20);
         private Duration pollInterval = Duration.ofSeconds(5);
+        private AgeIdentities identities;
 
         private Builder() {
         }
@@ -127,10 +132,20 @@ public record SshRestoreOptions(List<Member> members, Optional<String> clusterTo
             return this;
         }
 
+        /**
+         * The age identities that decrypt an encrypted archive: it is checked in one pass when the plan is made, and
+         * decrypted into a private temp file (0600, in a 0700 directory) for each upload step only, deleted right
+         * after it.
+         */
+        public Builder identities(AgeIdentities ageIdentities) {
+            identities = Objects.requireNonNull(ageIdentities, "identities");
+            return this;
+        }
+
         /** Builds the options. */
         public SshRestoreOptions build() {
             return new SshRestoreOptions(members, Optional.ofNullable(clusterToken), bumpRevision, remoteDir,
-                    settleTimeout, pollInterval);
+                    settleTimeout, pollInterval, Optional.ofNullable(identities));
         }
     }
 }

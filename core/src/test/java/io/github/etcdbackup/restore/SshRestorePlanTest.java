@@ -5,9 +5,12 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
+import io.github.etcdbackup.testing.AgeKeys;
 import io.github.etcdbackup.testing.FakeHosts;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
@@ -103,6 +106,38 @@ class SshRestorePlanTest {
                 "start etcd/0", "start etcd/1", "start etcd/2");
         assertThat(hosts.restored.values()).extracting(HostOperations.Member::clusterToken).containsOnly("etcd-2026");
         assertThat(hosts.running).containsExactlyInAnyOrder("etcd/0", "etcd/1", "etcd/2");
+    }
+
+    @Test
+    void anEncryptedArchiveIsDecryptedForEachUploadOnlyAndItsPlaintextReachesEveryHost() throws Exception {
+        Path key = AgeKeys.keygen(work, "key.txt");
+        LocalSnapshot encrypted = client.backup(SnapshotRequest.builder().unit("etcd/0")
+                .encryptTo(AgeKeys.recipientOf(key)).build(), dir.resolve("encrypted"));
+        assertThatThrownBy(() -> client.planRestore(encrypted, options(3).build()))
+                .isInstanceOfSatisfying(DecryptionException.class,
+                        e -> assertThat(e.reason()).isEqualTo(DecryptionException.Reason.NO_IDENTITY));
+
+        RestorePlan plan = client.planRestore(encrypted, options(3).identities(AgeIdentities.fromFile(key)).build());
+        List<RestoreStep.UploadArchive> uploads = plan.steps().stream()
+                .filter(RestoreStep.UploadArchive.class::isInstance).map(RestoreStep.UploadArchive.class::cast)
+                .toList();
+        String plainName = encrypted.file().getFileName().toString().replace(".age", "");
+        assertThat(uploads).hasSize(3).allSatisfy(upload -> {
+            assertThat(upload.decryptedFrom()).contains(encrypted.file().toAbsolutePath());
+            assertThat(upload.remotePath()).isEqualTo("/root/" + plainName);
+            assertThat(upload.sha256()).isEqualTo(encrypted.source().sha256());
+            assertThat(upload.command()).contains("age -d -i " + key, "rm -r");
+            assertThat(upload.file().getParent()).doesNotExist();
+        });
+        assertThat(uploads).extracting(u -> u.file().getParent()).doesNotHaveDuplicates();
+
+        RestoreReport report = client.restore(plan);
+
+        assertThat(report.completed()).as(report.describe()).isTrue();
+        for (String unit : List.of("etcd/0", "etcd/1", "etcd/2")) {
+            assertThat(hosts.files).containsEntry(unit + ":/root/" + plainName, encrypted.source().sha256());
+        }
+        assertThat(uploads).allSatisfy(upload -> assertThat(upload.file().getParent()).doesNotExist());
     }
 
     @Test

@@ -57,15 +57,18 @@ final class DecryptedArchive {
     }
 
     /**
-     * Decrypts the snapshot into {@code plaintext} and checks its SHA-384.
+     * Decrypts the snapshot into {@code plaintext} and checks its digest.
      *
-     * @throws RestoreFailedException if the plaintext does not hash to {@code sha384} (it is deleted)
+     * @param algorithm {@code SHA-384} (Juju's resource fingerprint) or {@code SHA-256}
+     * @param expected  the plaintext's digest in hex, as the plan recorded it
+     * @throws RestoreFailedException if the plaintext does not hash to {@code expected} (it is deleted)
      * @throws FileConflictException  if the directory exists and is not this user's private directory
      */
-    static void write(LocalSnapshot snapshot, AgeIdentities identities, Path plaintext, String sha384, String step) {
+    static void write(LocalSnapshot snapshot, AgeIdentities identities, Path plaintext, String algorithm,
+                      String expected, String step) {
         Path dir = plaintext.getParent();
         privateDirectory(dir);
-        MessageDigest digest = sha384();
+        MessageDigest digest = digest(algorithm);
         try {
             Files.deleteIfExists(plaintext); // left by an attempt that died; the directory is ours alone
             try (FileChannel channel = FileChannel.open(plaintext, Set.of(StandardOpenOption.CREATE_NEW,
@@ -86,10 +89,10 @@ final class DecryptedArchive {
             throw e;
         }
         String actual = HexFormat.of().formatHex(digest.digest());
-        if (!actual.equals(sha384)) {
+        if (!actual.equals(expected)) {
             remove(plaintext);
-            throw new RestoreFailedException(step, "the decrypted archive's SHA-384 is " + actual + ", not the "
-                    + sha384 + " checked when the plan was made: the encrypted file changed since");
+            throw new RestoreFailedException(step, "the decrypted archive's " + algorithm + " is " + actual
+                    + ", not the " + expected + " checked when the plan was made: the encrypted file changed since");
         }
     }
 
@@ -128,11 +131,11 @@ final class DecryptedArchive {
         }
     }
 
-    private static MessageDigest sha384() {
+    private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-384");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-384", e);
+            throw new IllegalStateException("every JDK has " + algorithm, e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.internal.common.Shell;
 
 import io.github.etcdbackup.KeysVersion;
@@ -56,13 +57,10 @@ public final class HostRestorePlanner {
                             + "back through Juju with JujuRestoreOptions.v2Snapshot(...)");
         }
         if (snapshot.encrypted()) {
-            throw new RestoreRefusedException("the SSH restore copies the archive to every host as it is, and this "
-                    + "one is encrypted", "decrypt it first into a private directory (Age.decryptFile, or age -d -i "
-                    + "key.txt -o FILE " + snapshot.file().getFileName() + "), plan the restore of the plaintext "
-                    + "archive, and delete it afterwards; or restore through Juju (JujuRestoreOptions.identities), "
-                    + "which decrypts for the upload only");
+            RestorePlanner.checkEncrypted(snapshot, options.identities());
+        } else {
+            RestorePlanner.checkArchive(snapshot);
         }
-        RestorePlanner.checkArchive(snapshot);
         List<SshRestoreOptions.Member> members = options.members();
         checkMembers(members);
         List<Optional<String>> addresses = new ArrayList<>();
@@ -85,15 +83,34 @@ public final class HostRestorePlanner {
                 .collect(Collectors.joining(","));
         // Absolute: a journaled plan may be resumed from another working directory.
         Path file = snapshot.file().toAbsolutePath();
-        String remoteArchive = options.remoteDir() + "/" + file.getFileName();
+        String identityFile = options.identities().flatMap(AgeIdentities::file).map(Path::toString)
+                .orElse("IDENTITY_FILE");
+        // The plaintext's name on the hosts: what etcd restores is the archive, never its ciphertext.
+        String plainName = snapshot.encrypted()
+                ? DecryptedArchive.privatePath(file).getFileName().toString() : file.getFileName().toString();
+        String remoteArchive = options.remoteDir() + "/" + plainName;
 
         List<RestoreStep> steps = new ArrayList<>();
         steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c "
-                + Shell.quote(file + ".sha256") + " && tar -tzf " + Shell.quote(file.toString())));
+                + Shell.quote(file + ".sha256") + " && " + (snapshot.encrypted()
+                ? "age -d -i " + Shell.quote(identityFile) + " " + Shell.quote(file.toString())
+                        + " | tar -tz >/dev/null"
+                : "tar -tzf " + Shell.quote(file.toString()))));
         for (int i = 0; i < members.size(); i++) {
             String unit = members.get(i).unit();
-            steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), file, remoteArchive,
-                    snapshot.sha256(), host.uploadCommand(unit, file, remoteArchive)));
+            if (snapshot.encrypted()) {
+                // Decrypted anew for each host, and deleted after each upload: no plaintext outlives its step.
+                Path plaintext = DecryptedArchive.privatePath(file);
+                String dir = Shell.quote(plaintext.getParent().toString());
+                steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), plaintext, remoteArchive,
+                        snapshot.source().sha256(), "mkdir -m 700 " + dir + " && age -d -i "
+                        + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
+                        + Shell.quote(file.toString()) + " && " + host.uploadCommand(unit, plaintext, remoteArchive)
+                        + "; rm -r " + dir, Optional.of(file)));
+            } else {
+                steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), file, remoteArchive,
+                        snapshot.sha256(), host.uploadCommand(unit, file, remoteArchive)));
+            }
         }
         for (int i = 0; i < members.size(); i++) {
             SshRestoreOptions.Member m = members.get(i);
@@ -112,7 +129,7 @@ public final class HostRestorePlanner {
         steps.add(new RestoreStep.AwaitHealthy(units, members.size(), host.healthCommand(units.get(0))));
         String application = units.get(0).substring(0, units.get(0).indexOf('/'));
         return new RestorePlan(snapshot, application, RestorePath.SSH, "", steps, options.settleTimeout(),
-                options.pollInterval());
+                options.pollInterval(), options.identities());
     }
 
     private static void checkMembers(List<SshRestoreOptions.Member> members) {

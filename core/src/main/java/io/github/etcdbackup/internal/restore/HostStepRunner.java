@@ -1,5 +1,7 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.exception.OperationTimeoutException;
@@ -48,7 +50,7 @@ final class HostStepRunner {
     /** Runs one step; returns false when its effect was already there. */
     boolean execute(RestorePlan plan, RestoreStep step) {
         if (step instanceof RestoreStep.UploadArchive upload) {
-            return upload(upload);
+            return upload(plan, upload);
         }
         if (step instanceof RestoreStep.StopService stop) {
             return service(plan, step, stop.unit(), false);
@@ -81,7 +83,7 @@ final class HostStepRunner {
         throw new IllegalStateException("not a host step: " + step);
     }
 
-    private boolean upload(RestoreStep.UploadArchive upload) {
+    private boolean upload(RestorePlan plan, RestoreStep.UploadArchive upload) {
         Optional<String> there = host.sha256(upload.unit(), upload.remotePath(), call());
         if (there.equals(Optional.of(upload.sha256()))) {
             return false;
@@ -90,7 +92,20 @@ final class HostStepRunner {
             throw new RestoreFailedException(upload.title(), "another file is already at " + upload.remotePath()
                     + " (SHA-256 " + there.get() + "); move it away or choose SshRestoreOptions.remoteDir");
         }
-        host.upload(upload.unit(), upload.file(), upload.remotePath(), call());
+        if (upload.decryptedFrom().isPresent()) {
+            AgeIdentities identities = EncryptedArchiveReader.requireIdentities(plan.snapshot(), plan.identities(),
+                    "give the plan (RestorePlan.withIdentities)");
+            // write() cleans up after its own failures, and never touches a directory it did not make.
+            DecryptedArchive.write(plan.snapshot(), identities, upload.file(), "SHA-256", upload.sha256(),
+                    upload.title());
+            try {
+                host.upload(upload.unit(), upload.file(), upload.remotePath(), call());
+            } finally {
+                DecryptedArchive.remove(upload.file());
+            }
+        } else {
+            host.upload(upload.unit(), upload.file(), upload.remotePath(), call());
+        }
         Optional<String> landed = host.sha256(upload.unit(), upload.remotePath(), call());
         if (!landed.equals(Optional.of(upload.sha256()))) {
             throw new RestoreFailedException(upload.title(), "the copy on " + upload.unit() + " has SHA-256 "

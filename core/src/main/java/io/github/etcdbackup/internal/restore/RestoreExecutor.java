@@ -188,7 +188,8 @@ public final class RestoreExecutor {
                 AgeIdentities identities = EncryptedArchiveReader.requireIdentities(plan.snapshot(),
                         plan.identities(), "give the plan (RestorePlan.withIdentities)");
                 // write() cleans up after its own failures, and never touches a directory it did not make.
-                DecryptedArchive.write(plan.snapshot(), identities, attach.file(), attach.sha384(), step.title());
+                DecryptedArchive.write(plan.snapshot(), identities, attach.file(), "SHA-384", attach.sha384(),
+                        step.title());
                 try {
                     model.attachResource(attach.application(), SNAPSHOT_RESOURCE, attach.file(), call());
                 } finally {

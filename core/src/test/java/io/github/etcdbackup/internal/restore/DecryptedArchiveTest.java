@@ -56,7 +56,7 @@ class DecryptedArchiveTest {
     @Test
     void thePlaintextIsOwnerOnlyInAnOwnerOnlyDirectoryAndRemovedWithIt() throws Exception {
         Path plaintext = tmp.resolve("restore-x").resolve("a.tar.gz");
-        DecryptedArchive.write(encrypted, identities, plaintext, sha384, "attach");
+        DecryptedArchive.write(encrypted, identities, plaintext, "SHA-384", sha384, "attach");
 
         assertThat(Files.readAllBytes(plaintext)).isEqualTo(archive);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plaintext))).isEqualTo("rw-------");
@@ -80,15 +80,15 @@ class DecryptedArchiveTest {
         Path planted = Files.createDirectory(tmp.resolve("planted"),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxrwxrwx")));
         Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
-        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, planted.resolve("a.tar.gz"), sha384,
-                "attach")).isInstanceOf(FileConflictException.class);
+        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, planted.resolve("a.tar.gz"),
+                "SHA-384", sha384, "attach")).isInstanceOf(FileConflictException.class);
         assertThat(planted.resolve("a.tar.gz")).doesNotExist();
 
         Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
         Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
         Path link = Files.createSymbolicLink(tmp.resolve("link"), elsewhere);
-        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, link.resolve("a.tar.gz"), sha384,
-                "attach")).isInstanceOf(FileConflictException.class);
+        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, link.resolve("a.tar.gz"),
+                "SHA-384", sha384, "attach")).isInstanceOf(FileConflictException.class);
         assertThat(elsewhere.resolve("a.tar.gz")).doesNotExist();
         assertThat(Files.isSymbolicLink(link)).isTrue();
     }
@@ -96,7 +96,8 @@ class DecryptedArchiveTest {
     @Test
     void aPlaintextThatIsNotThePlannedOneIsDeletedWithItsDirectory() {
         Path plaintext = tmp.resolve("restore-y").resolve("a.tar.gz");
-        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, plaintext, "0".repeat(96), "attach"))
+        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, plaintext, "SHA-384",
+                "0".repeat(96), "attach"))
                 .isInstanceOf(RestoreFailedException.class).hasMessageContaining("SHA-384");
         assertThat(plaintext.getParent()).doesNotExist();
     }
@@ -107,7 +108,8 @@ class DecryptedArchiveTest {
         bytes[bytes.length - 200] ^= 0x01;
         Files.write(encrypted.file(), bytes);
         Path plaintext = tmp.resolve("restore-z").resolve("a.tar.gz");
-        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, plaintext, sha384, "attach"))
+        assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, plaintext, "SHA-384", sha384,
+                "attach"))
                 .isInstanceOfSatisfying(DecryptionException.class,
                         e -> assertThat(e.reason()).isEqualTo(DecryptionException.Reason.DAMAGED));
         assertThat(Files.exists(plaintext.getParent(), LinkOption.NOFOLLOW_LINKS)).isFalse();

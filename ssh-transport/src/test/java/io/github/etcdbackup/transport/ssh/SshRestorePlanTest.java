@@ -8,7 +8,11 @@ import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.testkit.EtcdUnit;
-import org.junit.jupiter.api.Test;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.testing.AgeKeys;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +36,10 @@ class SshRestorePlanTest {
     @TempDir
     Path dir;
 
-    @Test
-    void aThreeMemberClusterIsRestoredOverSshAndHoldsExactlyTheKeysOfTheBackup() throws IOException {
+    /** Plain, and encrypted to age: then each upload decrypts into a private temp file deleted right after it. */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aThreeMemberClusterIsRestoredOverSshAndHoldsExactlyTheKeysOfTheBackup(boolean encrypted) throws Exception {
         try (Testbed testbed = Testbed.start(dir, 3);
              FakeSystemctl systemctl = FakeSystemctl.start(dir.resolve("systemctl"), testbed.cluster.units());
              EtcdBackupClient client = EtcdBackupClient.create(withServices(testbed, systemctl).build())) {
@@ -41,24 +47,32 @@ class SshRestorePlanTest {
             for (int i = 0; i < 10; i++) {
                 first.put("/restore/before-" + i, "v" + i);
             }
-            LocalSnapshot backup = client.backup("etcd/1", dir.resolve("backups"));
+            Path key = AgeKeys.keygen(dir, "key.txt");
+            SnapshotRequest.Builder request = SnapshotRequest.builder().unit("etcd/1");
+            if (encrypted) {
+                request.encryptTo(AgeKeys.recipientOf(key));
+            }
+            LocalSnapshot backup = client.backup(request.build(), dir.resolve("backups"));
+            String archiveName = backup.file().getFileName().toString().replace(".age", "");
             first.put("/restore/after", "gone after the restore");
 
             Files.createDirectories(dir.resolve("uploads"));
-            RestoreOptions options = RestoreOptions.ssh()
+            SshRestoreOptions.Builder options = RestoreOptions.ssh()
                     .members(testbed.cluster.units().stream()
                             .map(u -> new SshRestoreOptions.Member(u.name(), u.memberName(), u.peerUrl())).toList())
                     .remoteDir(dir.resolve("uploads").toString())
                     .clusterToken("restored-cluster")
                     .settleTimeout(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(250))
-                    .build();
-            RestorePlan plan = client.planRestore(backup, options);
+                    .pollInterval(Duration.ofMillis(250));
+            if (encrypted) {
+                options.identities(AgeIdentities.fromFile(key));
+            }
+            RestorePlan plan = client.planRestore(backup, options.build());
 
             String description = plan.describe();
             assertThat(description).contains("over SSH", "etcd/0 (" + testbed.sshd.host() + ")",
                     "etcd/2 (" + testbed.sshd.host() + ")", "sudo -n " + systemctl.path() + " stop -- etcd-0",
-                    "cat > " + dir.resolve("uploads").resolve(backup.file().getFileName()),
+                    "cat > " + dir.resolve("uploads").resolve(archiveName),
                     "snapshot restore", "--initial-cluster-token restored-cluster", "--name etcd2",
                     "--endpoints=" + testbed.cluster.unit("etcd/0").clientUrl(), "endpoint health --cluster");
             assertThat(plan.steps().get(4)).as("one member is restored before the others are stopped")
@@ -70,6 +84,10 @@ class SshRestorePlanTest {
             RestoreReport report = client.restore(plan);
 
             assertThat(report.completed()).as(report.describe()).isTrue();
+            assertThat(plan.steps()).filteredOn(RestoreStep.UploadArchive.class::isInstance)
+                    .extracting(step -> ((RestoreStep.UploadArchive) step).file().getParent())
+                    .allSatisfy(parent -> assertThat(encrypted ? !Files.exists(parent) : Files.isDirectory(parent))
+                            .as("no decrypted copy outlives its upload").isTrue());
             for (EtcdUnit unit : testbed.cluster.units()) {
                 assertThat(unit.healthy()).as(unit.name()).isTrue();
                 assertThat(unit.count("/restore/before-")).as(unit.name()).isEqualTo(10);
