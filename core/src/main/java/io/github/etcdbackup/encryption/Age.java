@@ -216,9 +216,11 @@ public final class Age {
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n == -1 ? -1 : one[0] & 0xff;
+            try {
+                return super.read();
+            } catch (PayloadException e) {
+                throw damaged(e);
+            }
         }
 
         @Override
@@ -226,10 +228,14 @@ public final class Age {
             try {
                 return super.read(b, off, len);
             } catch (PayloadException e) {
-                throw new DecryptionException(file, DecryptionException.Reason.DAMAGED, List.of(),
-                        "the ciphertext is truncated or was changed: age's authentication failed (" + e.getMessage()
-                                + "); nothing decrypted from it was kept", e);
+                throw damaged(e);
             }
+        }
+
+        private DecryptionException damaged(PayloadException e) {
+            return new DecryptionException(file, DecryptionException.Reason.DAMAGED, List.of(),
+                    "the ciphertext is truncated or was changed: age's authentication failed (" + e.getMessage()
+                            + "); nothing decrypted from it was kept", e);
         }
     }
 }

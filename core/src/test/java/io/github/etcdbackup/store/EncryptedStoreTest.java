@@ -78,6 +78,24 @@ class EncryptedStoreTest {
         return false;
     }
 
+    /**
+     * Replaces the archive with the same plaintext encrypted by {@code age -r} to {@code to}, and its manifest with
+     * one that records the new ciphertext but still the recipients of the original.
+     */
+    private LocalSnapshot reencryptedByAge(LocalSnapshot local, List<AgeRecipient> to) throws Exception {
+        Path plain = work.resolve("plain.tar.gz");
+        Files.write(plain, archive);
+        Files.delete(local.file());
+        List<String> argv = new java.util.ArrayList<>(List.of("age"));
+        to.forEach(r -> argv.addAll(List.of("-r", r.publicKey())));
+        argv.addAll(List.of("-o", local.file().toString(), plain.toString()));
+        AgeKeys.run(argv);
+        LocalSnapshot rewritten = new LocalSnapshot(local.file(), FakeTransport.sha256(
+                Files.readAllBytes(local.file())), Files.size(local.file()), local.source(), local.encryption());
+        SnapshotManifest.write(rewritten, "");
+        return rewritten;
+    }
+
     @Test
     void onlyCiphertextReachesTheDiskAndAgeOpensItForEachRecipient() throws Exception {
         LocalSnapshot local = encryptedBackup();
@@ -172,16 +190,8 @@ class EncryptedStoreTest {
 
     @Test
     void aManifestThatNamesOtherRecipientsThanTheFileHasIsAProblem() throws Exception {
-        LocalSnapshot local = encryptedBackup();
         // Re-encrypted by hand to eve only, the manifest (and its ciphertext hash) updated, the recipients not.
-        Path plain = work.resolve("plain.tar.gz");
-        Files.write(plain, archive);
-        Files.delete(local.file());
-        AgeKeys.run(List.of("age", "-r", AgeKeys.recipientOf(eve).publicKey(), "-o", local.file().toString(),
-                plain.toString()));
-        LocalSnapshot relabelled = new LocalSnapshot(local.file(), FakeTransport.sha256(
-                Files.readAllBytes(local.file())), Files.size(local.file()), local.source(), local.encryption());
-        SnapshotManifest.write(relabelled, "");
+        LocalSnapshot relabelled = reencryptedByAge(encryptedBackup(), List.of(AgeKeys.recipientOf(eve)));
 
         StoreCheck check = SnapshotStore.open(dir).verify(relabelled, AgeIdentities.fromFile(alice));
         assertThat(check.problems()).anyMatch(p -> p.contains("none of the identities given"));
@@ -189,15 +199,7 @@ class EncryptedStoreTest {
 
     @Test
     void aFileAgeEncryptedByHandWithAManifestVerifiesWithTheLibrary() throws Exception {
-        LocalSnapshot local = encryptedBackup();
-        Path plain = work.resolve("plain.tar.gz");
-        Files.write(plain, archive);
-        Files.delete(local.file());
-        AgeKeys.run(List.of("age", "-r", recipients.get(0).publicKey(), "-r", recipients.get(1).publicKey(),
-                "-o", local.file().toString(), plain.toString()));
-        LocalSnapshot byAge = new LocalSnapshot(local.file(), FakeTransport.sha256(Files.readAllBytes(local.file())),
-                Files.size(local.file()), local.source(), local.encryption());
-        SnapshotManifest.write(byAge, "");
+        LocalSnapshot byAge = reencryptedByAge(encryptedBackup(), recipients);
 
         StoreCheck check = SnapshotStore.open(dir).verify(byAge, AgeIdentities.fromFile(bob));
         assertThat(check.problems()).filteredOn(p -> !p.contains(".sha256")).isEmpty();

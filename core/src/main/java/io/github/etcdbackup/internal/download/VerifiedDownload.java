@@ -405,6 +405,12 @@ public final class VerifiedDownload {
         }
     }
 
+    private static void writeFully(WritableByteChannel channel, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+
     /** Where the plaintext goes: hashed, then written to the {@code .part} as is or encrypted. */
     private interface Sink {
         /** Takes {@code n} plaintext bytes; returns how many bytes reached the file. */
@@ -426,10 +432,7 @@ public final class VerifiedDownload {
         @Override
         public long write(byte[] buffer, int n) throws IOException {
             digest.update(buffer, 0, n);
-            ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
-            while (wrapped.hasRemaining()) {
-                file.write(wrapped);
-            }
+            writeFully(file, ByteBuffer.wrap(buffer, 0, n));
             return n;
         }
 
@@ -460,10 +463,7 @@ public final class VerifiedDownload {
         @Override
         public long write(byte[] buffer, int n) throws IOException {
             plaintextDigest.update(buffer, 0, n);
-            ByteBuffer wrapped = ByteBuffer.wrap(buffer, 0, n);
-            while (wrapped.hasRemaining()) {
-                age.write(wrapped);
-            }
+            writeFully(age, ByteBuffer.wrap(buffer, 0, n));
             return drained();
         }
 
@@ -485,9 +485,7 @@ public final class VerifiedDownload {
             int n = ciphertext.remaining();
             ByteBuffer forDigest = ciphertext.duplicate();
             ciphertextDigest.update(forDigest);
-            while (ciphertext.hasRemaining()) {
-                file.write(ciphertext);
-            }
+            writeFully(file, ciphertext);
             ciphertextBytes += n;
             sinceLastCall += n;
             return n;
