@@ -13,12 +13,20 @@ import io.github.etcdbackup.transport.jujucli.*;
 import java.nio.file.*;
 import java.time.*;
 
-var juju = JujuCliTransport.builder().executable(Path.of(System.getProperty("juju", "juju"))).build();
-var client = EtcdBackupClient.builder().transport(juju).timeout(Duration.ofMinutes(10)).listener(System.out::println).build();
-var backup = client.backup("etcd/leader", Path.of(System.getProperty("backups", "backups")));
-System.out.println(backup);
-var health = client.health("etcd/leader");
-health.members().forEach(System.out::println);
-System.out.println("all members healthy: " + health.allMembersHealthy());
-client.close();
-/exit
+// A failure prints the library's message and ends the session with exit status 1 (cron and scripts see it).
+int status = 0;
+LocalSnapshot backup = null;
+HealthReport health = null;
+try (var client = EtcdBackupClient.builder()
+        .transport(JujuCliTransport.builder().executable(Path.of(System.getProperty("juju", "juju"))).build())
+        .timeout(Duration.ofMinutes(10)).listener(System.out::println).build()) {
+    backup = client.backup("etcd/leader", Path.of(System.getProperty("backups", "backups")));
+    System.out.println(backup);
+    health = client.health("etcd/leader");
+    health.members().forEach(System.out::println);
+    System.out.println("all members healthy: " + health.allMembersHealthy());
+} catch (RuntimeException e) {
+    System.out.println("FAILED (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+    status = 1;
+}
+/exit status

@@ -10,10 +10,21 @@ import io.github.etcdbackup.store.*;
 import io.github.etcdbackup.transport.jujucli.*;
 import java.nio.file.*;
 
-var store = SnapshotStore.open(Path.of(System.getProperty("backups", "backups")));
-var newest = store.list().get(store.list().size() - 1);
-var client = EtcdBackupClient.create(JujuCliTransport.builder().executable(Path.of(System.getProperty("juju", "juju"))).build());
-var plan = client.planRestore(newest, RestoreOptions.juju().targetApplication("new-etcd").build());
-System.out.println(plan.describe());
-client.close();
-/exit
+// A failure (no store, no backup in it, a refused plan) prints why and ends with exit status 1.
+int status = 0;
+RestorePlan plan = null;
+var backups = Path.of(System.getProperty("backups", "backups"));
+try (var client = EtcdBackupClient.create(JujuCliTransport.builder()
+        .executable(Path.of(System.getProperty("juju", "juju"))).build())) {
+    var snapshots = SnapshotStore.open(backups).list();
+    if (snapshots.isEmpty()) {
+        throw new IllegalStateException("no verified backup in " + backups.toAbsolutePath() + ": run backup.jsh first");
+    }
+    plan = client.planRestore(snapshots.get(snapshots.size() - 1),
+            RestoreOptions.juju().targetApplication("new-etcd").build());
+    System.out.println(plan.describe());
+} catch (RuntimeException e) {
+    System.out.println("FAILED (" + e.getClass().getSimpleName() + "): " + e.getMessage());
+    status = 1;
+}
+/exit status

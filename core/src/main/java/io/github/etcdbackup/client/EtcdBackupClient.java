@@ -36,6 +36,7 @@ import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.internal.restore.RestoreExecutor;
 import io.github.etcdbackup.internal.restore.RestoreJournal;
 import io.github.etcdbackup.internal.restore.RestorePlanner;
+import io.github.etcdbackup.internal.download.TargetDirectory;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -300,6 +301,8 @@ public final class EtcdBackupClient implements AutoCloseable {
         Objects.requireNonNull(dir, "dir");
         Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
         return run("backup " + request.unit(), op -> {
+            // Before the unit is asked: a directory that cannot take the archive fails now, not after a snapshot.
+            TargetDirectory.prepare(dir);
             Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
             LocalSnapshot local = step(op, "download",
                     () -> fetch(op, snapshot, dir, deadline, VerifiedDownload.PartOnFailure.DELETE,

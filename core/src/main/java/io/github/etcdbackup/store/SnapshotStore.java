@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.LinkOption;
 import java.nio.file.attribute.FileTime;
@@ -59,14 +60,30 @@ public final class SnapshotStore {
         this.directory = directory;
     }
 
-    /** Opens (and creates if needed) a store. */
+    /**
+     * Opens an existing store: a directory that backups were (or will be) written to.
+     *
+     * @throws LocalStorageException if {@code dir} does not exist or is not a directory: a misspelt path would
+     *                               otherwise read as an empty store where everything "verifies";
+     *                               {@link #create(Path)} makes a new one
+     */
     public static SnapshotStore open(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new LocalStorageException(dir, "Opening the snapshot store", new NoSuchFileException(dir.toString(),
+                    null, Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? "not a directory"
+                    : "no such directory (a typo?); SnapshotStore.create(dir) makes a new store"));
+        }
+        return new SnapshotStore(dir);
+    }
+
+    /** Opens the store in {@code dir}, creating the directory (and its parents) when it does not exist yet. */
+    public static SnapshotStore create(Path dir) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new LocalStorageException(dir, "Creating directory", e);
         }
-        return new SnapshotStore(dir);
+        return open(dir);
     }
 
     /** The store's directory. */

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.client;
 
+import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.BackupEvent;
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
@@ -201,5 +202,27 @@ class EtcdBackupClientTest {
                 "deploy a fresh application with one unit");
         assertThat(refused.whatToDoInstead()).isEqualTo("deploy a fresh application with one unit");
         assertThat(refused.getMessage()).contains("new-etcd has 3 units", "deploy a fresh application");
+    }
+    @Test
+    void aBackupDirectoryThatCannotBeMadeFailsBeforeTheUnitIsAsked() throws Exception {
+        FakeTransport transport = new FakeTransport();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        try (EtcdBackupClient client = EtcdBackupClient.create(transport)) {
+            assertThatThrownBy(() -> client.backup("etcd/0", file.resolve("backups")))
+                    .isInstanceOf(LocalStorageException.class).hasMessageContaining("backup directory");
+            assertThatThrownBy(() -> client.backup("etcd/0", file)).isInstanceOf(LocalStorageException.class);
+        }
+        assertThat(transport.snapshots()).isZero();
+    }
+
+    @Test
+    void anArchiveLargerThanTheFreeSpaceIsNotDownloaded() {
+        FakeTransport transport = new FakeTransport();
+        transport.reportedSize("900T");
+        try (EtcdBackupClient client = EtcdBackupClient.create(transport)) {
+            assertThatThrownBy(() -> client.backup("etcd/0", dir)).isInstanceOf(LocalStorageException.class)
+                    .hasMessageContaining("not enough room");
+        }
+        assertThat(transport.opened()).isZero();
     }
 }

@@ -5,6 +5,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
 
@@ -27,6 +28,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
 class SnapshotStoreTest {
@@ -59,6 +61,22 @@ class SnapshotStoreTest {
         byte[] bytes = Files.readAllBytes(file);
         bytes[offset] ^= 0x01;
         Files.write(file, bytes);
+    }
+
+    @Test
+    void openingAMissingStoreIsAnErrorNotAnEmptyHealthyStore() throws IOException {
+        Path typo = dir.resolve("bakcups");
+        assertThatThrownBy(() -> SnapshotStore.open(typo)).isInstanceOf(LocalStorageException.class)
+                .hasMessageContaining("no such directory").hasMessageContaining("SnapshotStore.create");
+        assertThat(typo).doesNotExist();
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThatThrownBy(() -> SnapshotStore.open(file)).isInstanceOf(LocalStorageException.class)
+                .hasMessageContaining("not a directory");
+
+        SnapshotStore created = SnapshotStore.create(typo.resolve("nested"));
+        assertThat(created.directory()).isDirectory();
+        assertThat(created.list()).isEmpty();
+        assertThat(SnapshotStore.open(typo.resolve("nested")).verifyAll()).isEmpty();
     }
 
     @Test

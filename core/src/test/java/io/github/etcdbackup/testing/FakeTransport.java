@@ -112,6 +112,11 @@ public final class FakeTransport implements EtcdTransport {
         healthText = text;
     }
 
+    /** How many snapshots were taken. */
+    public int snapshots() {
+        return snapshots.get();
+    }
+
     public int opened() {
         return opened.get();
     }

@@ -2,6 +2,7 @@ package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.ProgressListener;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 
 import java.nio.file.Path;
@@ -30,7 +31,7 @@ public final class BackupThroughJuju {
         try (EtcdBackupClient client = EtcdBackupClient.builder()
                 .transport(JujuCliTransport.builder().executable(juju).build())   // Juju 2.9 or 3.x, detected
                 .timeout(Duration.ofMinutes(10))                                  // each operation ends by it
-                .listener(new ConsoleProgress(System.out))
+                .listener(ProgressListener.logging())                             // events on SLF4J, at INFO
                 .build()) {
             LocalSnapshot backup = client.backup("etcd/leader", dir);  // named only once its SHA-256 matched
             System.out.println(backup);

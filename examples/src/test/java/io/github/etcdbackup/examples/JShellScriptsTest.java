@@ -37,11 +37,17 @@ class JShellScriptsTest {
     }
 
     private static String jshell(String script) throws IOException, InterruptedException {
+        return jshell(script, sim.jujuExecutable(), work.resolve("backups"), 0);
+    }
+
+    /** Runs a script as the README does; its exit status must be {@code expectedExit}. */
+    private static String jshell(String script, Path juju, Path backups, int expectedExit)
+            throws IOException, InterruptedException {
         Path jshell = Path.of(System.getProperty("java.home"), "bin", "jshell");
-        Path log = work.resolve(script + ".log");
+        Path log = work.resolve(script + "-" + System.nanoTime() + ".log");
         Process process = new ProcessBuilder(List.of(jshell.toString(), "--class-path",
-                System.getProperty("java.class.path"), "-R-Djuju=" + sim.jujuExecutable(),
-                "-R-Dbackups=" + work.resolve("backups"), Path.of("jshell", script).toAbsolutePath().toString()))
+                System.getProperty("java.class.path"), "-R-Djuju=" + juju,
+                "-R-Dbackups=" + backups, Path.of("jshell", script).toAbsolutePath().toString()))
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         boolean ended = process.waitFor(240, TimeUnit.SECONDS);
         if (!ended) {
@@ -49,8 +55,24 @@ class JShellScriptsTest {
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertThat(ended).as(output).isTrue();
-        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(process.exitValue()).as(output).isEqualTo(expectedExit);
         return output;
+    }
+
+    @Test
+    void aFailedBackupEndsWithTheLibrarysMessageAndExitStatusOne() throws Exception {
+        String output = jshell("backup.jsh", Path.of("/nonexistent/juju"), work.resolve("failed-backups"), 1);
+        assertThat(output).contains("FAILED (TransportException): Cannot run '/nonexistent/juju'");
+        assertThat(output).doesNotContain("NullPointerException");
+    }
+
+    @Test
+    void aDryRunWithoutBackupsSaysSoAndExitsOne() throws Exception {
+        String missing = jshell("restore-dry-run.jsh", sim.jujuExecutable(), work.resolve("no-such-dir"), 1);
+        assertThat(missing).contains("FAILED (LocalStorageException)", "no such directory");
+        Path empty = Files.createDirectories(work.resolve("empty-store"));
+        String none = jshell("restore-dry-run.jsh", sim.jujuExecutable(), empty, 1);
+        assertThat(none).contains("no verified backup in " + empty).doesNotContain("ArrayIndexOutOfBounds");
     }
 
     @Test

@@ -64,4 +64,34 @@ class ReadmeCodeTest {
         assertThat(blocks).as("README java blocks").allSatisfy(block -> assertThat(regions.values()).contains(block));
         assertThat(blocks).containsAll(regions.values());
     }
+
+    @Test
+    void theErrorTableNamesEveryExceptionOfTheSealedHierarchy() throws IOException {
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        Class<?>[] exceptions = io.github.etcdbackup.exception.EtcdBackupException.class.getPermittedSubclasses();
+        assertThat(exceptions).hasSizeGreaterThan(10);
+        for (Class<?> exception : exceptions) {
+            assertThat(readme).as("README's error table").contains("| `" + exception.getSimpleName() + "` |");
+        }
+    }
+
+    /** A reader copies these blocks into a project that has the published artifacts only, not this module. */
+    @Test
+    void noJavaBlockOfTheReadmeUsesAClassOfTheExamplesModule() throws IOException {
+        List<String> exampleClasses;
+        try (Stream<Path> files = Files.walk(EXAMPLES)) {
+            exampleClasses = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".java"))
+                    .map(n -> n.substring(0, n.length() - ".java".length())).toList();
+        }
+        assertThat(exampleClasses).contains("ConsoleProgress", "Demo");
+        String readme = Files.readString(README, StandardCharsets.UTF_8);
+        Matcher m = JAVA_BLOCK.matcher(readme);
+        while (m.find()) {
+            String block = m.group(1);
+            for (String name : exampleClasses) {
+                assertThat(Pattern.compile("\\b" + name + "\\b").matcher(block).find())
+                        .as("README block uses %s, which users do not have:%n%s", name, block).isFalse();
+            }
+        }
+    }
 }

@@ -129,6 +129,7 @@ public final class VerifiedDownload {
             return encryptTo.isEmpty() ? alreadyThere(snapshot, target, model)
                     : alreadyThereEncrypted(snapshot, target, model);
         }
+        TargetDirectory.requireRoom(dir, snapshot.approximateSizeBytes() - partLength(part));
         PartOnFailure partOnFailure = encryptTo.isEmpty() ? onFailure : PartOnFailure.DELETE;
         try (FileLocks.Held held = FileLocks.lockNow(part, true,
                 "another download is writing this archive right now")) {
@@ -387,6 +388,15 @@ public final class VerifiedDownload {
         Path file = target.resolveSibling(target.getFileName() + SHA256_SUFFIX);
         AtomicFile.write(file, (local.sha256() + "  " + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
         SnapshotManifest.write(local, model);
+    }
+
+    /** What an earlier attempt left to resume from; a name that is not a regular file counts as nothing here. */
+    private static long partLength(Path part) {
+        try {
+            return Files.isRegularFile(part, LinkOption.NOFOLLOW_LINKS) ? Files.size(part) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private static void createDirectories(Path dir) {

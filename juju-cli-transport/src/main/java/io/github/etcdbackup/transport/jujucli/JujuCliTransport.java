@@ -22,6 +22,7 @@ import io.github.etcdbackup.transport.jujucli.internal.RemoteFiles;
 import io.github.etcdbackup.transport.jujucli.internal.Tasks;
 
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -290,9 +291,27 @@ public final class JujuCliTransport implements EtcdTransport {
         private Builder() {
         }
 
-        /** The {@code juju} executable; default {@code juju} looked up on {@code PATH}. */
+        /**
+         * The {@code juju} executable; default {@code juju} looked up on {@code PATH}.
+         *
+         * @throws InvalidInputException if the path is empty, or names a directory or a file that cannot be run
+         *                               (a path that does not exist yet is checked when {@code juju} first runs)
+         */
         public Builder executable(Path executable) {
-            this.executable = Objects.requireNonNull(executable, "executable").toString();
+            String path = Objects.requireNonNull(executable, "executable").toString();
+            if (path.isBlank()) {
+                throw new InvalidInputException("juju executable", path, "empty: give the path of the juju binary "
+                        + "(e.g. /snap/bin/juju), or leave the default, juju looked up on PATH");
+            }
+            if (Files.isDirectory(executable)) {
+                throw new InvalidInputException("juju executable", path, "a directory, not the juju binary; "
+                        + "e.g. /snap/bin/juju");
+            }
+            if (Files.exists(executable) && !Files.isExecutable(executable)) {
+                throw new InvalidInputException("juju executable", path, "not executable by this user (chmod +x it, "
+                        + "or give the path of the juju binary itself)");
+            }
+            this.executable = path;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.github.etcdbackup.transport.jujucli;
 
 import io.github.etcdbackup.exception.ActionFailedException;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.OutputParseException;
 import io.github.etcdbackup.Snapshot;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -314,5 +316,32 @@ class FailureShapesTest {
         transport.close();
         assertThatThrownBy(transport::version).isInstanceOf(TransportException.class);
         assertThat(juju.calls()).isEmpty();
+    }
+    @Test
+    void anEmptyADirectoryOrANonExecutableJujuPathIsATypedErrorBeforeAnythingRuns() throws Exception {
+        assertThatThrownBy(() -> JujuCliTransport.builder().executable(Path.of("")))
+                .isInstanceOfSatisfying(InvalidInputException.class,
+                        e -> assertThat(e.getMessage()).contains("empty", "PATH"));
+        assertThatThrownBy(() -> JujuCliTransport.builder().executable(dir))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("a directory");
+        Path notExecutable = Files.writeString(dir.resolve("juju"), "#!/bin/sh\necho hi\n");
+        assertThatThrownBy(() -> JujuCliTransport.builder().executable(notExecutable))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("not executable");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {126, 127})
+    void aWrapperThatCannotStartJujuIsExplainedAsALocalProblemNotAMissingUnit(int exitCode) {
+        // What a wrapper (a snap, a script) prints when the program it runs is gone: "not found" on stderr.
+        FakeJuju juju = new FakeJuju(dir).answer("", "/snap/bin/juju: 1: exec: /snap/juju/current/bin/juju: not found",
+                exitCode);
+        try (JujuCliTransport transport = juju.transport()) {
+            assertThatThrownBy(() -> transport.takeSnapshot(SNAPSHOT, deadline()))
+                    .isInstanceOfSatisfying(TransportException.class, e -> {
+                        assertThat(e.getMessage()).contains("shell's exit code " + exitCode,
+                                "JujuCliTransport.builder().executable(").doesNotContain("Juju says it does not exist");
+                        assertThat(e.exitCode()).hasValue(exitCode);
+                    });
+        }
     }
 }

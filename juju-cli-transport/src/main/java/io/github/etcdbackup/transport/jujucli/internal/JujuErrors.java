@@ -132,6 +132,14 @@ public final class JujuErrors {
             return what + ": the local scp could not copy the file (its error follows Juju's 'exit status'). It runs"
                     + " as the unit's ubuntu user without sudo: the file must exist and be readable by that user.";
         }
+        if (result.exitCode() == 127 || result.exitCode() == 126) {
+            // The shell's "command not found" (127) or "cannot execute" (126): juju itself, or a wrapper around it
+            // (a snap, a script), could not start a program. This is about the local machine, not the model.
+            return what + ": a program could not be " + (result.exitCode() == 127 ? "found" : "executed")
+                    + " on this machine (the shell's exit code " + result.exitCode() + "), so Juju never reached the "
+                    + "controller. Check the juju executable given to JujuCliTransport.builder().executable(...) and "
+                    + "what it runs: 'juju version' as the user running this program.";
+        }
         if (stderr.contains("not logged in") || stderr.contains("please enter password")
                 || stderr.contains("cannot log into controller") || stderr.contains("no credentials provided")) {
             return what + ": Juju is not logged in to the controller. Run 'juju login' (or 'juju switch' to the right"
