@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.ssh;
 
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
@@ -256,17 +257,17 @@ public final class SshTransport implements EtcdTransport {
         /**
          * Builds the transport. No connection is opened yet.
          *
-         * @throws IllegalStateException if no unit address was given, or a unit layout names a unit without one
+         * @throws InvalidInputException if no unit address was given, or a unit layout names a unit without one
          */
         public SshTransport build() {
             if (addresses.isEmpty()) {
-                throw new IllegalStateException("No unit address: add unitAddress(\"etcd/0\", \"10.0.0.5\") for each"
-                        + " unit (juju status etcd shows them while the controller is up; keep a copy)");
+                throw new InvalidInputException("unit addresses", "", "none given: add unitAddress(\"etcd/0\", "
+                        + "\"10.0.0.5\") for each unit (juju status etcd shows them while the controller is up; keep "
+                        + "a copy)");
             }
             for (String unit : unitLayouts.keySet()) {
                 if (!addresses.containsKey(unit)) {
-                    throw new IllegalStateException("unitLayout(\"" + unit + "\", ...) names a unit without a"
-                            + " unitAddress");
+                    throw new InvalidInputException("unit layout", unit, "names a unit without a unitAddress");
                 }
             }
             Optional<SshSettings.Jump> jump = Optional.ofNullable(jumpHost)

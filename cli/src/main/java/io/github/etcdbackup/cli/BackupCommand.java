@@ -1,0 +1,72 @@
+package io.github.etcdbackup.cli;
+
+import io.github.etcdbackup.KeysVersion;
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.UnitCopy;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code etcd-backup backup UNIT}: the charm's snapshot, streamed, verified and written atomically. */
+@Command(name = "backup", description = "Snapshot a unit (the charm's snapshot action) and download the verified "
+        + "archive into the backup directory.")
+final class BackupCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    Connection connection;
+
+    @Mixin
+    Output output;
+
+    @Option(names = "--dir", paramLabel = "DIR", defaultValue = "backups",
+            description = "Where the archive goes (created if needed); default: ${DEFAULT-VALUE}.")
+    Path dir;
+
+    @Parameters(paramLabel = "UNIT", defaultValue = "etcd/leader",
+            description = "The unit, e.g. etcd/0, or etcd/leader; default: ${DEFAULT-VALUE}.")
+    String unit;
+
+    @Option(names = "--keys", paramLabel = "v3|v2", defaultValue = "V3",
+            description = "The key space: v3 (Kubernetes), or v2 (old flannel and calico data); default: v3.")
+    KeysVersion keys;
+
+    @Option(names = "--keep-on-unit", description = "Leave the charm's archive on the unit (by default it is "
+            + "removed once the download is verified and synced).")
+    boolean keepOnUnit;
+
+    @Option(names = "--encrypt-to", paramLabel = "AGE_RECIPIENT", description = "Encrypt to this age public key "
+            + "(age1...) while streaming; repeat for several.")
+    List<String> recipients = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        SnapshotRequest request = SnapshotRequest.builder().unit(unit).keysVersion(keys)
+                .unitCopy(keepOnUnit ? UnitCopy.KEEP : UnitCopy.REMOVE)
+                .encryptTo(recipients.stream().map(AgeRecipient::of).toList())
+                .build();
+        try (EtcdBackupClient client = connection.client(TerminalProgress.forRun(spec.commandLine().getErr(),
+                output.json()))) {
+            LocalSnapshot backup = client.backup(request, dir);
+            if (output.json()) {
+                Output.printJson(spec.commandLine().getOut(), Output.snapshot(backup));
+            } else {
+                spec.commandLine().getOut().println(backup.file() + "  sha256 " + backup.sha256() + "  "
+                        + backup.sizeBytes() + " bytes");
+            }
+        }
+        return ExitCode.OK;
+    }
+}

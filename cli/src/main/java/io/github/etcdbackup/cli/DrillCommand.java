@@ -1,0 +1,67 @@
+package io.github.etcdbackup.cli;
+
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.store.DrillOptions;
+import io.github.etcdbackup.store.DrillReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code etcd-backup drill}: restores an archive into a throwaway local etcd and counts its keys. */
+@Command(name = "drill", description = "Prove an archive restores: etcdctl snapshot restore into a temp directory, "
+        + "a throwaway etcd on loopback, a key count; the cluster is never touched. Exit 4 if it fails.")
+final class DrillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    StoreOption store;
+
+    @Mixin
+    Output output;
+
+    @Option(names = "--archive", paramLabel = "FILE_NAME", description = "The archive (a name from list); default: "
+            + "the newest.")
+    String archive;
+
+    @Option(names = "--require-prefix", paramLabel = "PREFIX", description = "A key prefix that must hold keys, "
+            + "e.g. /registry/ (repeatable).")
+    List<String> prefixes = new ArrayList<>();
+
+    @Option(names = "--etcd", paramLabel = "PATH", defaultValue = "etcd", description = "default: ${DEFAULT-VALUE}")
+    String etcd;
+
+    @Option(names = "--etcdctl", paramLabel = "PATH", defaultValue = "etcdctl",
+            description = "default: ${DEFAULT-VALUE}")
+    String etcdctl;
+
+    @Option(names = "--drill-timeout", paramLabel = "DURATION", defaultValue = "2m",
+            converter = DurationConverter.class, description = "default: ${DEFAULT-VALUE}")
+    java.time.Duration timeout;
+
+    @Override
+    public Integer call() {
+        LocalSnapshot snapshot = store.archive(archive);
+        DrillOptions options = new DrillOptions(etcd, etcdctl, prefixes, timeout);
+        DrillOptions withIdentities = store.identities().map(options::withIdentities).orElse(options);
+        DrillReport report = store.open().drill(snapshot, withIdentities);
+        PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            Output.printJson(out, Output.drill(report));
+        } else if (report.passed()) {
+            out.println("restored " + snapshot.file().getFileName() + ": " + report.keyCount() + " keys"
+                    + (report.prefixCounts().isEmpty() ? "" : " " + report.prefixCounts()));
+        } else {
+            out.println("DRILL FAILED  " + snapshot.file().getFileName() + "  " + String.join("; ",
+                    report.problems()));
+        }
+        return report.passed() ? ExitCode.OK : ExitCode.VERIFICATION_FAILED;
+    }
+}
