@@ -13,7 +13,7 @@ import java.util.OptionalLong;
  */
 public sealed interface BackupEvent
         permits BackupEvent.Started, BackupEvent.StepStarted, BackupEvent.StepCompleted,
-        BackupEvent.UnitArchiveRemoved, BackupEvent.UnitArchiveKept,
+        BackupEvent.UnitArchiveRemoved, BackupEvent.UnitArchiveKept, BackupEvent.ArchiveSaved,
                 BackupEvent.BytesTransferred, BackupEvent.Completed, BackupEvent.Failed {
 
     /** The operation, e.g. {@code backup etcd/0}. */
@@ -111,13 +111,15 @@ public sealed interface BackupEvent
      *
      * @param operation the operation
      * @param error     what went wrong
+     * @param elapsed   how long the operation ran before it failed
      * @param at        when
      */
-    record Failed(String operation, RuntimeException error, Instant at) implements BackupEvent {
+    record Failed(String operation, RuntimeException error, Duration elapsed, Instant at) implements BackupEvent {
         /** Validates every field. */
         public Failed {
             Objects.requireNonNull(operation, "operation");
             Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(elapsed, "elapsed");
             Objects.requireNonNull(at, "at");
         }
     }
@@ -136,6 +138,30 @@ public sealed interface BackupEvent
             Objects.requireNonNull(operation, "operation");
             Objects.requireNonNull(unit, "unit");
             Objects.requireNonNull(path, "path");
+            Objects.requireNonNull(at, "at");
+        }
+    }
+
+    /**
+     * A verified archive is on local disk under its final name (a backup's or a download's result), for metrics and
+     * audit logs: the unit it came from, how large it is, and whether it is encrypted.
+     *
+     * @param operation  the operation
+     * @param unit       the unit the snapshot was taken on
+     * @param file       the archive
+     * @param sizeBytes  its length (for an encrypted archive, the ciphertext's)
+     * @param sha256     its SHA-256
+     * @param encrypted  true for an age-encrypted archive
+     * @param at         when
+     */
+    record ArchiveSaved(String operation, String unit, Path file, long sizeBytes, String sha256, boolean encrypted,
+                        Instant at) implements BackupEvent {
+        /** Validates every field. */
+        public ArchiveSaved {
+            Objects.requireNonNull(operation, "operation");
+            Objects.requireNonNull(unit, "unit");
+            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(sha256, "sha256");
             Objects.requireNonNull(at, "at");
         }
     }

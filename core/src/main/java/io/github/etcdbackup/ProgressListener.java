@@ -20,6 +20,7 @@ public interface ProgressListener {
     /** A listener that logs each event at INFO on the logger {@code io.github.etcdbackup.progress}. */
     static ProgressListener logging() {
         Logger log = LoggerFactory.getLogger("io.github.etcdbackup.progress");
-        return event -> log.info("{}", event);
+        // DEBUG: a download reports every few MiB, which is noise at INFO; the client logs each outcome at INFO.
+        return event -> log.debug("{}", event);
     }
 }

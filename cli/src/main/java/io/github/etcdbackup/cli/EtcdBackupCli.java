@@ -21,8 +21,15 @@ public final class EtcdBackupCli {
     private EtcdBackupCli() {
     }
 
-    /** Runs the command and exits with its code. */
+    /**
+     * Runs the command and exits with its code. The library's own log lines go to stderr at WARN and up (cron mails
+     * what a job prints; the command prints its results itself); {@code -Dorg.slf4j.simpleLogger.defaultLogLevel=info}
+     * shows more.
+     */
     public static void main(String[] args) {
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

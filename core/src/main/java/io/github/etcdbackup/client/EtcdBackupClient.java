@@ -275,11 +275,19 @@ public final class EtcdBackupClient implements AutoCloseable {
         Path file = dir.resolve(snapshot.localName(model) + (encryptTo.isEmpty() ? "" : Age.SUFFIX));
         OptionalLong estimate = snapshot.approximateSizeBytes() > 0
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
-        return downloader.run(snapshot, dir, model,
+        long start = System.nanoTime();
+        LocalSnapshot local = downloader.run(snapshot, dir, model,
                 (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
                 deadline,
                 bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
                 onFailure, encryptTo);
+        // The one INFO line of a finished backup or download: what an operator greps for the next morning.
+        LOG.info("Saved {} from {}:{}: {} bytes, SHA-256 {}{}, in {} ms", local.file(), snapshot.unit(),
+                snapshot.remotePath(), local.sizeBytes(), local.sha256(), local.encrypted() ? " (age-encrypted)" : "",
+                (System.nanoTime() - start) / 1_000_000);
+        emit(new BackupEvent.ArchiveSaved(operation, snapshot.unit(), local.file(), local.sizeBytes(), local.sha256(),
+                local.encrypted(), Instant.now()));
+        return local;
     }
 
     /**
@@ -485,7 +493,8 @@ public final class EtcdBackupClient implements AutoCloseable {
             emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
         } else {
             report.failedStep().flatMap(RestoreReport.StepOutcome::error)
-                    .ifPresent(e -> emit(new BackupEvent.Failed(operation, e, Instant.now())));
+                    .ifPresent(e -> emit(new BackupEvent.Failed(operation, e,
+                            Duration.ofNanos(System.nanoTime() - start), Instant.now())));
         }
         return report;
     }
@@ -526,10 +535,14 @@ public final class EtcdBackupClient implements AutoCloseable {
         emit(new BackupEvent.Started(operation, Instant.now()));
         try {
             T result = body.apply(operation);
-            emit(new BackupEvent.Completed(operation, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            LOG.debug("{} completed in {} ms", operation, elapsed.toMillis());
+            emit(new BackupEvent.Completed(operation, elapsed, Instant.now()));
             return result;
         } catch (RuntimeException e) {
-            emit(new BackupEvent.Failed(operation, e, Instant.now()));
+            // One line per failure, with the library's message; the caller gets the exception itself.
+            LOG.warn("{} failed: {}", operation, e.getMessage());
+            emit(new BackupEvent.Failed(operation, e, Duration.ofNanos(System.nanoTime() - start), Instant.now()));
             throw e;
         }
     }

@@ -78,10 +78,17 @@ class EtcdBackupClientTest {
                         + (e instanceof BackupEvent.StepCompleted s ? ":" + s.step() : ""))
                 .toList();
         assertThat(kinds).containsExactly("Started", "StepStarted:snapshot", "StepCompleted:snapshot",
-                "StepStarted:download", "StepCompleted:download", "StepStarted:remove the unit's copy",
+                "StepStarted:download", "ArchiveSaved", "StepCompleted:download", "StepStarted:remove the unit's copy",
                 "StepCompleted:remove the unit's copy", "UnitArchiveRemoved", "Completed");
         assertThat(events.get(0).operation()).isEqualTo("backup etcd/0");
         assertThat(events).anySatisfy(e -> assertThat(e).isInstanceOf(BackupEvent.BytesTransferred.class));
+        assertThat(events).filteredOn(BackupEvent.ArchiveSaved.class::isInstance).singleElement()
+                .satisfies(e -> {
+                    BackupEvent.ArchiveSaved saved = (BackupEvent.ArchiveSaved) e;
+                    assertThat(saved.unit()).isEqualTo("etcd/0");
+                    assertThat(saved.sizeBytes()).isPositive();
+                    assertThat(saved.encrypted()).isFalse();
+                });
     }
 
     @Test

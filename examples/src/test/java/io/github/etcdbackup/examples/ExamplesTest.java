@@ -1,6 +1,7 @@
 package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.metrics.EtcdBackupMetrics;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
@@ -8,6 +9,7 @@ import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -59,6 +61,16 @@ class ExamplesTest {
     void backupThroughJujuWritesAVerifiedArchive() {
         LocalSnapshot backup = BackupThroughJuju.backup(sim.jujuExecutable(), backups);
         assertThat(backup.verify().source().unit()).isEqualTo(sim.leader("etcd"));
+    }
+
+    @Test
+    @Order(1)
+    void backupWithMetricsRecordsTheBackupAndTheVerification() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        BackupWithMetrics.backup(sim.jujuExecutable(), work.resolve("metered"), registry);
+        assertThat(registry.get(EtcdBackupMetrics.OPERATIONS).tags("operation", "backup", "outcome", "success")
+                .timer().count()).isEqualTo(1);
+        assertThat(registry.get(EtcdBackupMetrics.STORE_ARCHIVES).tags("status", "ok").gauge().value()).isEqualTo(1);
     }
 
     @Test
