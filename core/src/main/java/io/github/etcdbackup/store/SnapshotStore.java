@@ -12,6 +12,7 @@ import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.internal.files.FileLocks;
 import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
+import io.github.etcdbackup.internal.download.VerifiedCopy;
 import io.github.etcdbackup.internal.files.StoreLock;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
 import org.slf4j.Logger;
@@ -361,6 +362,26 @@ public final class SnapshotStore {
             }
             return new PrunePlan(plan.keep(), plan.delete(), plan.unverified(), true);
         }
+    }
+
+    /**
+     * Copies a snapshot of this store into {@code target} (another directory: a mount of another machine, a disk
+     * kept off site), verifying it on arrival: its bytes are hashed as they are written and must match the SHA-256
+     * its manifest records before the copy gets its name, beside its {@code .sha256} and manifest. An encrypted
+     * archive is copied as ciphertext; the copy needs no identity. Copying again what the target already holds is a
+     * no-op.
+     *
+     * @return the snapshot in {@code target}
+     * @throws io.github.etcdbackup.exception.ChecksumMismatchException if the archive here no longer matches its
+     *                                                                   manifest (nothing is left in the target)
+     * @throws io.github.etcdbackup.exception.FileConflictException     if the target holds another file of that name
+     */
+    public LocalSnapshot copyTo(SnapshotStore target, LocalSnapshot snapshot) {
+        if (!snapshot.file().toAbsolutePath().getParent().equals(directory.toAbsolutePath())) {
+            throw new io.github.etcdbackup.exception.InvalidInputException("snapshot", snapshot.file().toString(),
+                    "is not in this store (" + directory + ")");
+        }
+        return VerifiedCopy.copy(snapshot, modelOf(snapshot), target.directory());
     }
 
     /** Restores the archive into a throwaway local etcd and counts its keys; see {@link DrillOptions}. */

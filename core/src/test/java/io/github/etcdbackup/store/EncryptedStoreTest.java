@@ -228,6 +228,39 @@ class EncryptedStoreTest {
     }
 
     @Test
+    void copyToAnotherStoreCopiesTheCiphertextVerifiedOnArrival() throws Exception {
+        LocalSnapshot local = encryptedBackup();
+        Path elsewhere = work.resolve("offsite");
+        SnapshotStore target = SnapshotStore.create(elsewhere);
+
+        LocalSnapshot copy = SnapshotStore.open(dir).copyTo(target, local);
+
+        assertThat(copy.file()).isEqualTo(elsewhere.resolve(local.file().getFileName()));
+        assertThat(Files.readAllBytes(copy.file())).isEqualTo(Files.readAllBytes(local.file()));
+        assertThat(target.list()).containsExactly(copy);
+        assertThat(target.verify(copy, AgeIdentities.fromFile(bob)).depth()).isEqualTo(StoreCheck.Depth.CONTENTS);
+        assertThat(target.verifyAll()).allMatch(StoreCheck::ok);
+        Path out = work.resolve("from-copy.tar.gz");
+        AgeKeys.runToFile(List.of("age", "-d", "-i", alice.toString(), copy.file().toString()), out);
+        assertThat(Files.readAllBytes(out)).isEqualTo(archive);
+        assertThat(SnapshotStore.open(dir).copyTo(target, local)).as("copying again changes nothing").isEqualTo(copy);
+    }
+
+    @Test
+    void aDamagedArchiveIsNotCopiedAndNothingIsLeftInTheTarget() throws Exception {
+        LocalSnapshot local = encryptedBackup();
+        byte[] bytes = Files.readAllBytes(local.file());
+        bytes[bytes.length / 3] ^= 0x01;
+        Files.write(local.file(), bytes);
+        Path elsewhere = work.resolve("offsite");
+        SnapshotStore target = SnapshotStore.create(elsewhere);
+
+        assertThatThrownBy(() -> SnapshotStore.open(dir).copyTo(target, local))
+                .isInstanceOf(ChecksumMismatchException.class);
+        assertThat(AgeKeys.names(elsewhere)).allMatch(n -> n.startsWith(".etcd-backup"));
+    }
+
+    @Test
     void pruneWorksWithoutAnIdentityAndKeepsTheNewest() throws Exception {
         encryptedBackup();
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(90_001, 12), work));

@@ -5,6 +5,9 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.FileConflictException;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
@@ -77,6 +80,30 @@ class SnapshotStoreTest {
         assertThat(created.directory()).isDirectory();
         assertThat(created.list()).isEmpty();
         assertThat(SnapshotStore.open(typo.resolve("nested")).verifyAll()).isEmpty();
+    }
+
+    @Test
+    void copyToAnotherStoreKeepsTheManifestAndNeverOverwrites() throws IOException {
+        LocalSnapshot local = backupTakenAt("2026-11-20T10:00:00Z");
+        SnapshotStore target = SnapshotStore.create(work.resolve("copies"));
+
+        LocalSnapshot copy = store.copyTo(target, local);
+
+        assertThat(target.list()).containsExactly(copy);
+        assertThat(copy.source()).isEqualTo(local.source());
+        assertThat(target.modelOf(copy)).isEqualTo("k8s");
+        assertThat(target.verifyAll()).singleElement().satisfies(check -> assertThat(check.ok()).isTrue());
+
+        Files.delete(copy.file());
+        Files.writeString(copy.file(), "someone else's file");
+        assertThatThrownBy(() -> store.copyTo(target, local)).isInstanceOf(FileConflictException.class);
+        assertThat(Files.readString(copy.file())).isEqualTo("someone else's file");
+        SnapshotStore fourth = SnapshotStore.create(work.resolve("fourth"));
+        assertThatThrownBy(() -> target.copyTo(fourth, copy)).as("bytes that no longer match their manifest")
+                .isInstanceOf(ChecksumMismatchException.class);
+        assertThat(fourth.list()).isEmpty();
+        assertThatThrownBy(() -> SnapshotStore.create(work.resolve("third")).copyTo(target, local))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("not in this store");
     }
 
     @Test

@@ -333,7 +333,7 @@ public final class VerifiedDownload {
      * {@code .part} must still hold the locked file, at the length that was hashed: what is published is what was
      * verified.
      */
-    private static void publish(FileLocks.Held held, long hashedBytes, Path target, String sha256) {
+    static void publish(FileLocks.Held held, long hashedBytes, Path target, String sha256) {
         Path part = held.file();
         try {
             if (!held.stillNamed() || held.channel().size() != hashedBytes) {
@@ -383,7 +383,7 @@ public final class VerifiedDownload {
      * Writes {@code <archive>.sha256} ({@code sha256sum -c} format) and the manifest, each atomically. The archive is
      * published first: a crash in between leaves a verified archive whose sidecars the next download rewrites.
      */
-    private static void writeSidecars(LocalSnapshot local, String model) {
+    static void writeSidecars(LocalSnapshot local, String model) {
         Path target = local.file();
         Path file = target.resolveSibling(target.getFileName() + SHA256_SUFFIX);
         AtomicFile.write(file, (local.sha256() + "  " + target.getFileName() + "\n").getBytes(StandardCharsets.UTF_8));
