@@ -7,11 +7,8 @@ import io.github.etcdbackup.UnitCopy;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.encryption.AgeRecipient;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,16 +18,7 @@ import java.util.concurrent.Callable;
 /** {@code etcd-backup backup UNIT}: the charm's snapshot, streamed, verified and written atomically. */
 @Command(name = "backup", description = "Snapshot a unit (the charm's snapshot action) and download the verified "
         + "archive into the backup directory.")
-final class BackupCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Connection connection;
-
-    @Mixin
-    Output output;
-
+final class BackupCommand extends ConnectedCommand implements Callable<Integer> {
     @Option(names = "--dir", paramLabel = "DIR", defaultValue = "backups",
             description = "Where the archive goes (created if needed); default: ${DEFAULT-VALUE}.")
     Path dir;
@@ -57,13 +45,13 @@ final class BackupCommand implements Callable<Integer> {
                 .unitCopy(keepOnUnit ? UnitCopy.KEEP : UnitCopy.REMOVE)
                 .encryptTo(recipients.stream().map(AgeRecipient::of).toList())
                 .build();
-        try (EtcdBackupClient client = connection.client(TerminalProgress.forRun(spec.commandLine().getErr(),
+        try (EtcdBackupClient client = connection.client(TerminalProgress.forRun(err(),
                 output.json()))) {
             LocalSnapshot backup = client.backup(request, dir);
             if (output.json()) {
-                Output.printJson(spec.commandLine().getOut(), Output.snapshot(backup));
+                Output.printJson(out(), Output.snapshot(backup));
             } else {
-                spec.commandLine().getOut().println(backup.file() + "  sha256 " + backup.sha256() + "  "
+                out().println(backup.file() + "  sha256 " + backup.sha256() + "  "
                         + backup.sizeBytes() + " bytes");
             }
         }

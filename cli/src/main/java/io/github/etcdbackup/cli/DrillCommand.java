@@ -4,10 +4,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.store.DrillOptions;
 import io.github.etcdbackup.store.DrillReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -17,16 +14,7 @@ import java.util.concurrent.Callable;
 /** {@code etcd-backup drill}: restores an archive into a throwaway local etcd and counts its keys. */
 @Command(name = "drill", description = "Prove an archive restores: etcdctl snapshot restore into a temp directory, "
         + "a throwaway etcd on loopback, a key count; the cluster is never touched. Exit 4 if it fails.")
-final class DrillCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    StoreOption store;
-
-    @Mixin
-    Output output;
-
+final class DrillCommand extends StoreCommand implements Callable<Integer> {
     @Option(names = "--archive", paramLabel = "FILE_NAME", description = "The archive (a name from list); default: "
             + "the newest.")
     String archive;
@@ -52,7 +40,7 @@ final class DrillCommand implements Callable<Integer> {
         DrillOptions options = new DrillOptions(etcd, etcdctl, prefixes, timeout);
         DrillOptions withIdentities = store.identities().map(options::withIdentities).orElse(options);
         DrillReport report = store.open().drill(snapshot, withIdentities);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, Output.drill(report));
         } else if (report.passed()) {

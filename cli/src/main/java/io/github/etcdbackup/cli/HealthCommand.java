@@ -4,10 +4,7 @@ import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.health.MemberHealth;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -16,16 +13,7 @@ import java.util.concurrent.Callable;
 /** {@code etcd-backup health UNIT...}: judged on every member line; exit 7 when a member is not healthy. */
 @Command(name = "health", description = "Run the health check on units and judge every member; exit 7 if a member "
         + "is not healthy.")
-final class HealthCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Connection connection;
-
-    @Mixin
-    Output output;
-
+final class HealthCommand extends ConnectedCommand implements Callable<Integer> {
     @Parameters(paramLabel = "UNIT", arity = "0..*", defaultValue = "etcd/leader",
             description = "Units to ask; default: ${DEFAULT-VALUE}.")
     List<String> units;
@@ -36,7 +24,7 @@ final class HealthCommand implements Callable<Integer> {
         try (EtcdBackupClient client = connection.client(event -> { })) {
             reports = client.health(units);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, reports.stream().map(Output::health).toList());
         } else {

@@ -4,10 +4,7 @@ import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
 import io.github.etcdbackup.store.SnapshotStore;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -15,16 +12,7 @@ import java.util.concurrent.Callable;
 /** {@code etcd-backup prune}: a dry run by default; {@code --yes} deletes. The newest verified archive stays. */
 @Command(name = "prune", description = "Apply a retention policy: prints what would be deleted; --yes deletes it. "
         + "Only archives verified in this run are deleted, and the newest that verifies is always kept.")
-final class PruneCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    StoreOption store;
-
-    @Mixin
-    Output output;
-
+final class PruneCommand extends StoreCommand implements Callable<Integer> {
     @Option(names = "--keep-last", paramLabel = "N", defaultValue = "7", description = "default: ${DEFAULT-VALUE}")
     int keepLast;
 
@@ -47,7 +35,7 @@ final class PruneCommand implements Callable<Integer> {
                 .keepWeekly(keepWeekly).keepMonthly(keepMonthly).build();
         SnapshotStore opened = store.open();
         PrunePlan plan = yes ? opened.prune(policy) : opened.planPrune(policy);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, Output.prune(plan));
         } else {

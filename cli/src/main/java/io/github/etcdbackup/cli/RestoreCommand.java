@@ -32,18 +32,9 @@ final class RestoreCommand implements Callable<Integer> {
     }
 
     /** What plan and run share: the archive, the target, the connection. */
-    static class Planned {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
+    abstract static class Planned extends ConnectedCommand {
         @Mixin
         StoreOption store;
-
-        @Mixin
-        Output output;
 
         @Option(names = "--archive", paramLabel = "FILE_NAME", description = "The archive (a name from list); "
                 + "default: the newest.")
@@ -75,12 +66,11 @@ final class RestoreCommand implements Callable<Integer> {
         public Integer call() {
             try (EtcdBackupClient client = connection.client(event -> { })) {
                 RestorePlan plan = plan(client);
-                PrintWriter out = spec.commandLine().getOut();
                 if (output.json()) {
-                    Output.printJson(out, Output.plan(plan));
+                    Output.printJson(out(), Output.plan(plan));
                 } else {
-                    out.print(plan.describe());
-                    out.flush();
+                    out().print(plan.describe());
+                    out().flush();
                 }
             }
             return ExitCode.OK;
@@ -97,9 +87,9 @@ final class RestoreCommand implements Callable<Integer> {
 
         @Override
         public Integer call() {
-            try (EtcdBackupClient client = connection.client(TerminalProgress.forRun(spec.commandLine().getErr(),
+            try (EtcdBackupClient client = connection.client(TerminalProgress.forRun(err(),
                     output.json()))) {
-                return print(spec, output, client.restore(plan(client), journal));
+                return print(out(), output, client.restore(plan(client), journal));
             }
         }
     }
@@ -107,16 +97,7 @@ final class RestoreCommand implements Callable<Integer> {
     /** {@code restore resume}: continues a journaled restore from the step that did not end well. */
     @Command(name = "resume", description = "Continue a journaled restore from the step that did not end well. "
             + "Exit 8 if a step fails again.")
-    static final class Resume implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-
-        @Mixin
-        Connection connection;
-
-        @Mixin
-        Output output;
-
+    static final class Resume extends ConnectedCommand implements Callable<Integer> {
         @Option(names = "--journal", paramLabel = "FILE", required = true, description = "The journal of the "
                 + "restore.")
         Path journal;
@@ -130,13 +111,12 @@ final class RestoreCommand implements Callable<Integer> {
             try (EtcdBackupClient client = connection.client(event -> { })) {
                 RestoreReport report = identity == null ? client.resume(journal)
                         : client.resume(journal, io.github.etcdbackup.encryption.AgeIdentities.fromFile(identity));
-                return print(spec, output, report);
+                return print(out(), output, report);
             }
         }
     }
 
-    static int print(CommandSpec spec, Output output, RestoreReport report) {
-        PrintWriter out = spec.commandLine().getOut();
+    static int print(PrintWriter out, Output output, RestoreReport report) {
         if (output.json()) {
             Output.printJson(out, Output.report(report));
         } else {

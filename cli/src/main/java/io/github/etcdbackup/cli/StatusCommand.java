@@ -5,32 +5,20 @@ import io.github.etcdbackup.status.ApplicationStatus;
 import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.status.UnitStatus;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code etcd-backup status}: the model's applications and units, as the library reads them (Juju only). */
 @Command(name = "status", description = "Show the model's applications and units (through Juju only).")
-final class StatusCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    Connection connection;
-
-    @Mixin
-    Output output;
-
+final class StatusCommand extends ConnectedCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ModelStatus status;
         try (EtcdBackupClient client = connection.client(event -> { })) {
             status = client.status();
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, Output.status(status));
             return ExitCode.OK;

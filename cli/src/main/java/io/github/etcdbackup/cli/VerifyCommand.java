@@ -3,9 +3,6 @@ package io.github.etcdbackup.cli;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -14,21 +11,12 @@ import java.util.concurrent.Callable;
 /** {@code etcd-backup verify}: every file of the store checked at rest; exit 4 when one does not verify. */
 @Command(name = "verify", description = "Check every archive of the backup directory at rest (length, SHA-256, "
         + "tar contents; encrypted ones as ciphertext, or decrypted with --identity). Exit 4 if one does not verify.")
-final class VerifyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    StoreOption store;
-
-    @Mixin
-    Output output;
-
+final class VerifyCommand extends StoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SnapshotStore opened = store.open();
         List<StoreCheck> checks = store.identities().map(opened::verifyAll).orElseGet(opened::verifyAll);
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, checks.stream().map(Output::check).toList());
         } else {
