@@ -29,9 +29,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * age encryption and decryption as streams and files (age-encryption.org/v1, X25519 recipients, 64 KiB chunks of
@@ -42,6 +46,7 @@ public final class Age {
     /** Suffix of an encrypted archive, after the archive's own name. */
     public static final String SUFFIX = ".age";
     private static final int BUFFER_SIZE = 128 * 1024;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private Age() {
     }
@@ -78,9 +83,11 @@ public final class Age {
             plaintext = new StandardDecryptingChannelFactory().newDecryptingChannel(Channels.newChannel(ciphertext),
                     identities.stanzaReaders());
         } catch (UnsupportedRecipientStanzaException e) {
+            // jagged says so too when a stanza was changed or a multi-key identity file meets a bad header: a file
+            // whose manifest names one of these identities is damaged (EncryptedArchiveReader tells it apart).
             throw new DecryptionException(file, DecryptionException.Reason.WRONG_IDENTITY, List.of(),
-                    "none of the identities given (recipients " + identities.recipients() + ") is a recipient of "
-                            + "this file", null);
+                    "none of the identities given (recipients " + identities.recipients() + ") opens this file: it "
+                            + "is encrypted to other recipients, or its header is damaged", null);
         } catch (GeneralSecurityException | IOException e) {
             throw notAge(file, e);
         }
@@ -155,53 +162,63 @@ public final class Age {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /**
+     * Writes a new file: a temp file created here (exclusive, owner-only, never through a link, kept open), checked
+     * to still be that file before it is linked under {@code target}, which must be free. On any failure nothing is
+     * left, and the failure is what is thrown.
+     */
     private static void writeNew(Path target, Content content) {
         Path dir = target.toAbsolutePath().getParent();
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new FileConflictException(target, "already exists; it is never overwritten");
         }
-        Path temp;
-        try {
-            temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-        } catch (IOException e) {
-            throw new LocalStorageException(target, "Creating a temporary file for", e);
-        }
-        try {
-            try (FileChannel channel = SafeFiles.openNoFollow(temp, StandardOpenOption.WRITE);
-                 OutputStream out = Channels.newOutputStream(channel)) {
-                // The age channel closes what it writes to; the file must stay open to be synced.
-                content.writeTo(new FilterOutputStream(out) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws IOException {
-                        out.write(b, off, len);
-                    }
+        byte[] random = new byte[8];
+        RANDOM.nextBytes(random);
+        Path temp = dir.resolve("." + target.getFileName() + "." + HexFormat.of().formatHex(random) + ".tmp");
+        boolean linked = false;
+        try (FileChannel channel = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rw-------")))) {
+            Object identity = SafeFiles.identity(temp);
+            OutputStream out = Channels.newOutputStream(channel);
+            // The age channel closes what it writes to; the file must stay open to be synced.
+            content.writeTo(new FilterOutputStream(out) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
 
-                    @Override
-                    public void close() throws IOException {
-                        flush();
-                    }
-                });
-                channel.force(true);
-            } catch (IOException e) {
-                throw new LocalStorageException(temp, "Writing", e);
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            });
+            channel.force(true);
+            if (!identity.equals(SafeFiles.identity(temp))) {
+                throw new FileConflictException(temp, "was replaced while it was written; nothing was published");
             }
             try {
                 Files.createLink(target, temp);
+                linked = true;
             } catch (FileAlreadyExistsException e) {
                 throw new FileConflictException(target, "appeared while it was being written; it was not "
                         + "overwritten");
-            } catch (IOException | UnsupportedOperationException e) {
-                throw new LocalStorageException(target, "Linking", e instanceof IOException io ? io
-                        : new IOException(e));
             }
             AtomicFile.syncDirectory(dir);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new LocalStorageException(target, "Writing", e instanceof IOException io ? io : new IOException(e));
         } finally {
-            try {
-                Files.deleteIfExists(temp);
-            } catch (IOException e) {
-                // Owner-only and named as a temp file; verifyAll() does not list it, but nothing secret is lost.
-                throw new LocalStorageException(temp, "Deleting", e);
-            }
+            deleteQuietly(temp, linked);
+        }
+    }
+
+    /** Removes the temp name; a failure to do so never hides the error that is on its way out. */
+    private static void deleteQuietly(Path temp, boolean linked) {
+        try {
+            Files.deleteIfExists(temp);
+        } catch (IOException e) {
+            System.getLogger(Age.class.getName()).log(System.Logger.Level.WARNING, "Could not delete " + temp
+                    + (linked ? " (a second name of the finished file)" : " (owner-only)") + ": " + e);
         }
     }
 

@@ -145,9 +145,12 @@ public final class AgeIdentities {
         }
     }
 
-    /** True when {@code text} looks like a secret identity, so that it is never echoed. */
+    /**
+     * True when {@code text} holds something like a secret identity anywhere (a whole key file, a quoted key), so
+     * that it is never echoed.
+     */
     static boolean looksLikeIdentity(String text) {
-        return text.strip().toUpperCase(Locale.ROOT).startsWith("AGE-SECRET-KEY-");
+        return text.toUpperCase(Locale.ROOT).contains("AGE-SECRET-KEY-");
     }
 
     /** The public keys of these identities, in the order of the file. */

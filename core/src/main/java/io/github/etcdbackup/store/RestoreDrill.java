@@ -5,7 +5,6 @@ import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.LocalStorageException;
@@ -130,7 +129,7 @@ final class RestoreDrill {
         AgeIdentities identities = EncryptedArchiveReader.requireIdentities(snapshot, options.identities(),
                 "give the drill (DrillOptions.withIdentities)");
         try (InputStream raw = Files.newInputStream(snapshot.file())) {
-            return ArchiveInspector.extractDb(Age.decrypting(raw, identities, snapshot.file()), db);
+            return ArchiveInspector.extractDb(EncryptedArchiveReader.decrypting(raw, identities, snapshot), db);
         }
     }
 

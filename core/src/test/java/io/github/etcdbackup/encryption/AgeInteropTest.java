@@ -197,6 +197,14 @@ class AgeInteropTest {
             assertThat(e.getMessage()).doesNotContain(secret.substring(16, 40)).contains("secret identity");
             assertThat(e.value()).doesNotContain(secret.substring(16, 40));
         });
+        // The whole key file (--encrypt-to "$(cat key.txt)"), or a quoted key: refused without the key in the message.
+        for (String given : List.of(Files.readString(alice), "\"" + secret + "\"", " " + secret.toLowerCase())) {
+            assertThatThrownBy(() -> AgeRecipient.of(given)).isInstanceOfSatisfying(InvalidInputException.class,
+                    e -> {
+                        assertThat(e.getMessage().toUpperCase()).doesNotContain(secret.substring(16, 40));
+                        assertThat(String.valueOf(e.value()).toUpperCase()).doesNotContain(secret.substring(16, 40));
+                    });
+        }
         String broken = secret.substring(0, secret.length() - 3) + "QQQ";
         assertThatThrownBy(() -> AgeIdentities.parse("# comment\n" + broken))
                 .isInstanceOfSatisfying(InvalidInputException.class, e -> {

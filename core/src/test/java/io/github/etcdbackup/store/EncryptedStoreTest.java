@@ -8,6 +8,7 @@ import io.github.etcdbackup.testing.AgeKeys;
 import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.DecryptionException;
+import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
 import io.github.etcdbackup.testing.FakeTransport;
@@ -163,6 +164,23 @@ class EncryptedStoreTest {
     }
 
     @Test
+    void aDamagedHeaderIsDamageNotAWrongKeyForVerifyAndDrill() throws Exception {
+        LocalSnapshot local = encryptedBackup();
+        byte[] bytes = Files.readAllBytes(local.file());
+        String head = new String(bytes, 0, 200, StandardCharsets.ISO_8859_1);
+        int stanzaBody = head.indexOf('\n', head.indexOf("-> X25519 ")) + 3;
+        bytes[stanzaBody] = (byte) (bytes[stanzaBody] == 'A' ? 'B' : 'A');
+        Files.write(local.file(), bytes);
+        AgeIdentities identities = AgeIdentities.fromFile(alice);
+
+        StoreCheck check = SnapshotStore.open(dir).verify(local, identities);
+        assertThat(check.problems()).anyMatch(p -> p.contains("header is damaged"));
+        DrillReport drill = SnapshotStore.open(dir).drill(local, DrillOptions.defaults().withIdentities(identities));
+        assertThat(drill.passed()).isFalse();
+        assertThat(drill.problems()).anyMatch(p -> p.contains("header is damaged"));
+    }
+
+    @Test
     void aTruncatedCiphertextIsAProblem() throws Exception {
         LocalSnapshot local = encryptedBackup();
         byte[] bytes = Files.readAllBytes(local.file());
@@ -194,7 +212,7 @@ class EncryptedStoreTest {
         LocalSnapshot relabelled = reencryptedByAge(encryptedBackup(), List.of(AgeKeys.recipientOf(eve)));
 
         StoreCheck check = SnapshotStore.open(dir).verify(relabelled, AgeIdentities.fromFile(alice));
-        assertThat(check.problems()).anyMatch(p -> p.contains("none of the identities given"));
+        assertThat(check.problems()).anyMatch(p -> p.contains("the file was replaced"));
     }
 
     @Test
@@ -223,8 +241,12 @@ class EncryptedStoreTest {
 
         LocalSnapshot again = client.download(snapshot, dir, io.github.etcdbackup.UnitCopy.KEEP, recipients);
         assertThat(SnapshotStore.open(dir).verify(again, AgeIdentities.fromFile(alice)).ok()).isTrue();
-        // Downloading it once more finds it there, encrypted and verified, and changes nothing.
-        assertThat(client.download(snapshot, dir, io.github.etcdbackup.UnitCopy.KEEP, recipients)).isEqualTo(again);
+        // Once more: an encrypted file under that name cannot be checked against the unit, so it is neither trusted
+        // nor overwritten (in a directory others can write, it and its manifest could have been planted).
+        byte[] before = Files.readAllBytes(again.file());
+        assertThatThrownBy(() -> client.download(snapshot, dir, io.github.etcdbackup.UnitCopy.KEEP, recipients))
+                .isInstanceOf(FileConflictException.class).hasMessageContaining("SnapshotStore.verify");
+        assertThat(Files.readAllBytes(again.file())).isEqualTo(before);
     }
 
     @Test

@@ -5,10 +5,16 @@ import io.github.etcdbackup.KeysVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Checks that a snapshot archive is what the charm's {@code restore} accepts: a readable gzip tar with {@code ./db}
@@ -90,7 +96,10 @@ public final class ArchiveInspector {
             TarGzReader.Entry entry;
             while ((entry = tar.next()) != null) {
                 if (entry.normalizedName().equals("db") && entry.isFile()) {
-                    try (OutputStream out = Files.newOutputStream(target)) {
+                    // Owner-only and new: the db holds every Secret of the cluster.
+                    try (OutputStream out = Channels.newOutputStream(FileChannel.open(target, Set.of(
+                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
                         tar.copyEntryTo(out);
                     }
                     return true;

@@ -63,6 +63,26 @@ public final class EncryptedArchiveReader {
     }
 
     /**
+     * {@link Age#decrypting} of an archive whose manifest names a recipient of {@code identities}
+     * ({@link #requireIdentities} passed): a header those identities do not open can then only be damaged or
+     * replaced, and is reported as {@code DAMAGED}, not as the caller's wrong key.
+     */
+    public static InputStream decrypting(InputStream ciphertext, AgeIdentities identities, LocalSnapshot snapshot) {
+        try {
+            return Age.decrypting(ciphertext, identities, snapshot.file());
+        } catch (DecryptionException e) {
+            if (e.reason() != DecryptionException.Reason.WRONG_IDENTITY) {
+                throw e;
+            }
+            List<String> recipients = snapshot.encryption().orElseThrow().recipients().stream()
+                    .map(AgeRecipient::publicKey).toList();
+            throw new DecryptionException(snapshot.file(), DecryptionException.Reason.DAMAGED, recipients, "its "
+                    + "manifest names a recipient of the identities given, but its header has no stanza they open: "
+                    + "the header is damaged, or the file was replaced", e);
+        }
+    }
+
+    /**
      * Reads the whole file once; see the class comment.
      *
      * @throws IOException if the file cannot be read
@@ -78,7 +98,7 @@ public final class EncryptedArchiveReader {
         try (InputStream raw = new DigestInputStream(Files.newInputStream(snapshot.file()), ciphertext)) {
             try {
                 CountingInputStream in = new CountingInputStream(new DigestInputStream(new DigestInputStream(
-                        Age.decrypting(raw, identities, snapshot.file()), sha256), sha384));
+                        decrypting(raw, identities, snapshot), sha256), sha384));
                 problems.addAll(ArchiveInspector.problems(in, snapshot.source().keysVersion()));
                 plaintextBytes = in.count();
             } catch (DecryptionException e) {

@@ -127,7 +127,7 @@ public final class VerifiedDownload {
         createDirectories(dir);
         if (SafeFiles.existsAsRegularFile(target)) {
             return encryptTo.isEmpty() ? alreadyThere(snapshot, target, model)
-                    : alreadyThereEncrypted(snapshot, target, model);
+                    : alreadyThereEncrypted(snapshot, target);
         }
         TargetDirectory.requireRoom(dir, snapshot.approximateSizeBytes() - partLength(part));
         PartOnFailure partOnFailure = encryptTo.isEmpty() ? onFailure : PartOnFailure.DELETE;
@@ -210,29 +210,15 @@ public final class VerifiedDownload {
     }
 
     /**
-     * An encrypted archive already under the final name is this snapshot when its manifest says so (the plaintext
-     * SHA-256 is the unit's) and the file still hashes to the ciphertext SHA-256 the manifest records.
+     * An encrypted archive already under the final name cannot be checked against the unit here: its plaintext
+     * needs an identity, and a manifest beside it proves nothing in a directory others can write. It is never taken
+     * for this snapshot, nor overwritten.
      */
-    private LocalSnapshot alreadyThereEncrypted(Snapshot snapshot, Path target, String model) {
-        Optional<LocalSnapshot> recorded;
-        try {
-            recorded = SnapshotManifest.read(target).map(SnapshotManifest.Read::snapshot);
-        } catch (IllegalArgumentException e) {
-            recorded = Optional.empty();
-        }
-        String existing = Sha256.ofFile(target);
-        boolean same = recorded.filter(r -> r.encrypted() && r.source().sha256().equals(snapshot.sha256())
-                && r.sha256().equals(existing)).isPresent();
-        if (!same) {
-            throw new FileConflictException(target, "already exists, and its manifest does not show it as this "
-                    + "archive of " + snapshot.unit() + " (plaintext SHA-256 " + snapshot.sha256() + ") encrypted; it "
-                    + "is never overwritten: move it away or download into another directory");
-        }
-        LOG.info("{} is already here, encrypted and verified; not downloading again", target);
-        try (StoreLock ignored = StoreLock.acquire(target.getParent())) {
-            writeSidecars(recorded.get(), model);
-        }
-        return recorded.get();
+    private static LocalSnapshot alreadyThereEncrypted(Snapshot snapshot, Path target) {
+        throw new FileConflictException(target, "an encrypted archive is already there under this snapshot's name; "
+                + "without an identity it cannot be checked against the SHA-256 of " + snapshot.unit() + ", so it is "
+                + "neither trusted nor overwritten: check it with SnapshotStore.verify(snapshot, identities), or move "
+                + "it away to download again");
     }
 
     /** Re-hashes what an earlier attempt left and returns where to continue. */

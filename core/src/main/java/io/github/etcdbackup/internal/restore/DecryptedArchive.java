@@ -4,6 +4,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.FileConflictException;
+import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.exception.RestoreFailedException;
 import org.slf4j.Logger;
@@ -27,7 +28,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The plaintext of an encrypted archive, for the one step that needs a file (Juju uploads a resource from a path):
@@ -39,6 +42,16 @@ final class DecryptedArchive {
     private static final Set<PosixFilePermission> OWNER_ONLY_DIR = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The plaintexts that exist right now: a JVM stopped by SIGTERM or Ctrl-C skips the {@code finally} that removes
+     * them, so a shutdown hook does (a kill -9 or a power cut can still leave one, in its 0700 directory).
+     */
+    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> List.copyOf(LIVE).forEach(DecryptedArchive::remove),
+                "etcd-backup-plaintext-cleanup"));
+    }
 
     private DecryptedArchive() {
     }
@@ -68,6 +81,7 @@ final class DecryptedArchive {
                       String expected, String step) {
         Path dir = plaintext.getParent();
         privateDirectory(dir);
+        LIVE.add(plaintext);
         MessageDigest digest = digest(algorithm);
         try {
             Files.deleteIfExists(plaintext); // left by an attempt that died; the directory is ours alone
@@ -75,7 +89,7 @@ final class DecryptedArchive {
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
                     PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
                  InputStream raw = Files.newInputStream(snapshot.file());
-                 InputStream in = Age.decrypting(raw, identities, snapshot.file())) {
+                 InputStream in = EncryptedArchiveReader.decrypting(raw, identities, snapshot)) {
                 OutputStream out = new DigestOutputStream(Channels.newOutputStream(channel), digest);
                 in.transferTo(out);
                 out.flush();
@@ -96,15 +110,36 @@ final class DecryptedArchive {
         }
     }
 
-    /** Deletes the plaintext and its directory; a failure is logged (the directory stays owner-only). */
+    /**
+     * Deletes the plaintext and its directory when the directory is this user's private one (never through a link
+     * or in someone else's directory); a failure is logged (the directory stays owner-only).
+     */
     static void remove(Path plaintext) {
+        LIVE.remove(plaintext);
+        Path dir = plaintext.getParent();
         try {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            if (!ours(dir)) {
+                LOG.warn("Not deleting {}: not this user's private directory", dir);
+                return;
+            }
             Files.deleteIfExists(plaintext);
-            Files.deleteIfExists(plaintext.getParent());
+            Files.deleteIfExists(dir);
         } catch (IOException e) {
             LOG.warn("Could not delete the decrypted archive {} (owner-only): {}; delete it by hand", plaintext,
                     e.toString());
         }
+    }
+
+    /** A directory (not a link) owned by this user with permissions 0700. */
+    private static boolean ours(Path dir) throws IOException {
+        UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
+                .lookupPrincipalByName(System.getProperty("user.name"));
+        return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                && Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(me)
+                && Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY_DIR);
     }
 
     /** Creates the directory owner-only, or accepts it only as this user's own owner-only directory (a resume). */
@@ -118,11 +153,7 @@ final class DecryptedArchive {
             throw new LocalStorageException(dir, "Creating", e);
         }
         try {
-            UserPrincipal me = dir.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByName(System.getProperty("user.name"));
-            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
-                    || !Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).equals(me)
-                    || !Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(OWNER_ONLY_DIR)) {
+            if (!ours(dir)) {
                 throw new FileConflictException(dir, "exists and is not this user's private (0700) directory; the "
                         + "decrypted archive is never written there");
             }

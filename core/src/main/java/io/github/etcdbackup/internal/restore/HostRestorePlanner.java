@@ -103,7 +103,7 @@ public final class HostRestorePlanner {
                 Path plaintext = DecryptedArchive.privatePath(file);
                 String dir = Shell.quote(plaintext.getParent().toString());
                 steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), plaintext, remoteArchive,
-                        snapshot.source().sha256(), "mkdir -m 700 " + dir + " && age -d -i "
+                        snapshot.source().sha256(), "umask 077 && mkdir -m 700 " + dir + " && age -d -i "
                         + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
                         + Shell.quote(file.toString()) + " && " + host.uploadCommand(unit, plaintext, remoteArchive)
                         + "; rm -r " + dir, Optional.of(file)));

@@ -86,6 +86,8 @@ final class HostStepRunner {
     private boolean upload(RestorePlan plan, RestoreStep.UploadArchive upload) {
         Optional<String> there = host.sha256(upload.unit(), upload.remotePath(), call());
         if (there.equals(Optional.of(upload.sha256()))) {
+            // A resumed step whose upload landed before a crash: its plaintext may still be there.
+            upload.decryptedFrom().ifPresent(encrypted -> DecryptedArchive.remove(upload.file()));
             return false;
         }
         if (there.isPresent()) {

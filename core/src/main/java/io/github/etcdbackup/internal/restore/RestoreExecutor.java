@@ -182,6 +182,8 @@ public final class RestoreExecutor {
         }
         if (step instanceof RestoreStep.AttachSnapshot attach) {
             if (uploaded(attach).equals(Optional.of(attach.sha384()))) {
+                // A resumed step whose upload landed before a crash: its plaintext may still be there.
+                attach.decryptedFrom().ifPresent(encrypted -> DecryptedArchive.remove(attach.file()));
                 return false;
             }
             if (attach.decryptedFrom().isPresent()) {

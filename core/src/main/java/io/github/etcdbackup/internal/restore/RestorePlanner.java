@@ -112,7 +112,7 @@ public final class RestorePlanner {
         steps.add(new RestoreStep.Integrate(app, certificates, juju.integrate(app, certificates)));
         if (plaintextSha384.isPresent()) {
             Path plaintext = DecryptedArchive.privatePath(file);
-            String decrypt = "mkdir -m 700 " + Shell.quote(plaintext.getParent().toString()) + " && age -d -i "
+            String decrypt = "umask 077 && mkdir -m 700 " + Shell.quote(plaintext.getParent().toString()) + " && age -d -i "
                     + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
                     + Shell.quote(file.toString());
             steps.add(new RestoreStep.AttachSnapshot(app, plaintext, plaintextSha384.get(), decrypt + " && "

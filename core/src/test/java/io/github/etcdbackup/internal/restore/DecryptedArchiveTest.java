@@ -94,6 +94,22 @@ class DecryptedArchiveTest {
     }
 
     @Test
+    void removeNeverDeletesInADirectoryThatIsNotThisUsersPrivateOne() throws Exception {
+        Path planted = Files.createDirectory(tmp.resolve("planted-remove"));
+        Files.setPosixFilePermissions(planted, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path someoneElses = Files.writeString(planted.resolve("a.tar.gz"), "not ours");
+        DecryptedArchive.remove(someoneElses);
+        assertThat(someoneElses).exists();
+
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere-remove"));
+        Files.setPosixFilePermissions(elsewhere, PosixFilePermissions.fromString("rwx------"));
+        Path kept = Files.writeString(elsewhere.resolve("a.tar.gz"), "kept");
+        Path link = Files.createSymbolicLink(tmp.resolve("link-remove"), elsewhere);
+        DecryptedArchive.remove(link.resolve("a.tar.gz"));
+        assertThat(kept).exists();
+    }
+
+    @Test
     void aPlaintextThatIsNotThePlannedOneIsDeletedWithItsDirectory() {
         Path plaintext = tmp.resolve("restore-y").resolve("a.tar.gz");
         assertThatThrownBy(() -> DecryptedArchive.write(encrypted, identities, plaintext, "SHA-384",
