@@ -23,7 +23,7 @@ final class BackupCommand extends ConnectedCommand implements Callable<Integer> 
             description = "Where the archive goes (created if needed); default: ${DEFAULT-VALUE}.")
     Path dir;
 
-    @Parameters(paramLabel = "UNIT", defaultValue = "etcd/leader",
+    @Parameters(paramLabel = "UNIT", arity = "0..1", defaultValue = "etcd/leader",
             description = "The unit, e.g. etcd/0, or etcd/leader; default: ${DEFAULT-VALUE}.")
     String unit;
 

@@ -2,6 +2,7 @@ package io.github.etcdbackup.cli;
 
 import io.github.etcdbackup.ProgressListener;
 import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import io.github.etcdbackup.transport.ssh.SshTransport;
@@ -21,6 +22,9 @@ final class Connection {
     @ArgGroup(exclusive = false, heading = "%nSSH (with --ssh):%n")
     Ssh ssh = new Ssh();
 
+    @Option(names = "--juju-path", paramLabel = "PATH", description = "The juju executable; default: juju on PATH.")
+    Path jujuPath;
+
     @Option(names = "--model", paramLabel = "MODEL", description = "The Juju model ([controller:][owner/]model); "
             + "default: the current one.")
     String model;
@@ -31,9 +35,8 @@ final class Connection {
 
     /** Juju or SSH. */
     static final class Choice {
-        @Option(names = "--juju", paramLabel = "JUJU", arity = "0..1", fallbackValue = "juju",
-                description = "Through the juju CLI (the default), optionally its path; Juju 2.9 and 3.x.")
-        Path juju;
+        @Option(names = "--juju", description = "Through the juju CLI (the default); Juju 2.9 and 3.x.")
+        boolean juju;
 
         @Option(names = "--ssh", description = "Straight to the units over SSH (for when the controller is down).")
         boolean ssh;
@@ -61,8 +64,21 @@ final class Connection {
         Path knownHosts;
     }
 
-    /** The transport these options describe. */
+    /**
+     * The transport these options describe.
+     *
+     * @throws InvalidInputException if an option of the other transport was given: it would be silently ignored
+     */
     EtcdTransport transport() {
+        boolean sshOptions = !ssh.addresses.isEmpty() || ssh.key != null || ssh.knownHosts != null;
+        if (choice.ssh && (model != null || jujuPath != null)) {
+            throw new InvalidInputException("--model/--juju-path", model != null ? model : jujuPath.toString(),
+                    "belongs to the Juju transport, not to --ssh");
+        }
+        if (!choice.ssh && sshOptions) {
+            throw new InvalidInputException("--unit-address/--ssh-key/--known-hosts", "", "belong to the SSH "
+                    + "transport: add --ssh");
+        }
         if (choice.ssh) {
             SshTransport.Builder builder = SshTransport.builder().unitAddresses(ssh.addresses).user(ssh.user)
                     .port(ssh.port);
@@ -75,7 +91,7 @@ final class Connection {
             return builder.build();
         }
         JujuCliTransport.Builder builder = JujuCliTransport.builder()
-                .executable(choice.juju == null ? Path.of("juju") : choice.juju);
+                .executable(jujuPath == null ? Path.of("juju") : jujuPath);
         if (model != null) {
             builder.model(model);
         }

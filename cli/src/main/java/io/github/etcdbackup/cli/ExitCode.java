@@ -65,7 +65,8 @@ public final class ExitCode {
     }
 
     private static int of(EtcdBackupException error) {
-        if (error instanceof InvalidInputException) {
+        if (error instanceof InvalidInputException || error instanceof UnsupportedByTransportException) {
+            // Nothing was done: the input, or the transport chosen for this command, is wrong.
             return USAGE;
         }
         if (error instanceof ActionFailedException) {
@@ -77,8 +78,7 @@ public final class ExitCode {
         if (error instanceof OperationTimeoutException) {
             return TIMEOUT;
         }
-        if (error instanceof TransportException || error instanceof UnsupportedByTransportException
-                || error instanceof OutputParseException) {
+        if (error instanceof TransportException || error instanceof OutputParseException) {
             return TRANSPORT;
         }
         if (error instanceof RestoreRefusedException || error instanceof RestoreFailedException) {

@@ -36,6 +36,9 @@ final class RestoreCommand implements Callable<Integer> {
         @Mixin
         StoreOption store;
 
+        @Mixin
+        IdentityOption identity;
+
         @Option(names = "--archive", paramLabel = "FILE_NAME", description = "The archive (a name from list); "
                 + "default: the newest.")
         String archive;
@@ -53,7 +56,7 @@ final class RestoreCommand implements Callable<Integer> {
             if (units != null) {
                 options.units(units);
             }
-            store.identities().ifPresent(options::identities);
+            identity.identities().ifPresent(options::identities);
             return client.planRestore(store.archive(archive), options.build());
         }
     }

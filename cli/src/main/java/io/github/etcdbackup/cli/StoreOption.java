@@ -1,6 +1,5 @@
 package io.github.etcdbackup.cli;
 
-import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.store.SnapshotStore;
@@ -8,26 +7,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
-/** The snapshot store a command works on, an archive in it, and the identity that opens encrypted archives. */
+/** The snapshot store a command works on, and an archive in it. */
 final class StoreOption {
     @Option(names = "--dir", paramLabel = "DIR", defaultValue = "backups",
             description = "The backup directory (snapshot store); default: ${DEFAULT-VALUE}.")
     Path dir;
 
-    @Option(names = "--identity", paramLabel = "FILE", description = "An age identity file (age-keygen) that opens "
-            + "encrypted archives.")
-    Path identity;
-
     /** The existing store. */
     SnapshotStore open() {
         return SnapshotStore.open(dir);
-    }
-
-    /** The identities, when a file was given. */
-    Optional<AgeIdentities> identities() {
-        return Optional.ofNullable(identity).map(AgeIdentities::fromFile);
     }
 
     /** The archive named {@code name} (a file name in the store), or the newest when {@code name} is null. */

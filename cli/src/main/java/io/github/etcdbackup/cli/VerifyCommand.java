@@ -3,6 +3,7 @@ package io.github.etcdbackup.cli;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -12,10 +13,13 @@ import java.util.concurrent.Callable;
 @Command(name = "verify", description = "Check every archive of the backup directory at rest (length, SHA-256, "
         + "tar contents; encrypted ones as ciphertext, or decrypted with --identity). Exit 4 if one does not verify.")
 final class VerifyCommand extends StoreCommand implements Callable<Integer> {
+    @Mixin
+    IdentityOption identity;
+
     @Override
     public Integer call() {
         SnapshotStore opened = store.open();
-        List<StoreCheck> checks = store.identities().map(opened::verifyAll).orElseGet(opened::verifyAll);
+        List<StoreCheck> checks = identity.identities().map(opened::verifyAll).orElseGet(opened::verifyAll);
         PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, checks.stream().map(Output::check).toList());

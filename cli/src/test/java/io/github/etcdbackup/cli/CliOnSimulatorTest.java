@@ -75,10 +75,10 @@ class CliOnSimulatorTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    /** The command with {@code --juju} (the simulator) and {@code --dir} (the test's store) where they apply. */
+    /** The command through the simulator's juju ({@code --juju-path}, after the other arguments). */
     private static Result juju(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--juju", sim.jujuExecutable().toString()));
+        all.addAll(List.of("--juju-path", sim.jujuExecutable().toString()));
         return cli(all.toArray(String[]::new));
     }
 
@@ -238,7 +238,7 @@ class CliOnSimulatorTest {
 
     @Test
     void anUnreachableJujuIsSixAndBadInputIsTwo() {
-        Result missing = cli("status", "--juju", work.resolve("no-juju").toString());
+        Result missing = cli("status", "--juju-path", work.resolve("no-juju").toString());
         assertThat(missing.exitCode()).as(missing.toString()).isEqualTo(ExitCode.TRANSPORT);
         assertThat(missing.err()).contains("Cannot run");
 
@@ -254,6 +254,21 @@ class CliOnSimulatorTest {
         Result result = cli("backup", "etcd/0", "--ssh", "--dir", work.resolve("ssh").toString());
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCode.USAGE);
         assertThat(result.err()).contains("InvalidInputException", "unitAddress(");
+    }
+
+    @Test
+    void optionsOfTheOtherTransportAndCommandsItCannotRunAreBadInput() {
+        Result sshOptionWithJuju = juju("health", "--juju", "etcd/0", "--ssh-key", "/tmp/key");
+        assertThat(sshOptionWithJuju.exitCode()).as(sshOptionWithJuju.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(sshOptionWithJuju.err()).contains("add --ssh");
+        Result modelWithSsh = cli("health", "etcd/0", "--ssh", "--model", "k8s", "--unit-address", "etcd/0=127.0.0.1");
+        assertThat(modelWithSsh.exitCode()).as(modelWithSsh.toString()).isEqualTo(ExitCode.USAGE);
+        Result statusOverSsh = cli("status", "--ssh", "--unit-address", "etcd/0=127.0.0.1");
+        assertThat(statusOverSsh.exitCode()).as(statusOverSsh.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(statusOverSsh.err()).contains("UnsupportedByTransportException");
+        Result noEtcd = cli("drill", "--dir", backups.toString(), "--etcd", "/nonexistent/etcd");
+        assertThat(noEtcd.exitCode()).as(noEtcd.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(noEtcd.err()).contains("--etcd");
     }
 
     @Test

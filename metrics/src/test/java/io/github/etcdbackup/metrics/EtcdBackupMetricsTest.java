@@ -1,5 +1,6 @@
 package io.github.etcdbackup.metrics;
 
+import io.github.etcdbackup.BackupEvent;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
@@ -45,12 +46,27 @@ class EtcdBackupMetricsTest {
                 .tags("operation", "backup", "outcome", "success", "exception", "none").timer().count()).isEqualTo(1);
         assertThat(registry.get(EtcdBackupMetrics.OPERATIONS).tags("operation", "backup", "outcome", "failure",
                 "exception", "ChecksumMismatchException").timer().count()).isEqualTo(1);
-        assertThat(registry.get(EtcdBackupMetrics.ARCHIVE_SIZE).tags("unit", "etcd/0", "encrypted", "false")
-                .summary().totalAmount()).isPositive();
-        assertThat(registry.get(EtcdBackupMetrics.LAST_SUCCESS).tags("unit", "etcd/0").gauge().value())
+        assertThat(registry.get(EtcdBackupMetrics.ARCHIVE_SIZE).tags("application", "etcd", "encrypted", "false")
+                .summary().count()).as("the failed backup saved nothing").isEqualTo(1);
+        assertThat(registry.get(EtcdBackupMetrics.LAST_SUCCESS).tags("application", "etcd").gauge().value())
                 .isGreaterThanOrEqualTo(before);
-        assertThat(registry.find(EtcdBackupMetrics.LAST_SUCCESS).tags("unit", "etcd/1").gauge())
-                .as("a failed backup is no success").isNull();
+    }
+
+    @Test
+    void instancesOnOneRegistryShareTheGaugesAndTheyNeverTurnNaN() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        for (String unit : new String[] {"etcd/0", "etcd/2"}) {
+            // A new instance per run, as a job that builds its client each night would.
+            EtcdBackupMetrics metrics = EtcdBackupMetrics.on(registry);
+            metrics.onEvent(new BackupEvent.ArchiveSaved("backup etcd/leader", unit, dir.resolve("a"), 10,
+                    "0".repeat(64), false, Instant.ofEpochSecond(unit.equals("etcd/0") ? 1000 : 2000)));
+        }
+        System.gc();
+        assertThat(registry.get(EtcdBackupMetrics.LAST_SUCCESS).tags("application", "etcd").gauge().value())
+                .as("the leader moved from etcd/0 to etcd/2; the series goes on").isEqualTo(2000);
+        EtcdBackupMetrics.on(registry).recordVerification(List.of());
+        System.gc();
+        assertThat(registry.get(EtcdBackupMetrics.STORE_ARCHIVES).tags("status", "ok").gauge().value()).isZero();
     }
 
     @Test

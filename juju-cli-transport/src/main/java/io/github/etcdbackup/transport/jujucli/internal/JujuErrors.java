@@ -133,12 +133,13 @@ public final class JujuErrors {
                     + " as the unit's ubuntu user without sudo: the file must exist and be readable by that user.";
         }
         if (result.exitCode() == 127 || result.exitCode() == 126) {
-            // The shell's "command not found" (127) or "cannot execute" (126): juju itself, or a wrapper around it
-            // (a snap, a script), could not start a program. This is about the local machine, not the model.
+            // The shell's "command not found" (127) or "cannot execute" (126): from juju itself or a wrapper around it
+            // (a snap, a script) on this machine, or passed on by 'juju ssh' from a command run on the unit.
             return what + ": a program could not be " + (result.exitCode() == 127 ? "found" : "executed")
-                    + " on this machine (the shell's exit code " + result.exitCode() + "), so Juju never reached the "
-                    + "controller. Check the juju executable given to JujuCliTransport.builder().executable(...) and "
-                    + "what it runs: 'juju version' as the user running this program.";
+                    + " (the shell's exit code " + result.exitCode() + "), not a unit or action Juju does not know. "
+                    + "On this machine: check the juju executable (JujuCliTransport.builder().executable(...), "
+                    + "'juju version' as this user); for a command run on a unit, that the unit has it. Its words: "
+                    + firstLines(result.stderr());
         }
         if (stderr.contains("not logged in") || stderr.contains("please enter password")
                 || stderr.contains("cannot log into controller") || stderr.contains("no credentials provided")) {
@@ -170,5 +171,11 @@ public final class JujuErrors {
                     + " Check the names with 'juju status'.";
         }
         return what + ".";
+    }
+
+    /** The start of stderr, where a shell names the program it could not run. */
+    private static String firstLines(String stderr) {
+        String text = stderr.strip();
+        return text.length() <= 300 ? text : text.substring(0, 300) + "…";
     }
 }
