@@ -416,7 +416,10 @@ public final class EtcdBackupClient implements AutoCloseable {
     public RestoreReport restore(RestorePlan plan, Path journal) {
         Objects.requireNonNull(plan, "plan");
         Objects.requireNonNull(journal, "journal");
-        try (RestoreJournal written = RestoreJournal.create(journal, plan)) {
+        // The model the restore runs in, by the name Juju gives it: a resume must reach the same one.
+        Optional<String> model = plan.path() == RestorePath.JUJU
+                ? Optional.of(modelOperations("restore").status(Deadline.after(timeout)).name()) : Optional.empty();
+        try (RestoreJournal written = RestoreJournal.create(journal, plan, model)) {
             return execute(plan, 0, List.of(), Optional.of(written));
         }
     }
@@ -445,6 +448,7 @@ public final class EtcdBackupClient implements AutoCloseable {
         // Locked before it is read: what it says cannot change under this process.
         try (RestoreJournal locked = RestoreJournal.open(journal)) {
             RestoreJournal.Recovered recovered = locked.recovered();
+            requireSameModel(recovered);
             return execute(recovered.plan(), recovered.resumeIndex(), recovered.finished(), Optional.of(locked));
         }
     }
@@ -458,8 +462,23 @@ public final class EtcdBackupClient implements AutoCloseable {
         Objects.requireNonNull(identities, "identities");
         try (RestoreJournal locked = RestoreJournal.open(journal)) {
             RestoreJournal.Recovered recovered = locked.recovered();
+            requireSameModel(recovered);
             return execute(recovered.plan().withIdentities(identities), recovered.resumeIndex(), recovered.finished(),
                     Optional.of(locked));
+        }
+    }
+
+    /** A journaled restore continues in the model it began in, never in whichever one is current now. */
+    private void requireSameModel(RestoreJournal.Recovered recovered) {
+        if (recovered.model().isEmpty() || recovered.plan().path() != RestorePath.JUJU) {
+            return;
+        }
+        String journaled = recovered.model().get();
+        String now = modelOperations("resume").status(Deadline.after(timeout)).name();
+        if (!now.equals(journaled)) {
+            throw new RestoreRefusedException("the restore was journaled in model " + journaled + ", and this "
+                    + "client's transport reaches model " + now, "resume through a transport on model " + journaled
+                    + " (JujuCliTransport.builder().model(\"" + journaled + "\"), or --model " + journaled + ")");
         }
     }
 

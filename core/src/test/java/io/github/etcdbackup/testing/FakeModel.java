@@ -60,6 +60,8 @@ public final class FakeModel implements ModelOperations {
     public String jujuVersion = "3.4.2";
     public volatile boolean placeholderResource;
     public volatile boolean neverHealthy;
+    /** The name status() gives the model. */
+    public volatile String modelName = "k8s";
     public volatile boolean controllerDown;
     public volatile boolean downAfterAttach;
 
@@ -232,7 +234,7 @@ public final class FakeModel implements ModelOperations {
             list.add(new ApplicationStatus(app.name, app.charm, app.channel, OptionalInt.of(760), app.base, "active",
                     message, app.charm.equals("etcd") ? app.version : "", units, relations));
         }
-        return new ModelStatus("k8s", jujuVersion, list);
+        return new ModelStatus(modelName, jujuVersion, list);
     }
 
     @Override

@@ -49,6 +49,7 @@ public final class RestoreJournal implements AutoCloseable {
     private static final String MAGIC = "etcd-backup restore journal";
     private static final String FORMAT = "1";
     private static final String IDENTITY_FILE = "identity-file";
+    private static final String MODEL = "model";
     private static final Logger LOG = LoggerFactory.getLogger(RestoreJournal.class);
 
     private final Path file;
@@ -64,7 +65,7 @@ public final class RestoreJournal implements AutoCloseable {
     }
 
     /** A journal that was read back: its plan and the steps that ended well. */
-    public record Recovered(RestorePlan plan, List<RestoreReport.StepOutcome> finished) {
+    public record Recovered(RestorePlan plan, List<RestoreReport.StepOutcome> finished, Optional<String> model) {
         /** The first step that did not end well: where a resume starts. */
         public int resumeIndex() {
             return finished.size();
@@ -79,6 +80,14 @@ public final class RestoreJournal implements AutoCloseable {
      * @throws FileConflictException if the file exists: an earlier restore is journaled there
      */
     public static RestoreJournal create(Path file, RestorePlan plan) {
+        return create(file, plan, Optional.empty());
+    }
+
+    /**
+     * {@link #create(Path, RestorePlan)} recording the Juju model the restore runs in, so that a resume through a
+     * transport on another model is refused.
+     */
+    public static RestoreJournal create(Path file, RestorePlan plan, Optional<String> model) {
         List<String> lines = new ArrayList<>();
         lines.add(MAGIC + " " + FORMAT);
         lines.add("# Written by etcd-backup while a restore runs; do not edit. Continue it with client.resume(path).");
@@ -89,6 +98,7 @@ public final class RestoreJournal implements AutoCloseable {
         lines.add("juju " + StepCodec.enc(plan.jujuVersion()));
         lines.add("settle-timeout " + plan.settleTimeout());
         lines.add("poll-interval " + plan.pollInterval());
+        model.ifPresent(name -> lines.add(MODEL + " " + StepCodec.enc(name)));
         // The identities themselves are secret and never written; the file they came from is only a path.
         plan.identities().flatMap(AgeIdentities::file).ifPresent(identityFile ->
                 lines.add(IDENTITY_FILE + " " + StepCodec.enc(identityFile.toAbsolutePath().toString())));
@@ -204,7 +214,8 @@ public final class RestoreJournal implements AutoCloseable {
                     Duration.parse(required(file, header, "settle-timeout")),
                     Duration.parse(required(file, header, "poll-interval")),
                     identities(header.get(IDENTITY_FILE)));
-            return new Recovered(plan, finished(plan, lines.subList(i + 1, lines.size())));
+            return new Recovered(plan, finished(plan, lines.subList(i + 1, lines.size())),
+                    Optional.ofNullable(header.get(MODEL)).map(StepCodec::dec));
         } catch (InvalidInputException | FileConflictException e) {
             throw e;
         } catch (RuntimeException e) {

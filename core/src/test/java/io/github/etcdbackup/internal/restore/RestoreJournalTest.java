@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.restore;
 
+import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.restore.SshRestoreOptions;
 import io.github.etcdbackup.restore.JujuRestoreOptions;
 import io.github.etcdbackup.LocalSnapshot;
@@ -100,6 +101,24 @@ class RestoreJournalTest {
         assertThat(read).isEqualTo(ssh);
         assertThat(read.steps()).hasSameSizeAs(ssh.steps()).extracting(s -> s.getClass().getSimpleName())
                 .contains("UploadArchive", "StopService", "RestoreMember", "StartService", "AwaitHealthy");
+    }
+
+    @Test
+    void aJournaledRestoreResumesOnlyInTheModelItBeganIn() throws Exception {
+        model.neverHealthy = true;
+        client.restore(client.planRestore(backup, fast().build()), journal);
+        assertThat(Files.readString(journal)).contains("\nmodel k8s\n");
+        model.neverHealthy = false;
+        int deploys = model.deploys.get();
+
+        model.modelName = "staging";
+        assertThatThrownBy(() -> EtcdBackupClient.create(transport).resume(journal))
+                .isInstanceOf(RestoreRefusedException.class).hasMessageContaining("journaled in model k8s")
+                .hasMessageContaining("--model k8s");
+        assertThat(model.deploys.get()).as("nothing ran in the other model").isEqualTo(deploys);
+
+        model.modelName = "k8s";
+        assertThat(EtcdBackupClient.create(transport).resume(journal).completed()).isTrue();
     }
 
     @Test
