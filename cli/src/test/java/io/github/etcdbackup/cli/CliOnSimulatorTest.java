@@ -47,14 +47,8 @@ class CliOnSimulatorTest {
     @BeforeAll
     static void startModel() throws InterruptedException {
         sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
-        sim.deploy("etcd", 3);
-        sim.deploy("easyrsa", 1);
-        sim.deploy("kubernetes-control-plane", 1);
-        sim.integrate("etcd", "easyrsa");
-        sim.integrate("etcd", "kubernetes-control-plane");
-        sim.unit("etcd/0").putAll(Map.of("/registry/pods/default/a", "1", "/registry/pods/default/b", "2"));
-        // The charm copies the live bbolt file, which etcd commits every 100 ms.
-        Thread.sleep(1000);
+        sim.deployCharmedKubernetes(3);
+        sim.putCommitted("etcd/0", Map.of("/registry/pods/default/a", "1", "/registry/pods/default/b", "2"));
         backups = work.resolve("backups");
     }
 

@@ -132,6 +132,28 @@ public final class JujuSimulator implements AutoCloseable {
 
     // --------------------------------------------------------------------------------------------- the model
 
+    /**
+     * The etcd of a Charmed Kubernetes model: {@code etcdUnits} etcd units related to {@code easyrsa} (their
+     * certificates) and to {@code kubernetes-control-plane} (their client).
+     */
+    public void deployCharmedKubernetes(int etcdUnits) {
+        deploy("etcd", etcdUnits);
+        deploy("easyrsa", 1);
+        deploy("kubernetes-control-plane", 1);
+        integrate("etcd", "easyrsa");
+        integrate("etcd", "kubernetes-control-plane");
+    }
+
+    /**
+     * Writes keys through {@code unit} and waits until a snapshot will hold them: the charm's v3 snapshot copies the
+     * live bbolt file, which etcd commits every 100 ms, so younger writes are only in the WAL and would be missing
+     * from the archive (the etcd docs' warning about copies, true of a real unit too).
+     */
+    public void putCommitted(String unit, Map<String, String> keys) throws InterruptedException {
+        unit(unit).putAll(keys);
+        Thread.sleep(1000);
+    }
+
     /** Deploys {@code units} units of the charm of the same name, like {@code juju deploy charm -n units}. */
     public void deploy(String application, int units) {
         deploy(application, application, units);
