@@ -75,6 +75,13 @@ final class DrillCommand extends StoreCommand implements Callable<Integer> {
             out.println("DRILL FAILED  " + snapshot.file().getFileName() + "  " + String.join("; ",
                     report.problems()));
         }
-        return report.passed() ? ExitCode.OK : ExitCode.VERIFICATION_FAILED;
+        return switch (report.failure()) {
+            case NONE -> ExitCode.OK;
+            case ARCHIVE -> ExitCode.VERIFICATION_FAILED;
+            case TIMEOUT -> ExitCode.TIMEOUT;
+            case INTERRUPTED -> ExitCode.INTERRUPTED;
+            case UNSUPPORTED -> ExitCode.USAGE;
+            case LOCAL -> ExitCode.FAILURE;
+        };
     }
 }

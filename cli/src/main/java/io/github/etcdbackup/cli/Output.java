@@ -130,6 +130,7 @@ final class Output {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("file", d.snapshot().file().toAbsolutePath().toString());
         m.put("passed", d.passed());
+        m.put("failure", d.failure().name());
         m.put("keyCount", d.keyCount());
         m.put("prefixCounts", d.prefixCounts());
         m.put("problems", d.problems());

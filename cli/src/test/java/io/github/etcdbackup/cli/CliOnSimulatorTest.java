@@ -108,6 +108,10 @@ class CliOnSimulatorTest {
         Result drill = cli("drill", "--dir", backups.toString(), "--require-prefix", "/registry/pods/");
         assertThat(drill.exitCode()).as(drill.toString()).isZero();
         assertThat(drill.out()).contains("restored", "2 keys");
+        Result late = cli("drill", "--dir", backups.toString(), "--drill-timeout", "1ms", "--json");
+        assertThat(late.exitCode()).as("a drill out of time is a deadline, not a bad archive: " + late)
+                .isEqualTo(ExitCode.TIMEOUT);
+        assertThat(late.out()).contains("\"failure\" : \"TIMEOUT\"");
     }
 
     @Test

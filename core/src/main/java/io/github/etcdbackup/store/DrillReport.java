@@ -15,15 +15,37 @@ import java.util.Objects;
  * @param prefixCounts keys under each required prefix
  * @param problems     what went wrong, empty when the drill passed
  * @param elapsed      how long it took
+ * @param failure      what kind of failure, {@link Failure#NONE} when it passed: a scheduler tells an archive that
+ *                     does not restore from a drill that could not run
  */
 public record DrillReport(LocalSnapshot snapshot, long keyCount, Map<String, Long> prefixCounts,
-                          List<String> problems, Duration elapsed) {
+                          List<String> problems, Duration elapsed, Failure failure) {
+    /** Why a drill did not pass. */
+    public enum Failure {
+        /** It passed. */
+        NONE,
+        /** The archive did not restore, etcd did not serve it, or a required prefix is empty: the archive's fault. */
+        ARCHIVE,
+        /** The drill's deadline passed first. */
+        TIMEOUT,
+        /** The calling thread was interrupted. */
+        INTERRUPTED,
+        /** The drill could not run here (etcd or etcdctl missing, a local I/O error); says nothing of the archive. */
+        LOCAL,
+        /** A keys-version v2 archive: the drill restores v3 archives ({@code SnapshotStore.verify} checks v2). */
+        UNSUPPORTED
+    }
+
     /** Validates and copies every field. */
     public DrillReport {
         Objects.requireNonNull(snapshot, "snapshot");
         prefixCounts = Map.copyOf(prefixCounts);
         problems = List.copyOf(problems);
         Objects.requireNonNull(elapsed, "elapsed");
+        Objects.requireNonNull(failure, "failure");
+        if ((failure == Failure.NONE) != problems.isEmpty()) {
+            throw new IllegalArgumentException("a drill fails with problems, and passes without");
+        }
     }
 
     /** True when the archive restored, etcd served it, and every required prefix holds keys. */

@@ -48,34 +48,41 @@ final class RestoreDrill {
         List<String> problems = new ArrayList<>();
         Map<String, Long> prefixCounts = new LinkedHashMap<>();
         long keyCount = -1;
+        DrillReport.Failure failure = DrillReport.Failure.NONE;
         Path work = createTempDir();
         try {
-            keyCount = drill(snapshot, work, endNanos, problems, prefixCounts);
+            if (snapshot.source().keysVersion() != KeysVersion.V3) {
+                problems.add("the drill restores v3 archives; a v2 archive is checked by SnapshotStore.verify only");
+                failure = DrillReport.Failure.UNSUPPORTED;
+            } else {
+                keyCount = drill(snapshot, work, endNanos, problems, prefixCounts);
+                failure = problems.isEmpty() ? DrillReport.Failure.NONE : DrillReport.Failure.ARCHIVE;
+            }
         } catch (DecryptionException e) {
             if (e.reason() != DecryptionException.Reason.DAMAGED && e.reason() != DecryptionException.Reason.NOT_AGE) {
                 throw e;
             }
             problems.add(e.getMessage());
+            failure = DrillReport.Failure.ARCHIVE;
         } catch (IOException e) {
             problems.add("could not run the drill: " + e.getMessage());
+            failure = DrillReport.Failure.LOCAL;
         } catch (TimeoutException e) {
             problems.add("drill did not finish within " + options.timeout() + ": " + e.getMessage());
+            failure = DrillReport.Failure.TIMEOUT;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             problems.add("drill interrupted");
+            failure = DrillReport.Failure.INTERRUPTED;
         } finally {
             deleteTree(work);
         }
         return new DrillReport(snapshot, problems.isEmpty() ? keyCount : -1, prefixCounts, problems,
-                Duration.ofNanos(System.nanoTime() - start));
+                Duration.ofNanos(System.nanoTime() - start), failure);
     }
 
     private long drill(LocalSnapshot snapshot, Path work, long endNanos, List<String> problems,
                        Map<String, Long> prefixCounts) throws IOException, InterruptedException, TimeoutException {
-        if (snapshot.source().keysVersion() != KeysVersion.V3) {
-            problems.add("the drill restores v3 archives; a v2 archive is checked by SnapshotStore.verify only");
-            return -1;
-        }
         Path db = work.resolve("db");
         if (!extractDb(snapshot, db)) {
             problems.add("no db in the archive");

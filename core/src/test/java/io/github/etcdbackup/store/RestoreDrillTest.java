@@ -1,5 +1,6 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
@@ -173,6 +174,37 @@ class RestoreDrillTest {
     }
 
     @Test
+    void aDrillThatCannotRunOrRunsOutOfTimeSaysSoAndNotThatTheArchiveIsBad() throws Exception {
+        LocalSnapshot local = downloadRealSnapshot();
+        SnapshotStore store = SnapshotStore.open(storeDir);
+
+        DrillReport noEtcd = store.drill(local, new DrillOptions("/nonexistent/etcd", "/nonexistent/etcdctl",
+                List.of(), Duration.ofMinutes(1)));
+        assertThat(noEtcd.passed()).isFalse();
+        assertThat(noEtcd.failure()).isEqualTo(DrillReport.Failure.LOCAL);
+
+        DrillReport tooShort = store.drill(local, new DrillOptions("etcd", "etcdctl", List.of(),
+                Duration.ofMillis(1)));
+        assertThat(tooShort.failure()).isEqualTo(DrillReport.Failure.TIMEOUT);
+
+        assertThat(store.drill(local).failure()).isEqualTo(DrillReport.Failure.NONE);
+    }
+
+    @Test
+    void aV2ArchiveIsNotDrilledAndSaysWhy() throws Exception {
+        FakeTransport transport = new FakeTransport();
+        transport.archiveContent(TestArchives.v2Archive(TestArchives.bboltLikeDb(10_000, 3), work));
+        LocalSnapshot v2;
+        try (EtcdBackupClient client = EtcdBackupClient.create(transport)) {
+            v2 = client.backup(SnapshotRequest.builder().unit("etcd/0").keysVersion(KeysVersion.V2).build(),
+                    storeDir);
+        }
+        DrillReport report = SnapshotStore.open(storeDir).drill(v2);
+        assertThat(report.failure()).isEqualTo(DrillReport.Failure.UNSUPPORTED);
+        assertThat(report.problems()).singleElement().asString().contains("v3 archives");
+    }
+
+    @Test
     void aCorruptDbFailsTheDrillWithoutThrowing() throws Exception {
         FakeTransport transport = new FakeTransport();
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(64 * 1024, 7), work));
@@ -184,5 +216,6 @@ class RestoreDrillTest {
         assertThat(report.passed()).isFalse();
         assertThat(report.keyCount()).isEqualTo(-1);
         assertThat(report.problems()).singleElement().asString().contains("failed");
+        assertThat(report.failure()).isEqualTo(DrillReport.Failure.ARCHIVE);
     }
 }
