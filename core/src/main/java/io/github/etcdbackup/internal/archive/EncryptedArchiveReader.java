@@ -15,9 +15,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -92,7 +90,7 @@ public final class EncryptedArchiveReader {
         List<String> problems = new ArrayList<>();
         MessageDigest ciphertext = Sha256.newDigest();
         MessageDigest sha256 = Sha256.newDigest();
-        MessageDigest sha384 = sha384();
+        MessageDigest sha384 = Sha256.newDigest("SHA-384");
         Optional<DecryptionException> failure = Optional.empty();
         long plaintextBytes = 0;
         try (InputStream raw = new DigestInputStream(Files.newInputStream(snapshot.file()), ciphertext)) {
@@ -124,14 +122,7 @@ public final class EncryptedArchiveReader {
                     + encryption.plaintextSizeBytes());
         }
         return new Result(ciphertextSha256, Optional.of(plaintextSha256),
-                Optional.of(HexFormat.of().formatHex(sha384.digest())), problems, Optional.empty());
+                Optional.of(Sha256.hex(sha384)), problems, Optional.empty());
     }
 
-    private static MessageDigest sha384() {
-        try {
-            return MessageDigest.getInstance("SHA-384");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-384", e);
-        }
-    }
 }

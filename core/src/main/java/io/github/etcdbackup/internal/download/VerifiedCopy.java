@@ -61,8 +61,8 @@ public final class VerifiedCopy {
                 }
                 return copy;
             } finally {
-                if (!keep && held.stillNamed()) {
-                    deleteQuietly(part);
+                if (!keep) {
+                    VerifiedDownload.deleteHeld(held);
                 }
             }
         }
@@ -77,10 +77,7 @@ public final class VerifiedCopy {
             int n;
             while ((n = in.read(buffer)) != -1) {
                 digest.update(buffer, 0, n);
-                ByteBuffer bytes = ByteBuffer.wrap(buffer, 0, n);
-                while (bytes.hasRemaining()) {
-                    channel.write(bytes);
-                }
+                VerifiedDownload.writeFully(channel, ByteBuffer.wrap(buffer, 0, n));
                 written += n;
             }
             channel.force(true);
@@ -92,13 +89,5 @@ public final class VerifiedCopy {
             throw new ChecksumMismatchException(snapshot.sha256(), actual, target);
         }
         return written;
-    }
-
-    private static void deleteQuietly(Path part) {
-        try {
-            Files.deleteIfExists(part);
-        } catch (IOException e) {
-            // An unfinished copy that verifyAll() reports; its bytes were never published.
-        }
     }
 }

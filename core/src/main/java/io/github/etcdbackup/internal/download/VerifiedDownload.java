@@ -303,7 +303,7 @@ public final class VerifiedDownload {
     }
 
     /** Removes a {@code .part} this download holds, unless its name was taken over by another file meanwhile. */
-    private static void deleteHeld(FileLocks.Held held) {
+    static void deleteHeld(FileLocks.Held held) {
         try {
             if (held.stillNamed()) {
                 Files.delete(held.file());
@@ -401,7 +401,7 @@ public final class VerifiedDownload {
         }
     }
 
-    private static void writeFully(WritableByteChannel channel, ByteBuffer bytes) throws IOException {
+    static void writeFully(WritableByteChannel channel, ByteBuffer bytes) throws IOException {
         while (bytes.hasRemaining()) {
             channel.write(bytes);
         }

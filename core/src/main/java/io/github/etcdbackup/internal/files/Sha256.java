@@ -10,7 +10,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
-/** SHA-256 helpers. */
+/** SHA-256 helpers, and the digests beside it (SHA-384: the fingerprint Juju gives a resource). */
 public final class Sha256 {
     /** Large enough that hashing runs at memory speed, small enough to stay in cache. */
     public static final int BUFFER_SIZE = 128 * 1024;
@@ -20,10 +20,15 @@ public final class Sha256 {
 
     /** A fresh SHA-256 digest (every JDK has one). */
     public static MessageDigest newDigest() {
+        return newDigest("SHA-256");
+    }
+
+    /** A fresh digest of a standard algorithm every JDK has ({@code SHA-256}, {@code SHA-384}). */
+    public static MessageDigest newDigest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JDK has no SHA-256", e);
+            throw new IllegalStateException("this JDK has no " + algorithm, e);
         }
     }
 

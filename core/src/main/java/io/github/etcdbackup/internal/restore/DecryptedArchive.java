@@ -5,6 +5,8 @@ import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
+import io.github.etcdbackup.internal.common.Shell;
+import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.exception.RestoreFailedException;
 import org.slf4j.Logger;
@@ -25,10 +27,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -63,10 +65,31 @@ final class DecryptedArchive {
     static Path privatePath(Path encrypted) {
         byte[] random = new byte[8];
         RANDOM.nextBytes(random);
-        String name = encrypted.getFileName().toString();
-        String plain = name.endsWith(Age.SUFFIX) ? name.substring(0, name.length() - Age.SUFFIX.length()) : name;
         return Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath()
-                .resolve("etcd-backup-restore-" + HexFormat.of().formatHex(random)).resolve(plain);
+                .resolve("etcd-backup-restore-" + HexFormat.of().formatHex(random)).resolve(plainName(encrypted));
+    }
+
+    /** The name of the archive an encrypted file holds: its own name without {@code .age}. */
+    static String plainName(Path encrypted) {
+        String name = encrypted.getFileName().toString();
+        return name.endsWith(Age.SUFFIX) ? name.substring(0, name.length() - Age.SUFFIX.length()) : name;
+    }
+
+    /** The identity file as a plan's commands name it; {@code IDENTITY_FILE} when the identities were text. */
+    static String identityFile(Optional<AgeIdentities> identities) {
+        return identities.flatMap(AgeIdentities::file).map(Path::toString).orElse("IDENTITY_FILE");
+    }
+
+    /**
+     * What a step that needs the plaintext runs by hand: decrypt into the private directory, run {@code command},
+     * remove the directory whatever came of it.
+     */
+    static String commandWithPlaintext(Path encrypted, Path plaintext, Optional<AgeIdentities> identities,
+                                       String command) {
+        String dir = Shell.quote(plaintext.getParent().toString());
+        return "umask 077 && mkdir -m 700 " + dir + " && age -d -i " + Shell.quote(identityFile(identities))
+                + " -o " + Shell.quote(plaintext.toString()) + " " + Shell.quote(encrypted.toString()) + " && "
+                + command + "; rm -r " + dir;
     }
 
     /**
@@ -82,7 +105,7 @@ final class DecryptedArchive {
         Path dir = plaintext.getParent();
         privateDirectory(dir);
         LIVE.add(plaintext);
-        MessageDigest digest = digest(algorithm);
+        MessageDigest digest = Sha256.newDigest(algorithm);
         try {
             Files.deleteIfExists(plaintext); // left by an attempt that died; the directory is ours alone
             try (FileChannel channel = FileChannel.open(plaintext, Set.of(StandardOpenOption.CREATE_NEW,
@@ -102,7 +125,7 @@ final class DecryptedArchive {
             remove(plaintext);
             throw e;
         }
-        String actual = HexFormat.of().formatHex(digest.digest());
+        String actual = Sha256.hex(digest);
         if (!actual.equals(expected)) {
             remove(plaintext);
             throw new RestoreFailedException(step, "the decrypted archive's " + algorithm + " is " + actual
@@ -162,11 +185,4 @@ final class DecryptedArchive {
         }
     }
 
-    private static MessageDigest digest(String algorithm) {
-        try {
-            return MessageDigest.getInstance(algorithm);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has " + algorithm, e);
-        }
-    }
 }

@@ -1,7 +1,5 @@
 package io.github.etcdbackup.internal.restore;
 
-import io.github.etcdbackup.encryption.AgeIdentities;
-import io.github.etcdbackup.internal.common.Shell;
 
 import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
@@ -83,30 +81,19 @@ public final class HostRestorePlanner {
                 .collect(Collectors.joining(","));
         // Absolute: a journaled plan may be resumed from another working directory.
         Path file = snapshot.file().toAbsolutePath();
-        String identityFile = options.identities().flatMap(AgeIdentities::file).map(Path::toString)
-                .orElse("IDENTITY_FILE");
         // The plaintext's name on the hosts: what etcd restores is the archive, never its ciphertext.
-        String plainName = snapshot.encrypted()
-                ? DecryptedArchive.privatePath(file).getFileName().toString() : file.getFileName().toString();
-        String remoteArchive = options.remoteDir() + "/" + plainName;
+        String remoteArchive = options.remoteDir() + "/" + DecryptedArchive.plainName(file);
 
         List<RestoreStep> steps = new ArrayList<>();
-        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c "
-                + Shell.quote(file + ".sha256") + " && " + (snapshot.encrypted()
-                ? "age -d -i " + Shell.quote(identityFile) + " " + Shell.quote(file.toString())
-                        + " | tar -tz >/dev/null"
-                : "tar -tzf " + Shell.quote(file.toString()))));
+        steps.add(RestorePlanner.verifyStep(snapshot, options.identities()));
         for (int i = 0; i < members.size(); i++) {
             String unit = members.get(i).unit();
             if (snapshot.encrypted()) {
                 // Decrypted anew for each host, and deleted after each upload: no plaintext outlives its step.
                 Path plaintext = DecryptedArchive.privatePath(file);
-                String dir = Shell.quote(plaintext.getParent().toString());
                 steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), plaintext, remoteArchive,
-                        snapshot.source().sha256(), "umask 077 && mkdir -m 700 " + dir + " && age -d -i "
-                        + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
-                        + Shell.quote(file.toString()) + " && " + host.uploadCommand(unit, plaintext, remoteArchive)
-                        + "; rm -r " + dir, Optional.of(file)));
+                        snapshot.source().sha256(), DecryptedArchive.commandWithPlaintext(file, plaintext,
+                        options.identities(), host.uploadCommand(unit, plaintext, remoteArchive)), Optional.of(file)));
             } else {
                 steps.add(new RestoreStep.UploadArchive(unit, addresses.get(i), file, remoteArchive,
                         snapshot.sha256(), host.uploadCommand(unit, file, remoteArchive)));

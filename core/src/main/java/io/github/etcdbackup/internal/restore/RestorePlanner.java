@@ -26,9 +26,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,13 +90,7 @@ public final class RestorePlanner {
         List<RestoreStep> steps = new ArrayList<>();
         // Absolute: a journaled plan may be resumed from another working directory.
         Path file = snapshot.file().toAbsolutePath();
-        String identityFile = options.identities().flatMap(AgeIdentities::file).map(Path::toString)
-                .orElse("IDENTITY_FILE");
-        steps.add(new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c "
-                + Shell.quote(file + ".sha256") + " && " + (snapshot.encrypted()
-                ? "age -d -i " + Shell.quote(identityFile) + " " + Shell.quote(file.toString())
-                        + " | tar -tz >/dev/null"
-                : "tar -tzf " + Shell.quote(file.toString()))));
+        steps.add(verifyStep(snapshot, options.identities()));
         if (target.isEmpty()) {
             String channel = options.channel().orElseGet(() -> source.map(ApplicationStatus::charmChannel)
                     .filter(c -> !c.isEmpty()).orElseThrow(() -> missing("charm channel", "channel")));
@@ -112,12 +104,10 @@ public final class RestorePlanner {
         steps.add(new RestoreStep.Integrate(app, certificates, juju.integrate(app, certificates)));
         if (plaintextSha384.isPresent()) {
             Path plaintext = DecryptedArchive.privatePath(file);
-            String decrypt = "umask 077 && mkdir -m 700 " + Shell.quote(plaintext.getParent().toString()) + " && age -d -i "
-                    + Shell.quote(identityFile) + " -o " + Shell.quote(plaintext.toString()) + " "
-                    + Shell.quote(file.toString());
-            steps.add(new RestoreStep.AttachSnapshot(app, plaintext, plaintextSha384.get(), decrypt + " && "
-                    + juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, plaintext) + "; rm -r "
-                    + Shell.quote(plaintext.getParent().toString()), Optional.of(file)));
+            steps.add(new RestoreStep.AttachSnapshot(app, plaintext, plaintextSha384.get(),
+                    DecryptedArchive.commandWithPlaintext(file, plaintext, options.identities(),
+                            juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, plaintext)),
+                    Optional.of(file)));
         } else {
             steps.add(new RestoreStep.AttachSnapshot(app, file, sha384(file),
                     juju.attachResource(app, RestoreExecutor.SNAPSHOT_RESOURCE, file)));
@@ -199,6 +189,20 @@ public final class RestorePlanner {
                     + "never restore bytes that do not verify");
         }
         return read.plaintextSha384().orElseThrow();
+    }
+
+    /**
+     * The first step of either path: the archive checked again when the restore runs, with the commands that do it
+     * by hand ({@code sha256sum -c}, then the tar listed, after {@code age -d} for an encrypted archive).
+     */
+    static RestoreStep.VerifyArchive verifyStep(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
+        // Absolute: a journaled plan may be resumed from another working directory.
+        Path file = snapshot.file().toAbsolutePath();
+        return new RestoreStep.VerifyArchive(file, snapshot.sha256(), "sha256sum -c " + Shell.quote(file + ".sha256")
+                + " && " + (snapshot.encrypted()
+                ? "age -d -i " + Shell.quote(DecryptedArchive.identityFile(identities)) + " "
+                        + Shell.quote(file.toString()) + " | tar -tz >/dev/null"
+                : "tar -tzf " + Shell.quote(file.toString())));
     }
 
     static void checkArchive(LocalSnapshot snapshot) {
@@ -348,13 +352,8 @@ public final class RestorePlanner {
 
     /** The fingerprint Juju shows for an uploaded resource. */
     public static String sha384(Path file) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-384");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JDK has no SHA-384", e);
-        }
+        MessageDigest digest = Sha256.newDigest("SHA-384");
         Sha256.updateFromFile(digest, file);
-        return HexFormat.of().formatHex(digest.digest());
+        return Sha256.hex(digest);
     }
 }
