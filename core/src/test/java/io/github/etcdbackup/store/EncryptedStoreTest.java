@@ -11,6 +11,7 @@ import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
+import io.github.etcdbackup.internal.files.FileLocks;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
 import org.junit.jupiter.api.BeforeEach;
@@ -266,6 +267,49 @@ class EncryptedStoreTest {
         AgeKeys.runToFile(List.of("age", "-d", "-i", alice.toString(), copy.file().toString()), out);
         assertThat(Files.readAllBytes(out)).isEqualTo(archive);
         assertThat(SnapshotStore.open(dir).copyTo(target, local)).as("copying again changes nothing").isEqualTo(copy);
+    }
+
+    @Test
+    void plantedLinksAtTheEncryptedNamesAreNeverFollowed() throws Exception {
+        io.github.etcdbackup.Snapshot snapshot = client.snapshot("etcd/0");
+        Path outside = Files.writeString(work.resolve("outside"), "not to be touched");
+        String name = snapshot.localName("k8s") + ".age";
+        Path partLink = Files.createSymbolicLink(dir.resolve(name + ".part"), outside);
+        assertThatThrownBy(() -> client.download(snapshot, dir, io.github.etcdbackup.UnitCopy.KEEP, recipients))
+                .isInstanceOf(FileConflictException.class);
+        Files.delete(partLink);
+        Path finalLink = Files.createSymbolicLink(dir.resolve(name), outside);
+        assertThatThrownBy(() -> client.download(snapshot, dir, io.github.etcdbackup.UnitCopy.KEEP, recipients))
+                .isInstanceOf(FileConflictException.class);
+        assertThat(Files.isSymbolicLink(finalLink)).isTrue();
+        assertThat(Files.readString(outside)).isEqualTo("not to be touched");
+    }
+
+    @Test
+    void aCopyNeverWritesThroughALinkNorBesideAnotherWriterOfThisJvm() throws Exception {
+        LocalSnapshot local = encryptedBackup();
+        Path elsewhere = Files.createDirectories(work.resolve("offsite"));
+        SnapshotStore target = SnapshotStore.open(elsewhere);
+        Path outside = Files.writeString(work.resolve("outside"), "not to be touched");
+        String name = local.file().getFileName().toString();
+
+        Path partLink = Files.createSymbolicLink(elsewhere.resolve(name + ".part"), outside);
+        assertThatThrownBy(() -> SnapshotStore.open(dir).copyTo(target, local))
+                .isInstanceOf(FileConflictException.class);
+        Files.delete(partLink);
+        Path finalLink = Files.createSymbolicLink(elsewhere.resolve(name), outside);
+        assertThatThrownBy(() -> SnapshotStore.open(dir).copyTo(target, local))
+                .isInstanceOf(FileConflictException.class);
+        assertThat(Files.readString(outside)).isEqualTo("not to be touched");
+        Files.delete(finalLink);
+
+        // Another copy of the same archive in this JVM holds the .part: refused, and its lock survives the refusal.
+        try (FileLocks.Held other = FileLocks.lockNow(elsewhere.resolve(name + ".part"), true, "a test")) {
+            assertThatThrownBy(() -> SnapshotStore.open(dir).copyTo(target, local))
+                    .isInstanceOf(FileConflictException.class).hasMessageContaining("another copy");
+            assertThat(FileLocks.isLocked(other.file())).isTrue();
+        }
+        assertThat(SnapshotStore.open(dir).copyTo(target, local).file()).isEqualTo(elsewhere.resolve(name));
     }
 
     @Test
