@@ -23,8 +23,13 @@ module io.github.etcdbackup {
     exports io.github.etcdbackup.store;
     exports io.github.etcdbackup.internal.common to
             io.github.etcdbackup.transport.jujucli,
-            io.github.etcdbackup.transport.ssh;
+            io.github.etcdbackup.transport.ssh,
+            io.github.etcdbackup.store.s3;
     exports io.github.etcdbackup.internal.unit to
             io.github.etcdbackup.transport.jujucli,
             io.github.etcdbackup.transport.ssh;
+    exports io.github.etcdbackup.internal.archive to io.github.etcdbackup.store.s3;
+    exports io.github.etcdbackup.internal.download to io.github.etcdbackup.store.s3;
+    exports io.github.etcdbackup.internal.files to io.github.etcdbackup.store.s3;
+    exports io.github.etcdbackup.internal.store to io.github.etcdbackup.store.s3;
 }

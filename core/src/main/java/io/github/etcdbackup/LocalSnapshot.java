@@ -4,13 +4,14 @@ import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 
 import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.store.StoredSnapshot;
 
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A snapshot archive on local disk whose SHA-256 matched the one the unit reported when it was written. Beside it
+ * A snapshot archive on local disk (in a {@link io.github.etcdbackup.store.LocalSnapshotStore}) whose SHA-256 matched the one the unit reported when it was written. Beside it
  * lies {@code <archive>.sha256} in {@code sha256sum -c} format.
  *
  * <p>An encrypted archive ({@code <archive>.age}) holds the ciphertext: {@link #sha256()} and {@link #sizeBytes()}
@@ -24,7 +25,7 @@ import java.util.Optional;
  * @param encryption present when the file is age-encrypted
  */
 public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot source,
-                            Optional<EncryptedArchive> encryption) {
+                            Optional<EncryptedArchive> encryption) implements StoredSnapshot {
     /** Validates every field. */
     public LocalSnapshot {
         Objects.requireNonNull(file, "file");
@@ -44,9 +45,16 @@ public record LocalSnapshot(Path file, String sha256, long sizeBytes, Snapshot s
         this(file, sha256, sizeBytes, source, Optional.empty());
     }
 
-    /** True when the file is age-encrypted. */
-    public boolean encrypted() {
-        return encryption.isPresent();
+    /** The file's path. */
+    @Override
+    public String location() {
+        return file.toString();
+    }
+
+    /** The file's name. */
+    @Override
+    public String name() {
+        return file.getFileName().toString();
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.etcdbackup;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testing.FakeHosts;
 import io.github.etcdbackup.testing.FakeModel;
@@ -125,7 +126,7 @@ class FormatCompatibilityTest {
 
     @Test
     void aBackupDirectoryWithManifestsOfFormat1IsListedAndVerified() {
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
 
         List<LocalSnapshot> listed = store.list();
 

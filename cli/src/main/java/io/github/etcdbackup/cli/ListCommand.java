@@ -1,6 +1,6 @@
 package io.github.etcdbackup.cli;
 
-import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.store.StoredSnapshot;
 import picocli.CommandLine.Command;
 
 import java.util.List;
@@ -11,7 +11,7 @@ import java.util.concurrent.Callable;
 final class ListCommand extends StoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        List<LocalSnapshot> snapshots = store.open().list();
+        List<? extends StoredSnapshot> snapshots = store.open().list();
         if (output.json()) {
             Output.printJson(out(), snapshots.stream().map(Output::snapshot).toList());
         } else {

@@ -3,7 +3,6 @@ package io.github.etcdbackup.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.health.HealthReport;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
@@ -11,10 +10,12 @@ import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.store.DrillReport;
 import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.StoreCheck;
+import io.github.etcdbackup.store.StoredSnapshot;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,9 +46,9 @@ final class Output {
         out.flush();
     }
 
-    static Map<String, Object> snapshot(LocalSnapshot s) {
+    static Map<String, Object> snapshot(StoredSnapshot s) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", s.file().toAbsolutePath().toString());
+        m.put("location", location(s.location()));
         m.put("sha256", s.sha256());
         m.put("sizeBytes", s.sizeBytes());
         m.put("unit", s.source().unit());
@@ -66,14 +67,19 @@ final class Output {
         return m;
     }
 
-    static String snapshotLine(LocalSnapshot s) {
-        return s.file().getFileName() + "  " + s.source().unit() + "  " + s.source().takenAt() + "  "
+    /** A local path made absolute, so that a script can use it from any directory; other locations as they are. */
+    private static String location(String location) {
+        return location.contains("://") ? location : Path.of(location).toAbsolutePath().toString();
+    }
+
+    static String snapshotLine(StoredSnapshot s) {
+        return s.name() + "  " + s.source().unit() + "  " + s.source().takenAt() + "  "
                 + s.sizeBytes() + " bytes" + (s.encrypted() ? "  (age-encrypted)" : "");
     }
 
     static Map<String, Object> check(StoreCheck c) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", c.file().toAbsolutePath().toString());
+        m.put("location", location(c.location()));
         m.put("ok", c.ok());
         m.put("depth", c.depth().name());
         m.put("problems", c.problems());
@@ -128,7 +134,7 @@ final class Output {
 
     static Map<String, Object> drill(DrillReport d) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("file", d.snapshot().file().toAbsolutePath().toString());
+        m.put("location", location(d.snapshot().location()));
         m.put("passed", d.passed());
         m.put("failure", d.failure().name());
         m.put("keyCount", d.keyCount());
@@ -141,8 +147,8 @@ final class Output {
     static Map<String, Object> prune(PrunePlan p) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("executed", p.executed());
-        m.put("keep", p.keep().stream().map(s -> s.file().toAbsolutePath().toString()).toList());
-        m.put("delete", p.delete().stream().map(s -> s.file().toAbsolutePath().toString()).toList());
+        m.put("keep", p.keep().stream().map(s -> location(s.location())).toList());
+        m.put("delete", p.delete().stream().map(s -> location(s.location())).toList());
         m.put("unverified", p.unverified().stream().map(Output::check).toList());
         return m;
     }

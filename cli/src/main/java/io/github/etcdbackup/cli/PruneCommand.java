@@ -40,8 +40,8 @@ final class PruneCommand extends StoreCommand implements Callable<Integer> {
             Output.printJson(out, Output.prune(plan));
         } else {
             plan.delete().forEach(s -> out.println((plan.executed() ? "deleted       " : "would delete  ")
-                    + s.file().getFileName()));
-            plan.unverified().forEach(c -> out.println("kept (does not verify)  " + c.file().getFileName() + "  "
+                    + s.name()));
+            plan.unverified().forEach(c -> out.println("kept (does not verify)  " + c.name() + "  "
                     + String.join("; ", c.problems())));
             out.println((plan.executed() ? "deleted " : "would delete ") + plan.delete().size() + ", keeping "
                     + plan.keep().size() + (plan.executed() ? "" : " (dry run: add --yes to delete)"));

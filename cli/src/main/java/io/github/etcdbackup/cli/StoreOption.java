@@ -2,6 +2,7 @@ package io.github.etcdbackup.cli;
 
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import picocli.CommandLine.Option;
 
@@ -15,7 +16,7 @@ final class StoreOption {
     Path dir;
 
     /** The existing store. */
-    SnapshotStore open() {
+    LocalSnapshotStore open() {
         return SnapshotStore.open(dir);
     }
 
@@ -28,7 +29,7 @@ final class StoreOption {
         if (name == null) {
             return snapshots.get(snapshots.size() - 1);
         }
-        return snapshots.stream().filter(s -> s.file().getFileName().toString().equals(name)).findFirst()
+        return snapshots.stream().filter(s -> s.name().equals(name)).findFirst()
                 .orElseThrow(() -> new InvalidInputException("archive", name, "not in " + dir + " (see the list "
                         + "command)"));
     }

@@ -25,7 +25,7 @@ final class VerifyCommand extends StoreCommand implements Callable<Integer> {
             Output.printJson(out, checks.stream().map(Output::check).toList());
         } else {
             for (StoreCheck check : checks) {
-                out.println((check.ok() ? "ok       " : "PROBLEM  ") + check.file().getFileName()
+                out.println((check.ok() ? "ok       " : "PROBLEM  ") + check.name()
                         + (check.depth() == StoreCheck.Depth.CIPHERTEXT_ONLY ? "  (ciphertext only)" : "")
                         + (check.ok() ? "" : "  " + String.join("; ", check.problems())));
             }

@@ -76,6 +76,16 @@ public final class Age {
      *                             {@code read} when the ciphertext is truncated or was changed
      */
     public static InputStream decrypting(InputStream ciphertext, AgeIdentities identities, Path file) {
+        return decrypting(ciphertext, identities, file.toString());
+    }
+
+    /**
+     * {@link #decrypting(InputStream, AgeIdentities, Path)} of a ciphertext that is not a local file.
+     *
+     * @param location named in errors: where the ciphertext comes from ({@code s3://bucket/key}, say)
+     */
+    public static InputStream decrypting(InputStream ciphertext, AgeIdentities identities, String location) {
+        String file = Objects.requireNonNull(location, "location");
         Objects.requireNonNull(ciphertext, "ciphertext");
         Objects.requireNonNull(identities, "identities");
         ReadableByteChannel plaintext;
@@ -151,7 +161,7 @@ public final class Age {
         return writers;
     }
 
-    static DecryptionException notAge(Path file, Exception e) {
+    static DecryptionException notAge(String file, Exception e) {
         return new DecryptionException(file, DecryptionException.Reason.NOT_AGE, List.of(),
                 "not an age file, or its header is damaged (" + e.getMessage() + ")", e);
     }
@@ -224,9 +234,9 @@ public final class Age {
 
     /** Turns age's authentication failures into {@link DecryptionException}; other I/O errors pass through. */
     private static final class AuthenticatedStream extends FilterInputStream {
-        private final Path file;
+        private final String file;
 
-        AuthenticatedStream(InputStream in, Path file) {
+        AuthenticatedStream(InputStream in, String file) {
             super(in);
             this.file = file;
         }

@@ -7,19 +7,20 @@ import java.util.Objects;
 public final class ChecksumMismatchException extends EtcdBackupException {
     private final String expected;
     private final String actual;
-    private final Path file;
+    private final String location;
 
     /**
      * @param expected the SHA-256 the unit reported
      * @param actual   the SHA-256 of the bytes received or read
-     * @param file     the file concerned (for a download, the final name that was not written)
+     * @param location the archive concerned, a file path or {@code s3://bucket/key} (for a download or a copy, the
+     *                 name that was not written)
      */
-    public ChecksumMismatchException(String expected, String actual, Path file) {
-        super("SHA-256 mismatch for " + file + ": expected " + expected + ", got " + actual
-                + ". The archive was corrupted in transit or on disk; take or fetch it again.", null);
+    public ChecksumMismatchException(String expected, String actual, String location) {
+        super("SHA-256 mismatch for " + location + ": expected " + expected + ", got " + actual
+                + ". The archive was corrupted in transit or at rest; take or fetch it again.", null);
         this.expected = Objects.requireNonNull(expected, "expected");
         this.actual = Objects.requireNonNull(actual, "actual");
-        this.file = Objects.requireNonNull(file, "file");
+        this.location = Objects.requireNonNull(location, "location");
     }
 
     /** The SHA-256 the unit reported. */
@@ -32,8 +33,13 @@ public final class ChecksumMismatchException extends EtcdBackupException {
         return actual;
     }
 
-    /** The file concerned. */
-    public Path file() {
-        return file;
+    /** {@link #ChecksumMismatchException(String, String, String)} of a local file. */
+    public ChecksumMismatchException(String expected, String actual, Path file) {
+        this(expected, actual, file.toString());
+    }
+
+    /** The archive concerned: a file path, or {@code s3://bucket/key}. */
+    public String location() {
+        return location;
     }
 }

@@ -1,6 +1,5 @@
 package io.github.etcdbackup.exception;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
@@ -21,27 +20,28 @@ public final class DecryptionException extends EtcdBackupException {
         DAMAGED
     }
 
-    private final Path file;
+    private final String location;
     private final Reason reason;
     private final List<String> recipients;
 
     /**
-     * @param file       the encrypted archive
+     * @param location   the encrypted archive: a file path, or {@code s3://bucket/key}
      * @param reason     why it failed
      * @param recipients the public keys the archive is encrypted to, as far as known (from its manifest)
      * @param detail     what happened, in words; must not hold a secret
      * @param cause      the underlying error, if any
      */
-    public DecryptionException(Path file, Reason reason, List<String> recipients, String detail, Throwable cause) {
-        super("Cannot decrypt " + file + ": " + detail, cause);
-        this.file = Objects.requireNonNull(file, "file");
+    public DecryptionException(String location, Reason reason, List<String> recipients, String detail,
+                               Throwable cause) {
+        super("Cannot decrypt " + location + ": " + detail, cause);
+        this.location = Objects.requireNonNull(location, "location");
         this.reason = Objects.requireNonNull(reason, "reason");
         this.recipients = List.copyOf(recipients);
     }
 
-    /** The encrypted archive. */
-    public Path file() {
-        return file;
+    /** The encrypted archive: a file path, or {@code s3://bucket/key}. */
+    public String location() {
+        return location;
     }
 
     /** Why it could not be decrypted. */

@@ -11,6 +11,7 @@ public abstract sealed class EtcdBackupException extends RuntimeException
                 DecryptionException,
                 FileConflictException,
                 InvalidInputException,
+                ObjectStoreException,
                 LocalStorageException,
                 OperationInterruptedException,
                 OperationTimeoutException,

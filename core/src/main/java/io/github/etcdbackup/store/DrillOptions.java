@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How {@link SnapshotStore#drill(LocalSnapshot, DrillOptions)} runs.
+ * How {@link SnapshotStore#drill(StoredSnapshot, DrillOptions)} runs.
  *
  * @param etcd             the etcd binary (3.4 or 3.5 with {@code etcdctl snapshot restore}), default {@code etcd} on PATH
  * @param etcdctl          the etcdctl binary, default {@code etcdctl} on PATH

@@ -1,7 +1,5 @@
 package io.github.etcdbackup.store;
 
-import io.github.etcdbackup.LocalSnapshot;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +16,7 @@ import java.util.Objects;
  * @param failure      what kind of failure, {@link Failure#NONE} when it passed: a scheduler tells an archive that
  *                     does not restore from a drill that could not run
  */
-public record DrillReport(LocalSnapshot snapshot, long keyCount, Map<String, Long> prefixCounts,
+public record DrillReport(StoredSnapshot snapshot, long keyCount, Map<String, Long> prefixCounts,
                           List<String> problems, Duration elapsed, Failure failure) {
     /** Why a drill did not pass. */
     public enum Failure {

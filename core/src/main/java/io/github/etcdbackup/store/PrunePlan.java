@@ -1,7 +1,5 @@
 package io.github.etcdbackup.store;
 
-import io.github.etcdbackup.LocalSnapshot;
-
 import java.util.List;
 
 /**
@@ -13,7 +11,7 @@ import java.util.List;
  *                   never deletes what it could not verify, so they are kept (and also in {@code keep})
  * @param executed   false for {@link SnapshotStore#planPrune(RetentionPolicy)}, true once deleted
  */
-public record PrunePlan(List<LocalSnapshot> keep, List<LocalSnapshot> delete, List<StoreCheck> unverified,
+public record PrunePlan(List<StoredSnapshot> keep, List<StoredSnapshot> delete, List<StoreCheck> unverified,
                         boolean executed) {
     /** Copies every list. */
     public PrunePlan {

@@ -1,468 +1,159 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.LocalSnapshot;
-import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.DecryptionException;
-import io.github.etcdbackup.exception.EtcdBackupException;
-import io.github.etcdbackup.exception.LocalStorageException;
-
-import io.github.etcdbackup.internal.archive.ArchiveInspector;
-import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
-import io.github.etcdbackup.internal.files.FileLocks;
-import io.github.etcdbackup.internal.files.Sha256;
-import io.github.etcdbackup.internal.download.SnapshotManifest;
-import io.github.etcdbackup.internal.download.VerifiedCopy;
-import io.github.etcdbackup.internal.files.StoreLock;
-import io.github.etcdbackup.internal.download.VerifiedDownload;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.nio.file.LinkOption;
-import java.nio.file.attribute.FileTime;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 /**
- * A directory of verified snapshot archives, as
- * {@link io.github.etcdbackup.client.EtcdBackupClient#download(Snapshot, Path)} writes them: each
- * archive beside its {@code .sha256} ({@code sha256sum -c} format) and its {@code .manifest} (what the unit
- * reported). Lists them, checks them at rest, prunes them by a {@link RetentionPolicy}, and proves they restore.
+ * Where verified snapshot archives are kept, each beside its SHA-256 ({@code sha256sum -c} format) and its manifest
+ * (what the unit reported): a directory ({@link LocalSnapshotStore}, see {@link #open(Path)}) or a bucket of an
+ * S3-compatible object store ({@code S3SnapshotStore} in the {@code etcd-backup-s3-store} artifact). Every store
+ * lists its archives, checks them at rest, prunes them by a {@link RetentionPolicy} (never the newest that verifies,
+ * never one that does not), proves they restore with a {@linkplain #drill drill}, and copies them to another store,
+ * verified on arrival.
  *
- * <p>Encrypted archives ({@code <archive>.age}, see {@link io.github.etcdbackup.SnapshotRequest.Builder#encryptTo})
- * live in the same store. Without an identity they are checked as ciphertext only (length and SHA-256 against the
- * manifest, {@link StoreCheck.Depth#CIPHERTEXT_ONLY}); the methods that take {@link AgeIdentities} decrypt them as
- * they read, never writing plaintext here.
+ * <p>Encrypted archives live in the same stores. Without an identity they are checked as ciphertext only (length
+ * and SHA-256 against the manifest, {@link StoreCheck.Depth#CIPHERTEXT_ONLY}); the methods that take
+ * {@link AgeIdentities} decrypt them as they read, never writing plaintext into the store.
  *
- * <p>Safe to use from several threads and processes at once: changes take the directory's lock file.
+ * <p>A snapshot belongs to the store that listed it: passing one store's snapshot to another store's method is
+ * refused ({@link io.github.etcdbackup.exception.InvalidInputException}); {@link #copyTo} is how it moves.
  */
-public final class SnapshotStore {
-    private static final Logger LOG = LoggerFactory.getLogger(SnapshotStore.class);
-    private static final String ARCHIVE_SUFFIX = ".tar.gz";
-    private static final String ENCRYPTED_SUFFIX = ARCHIVE_SUFFIX + Age.SUFFIX;
-
-    private final Path directory;
-
-    private SnapshotStore(Path directory) {
-        this.directory = directory;
+public interface SnapshotStore {
+    /**
+     * Opens an existing directory store.
+     *
+     * @see LocalSnapshotStore#open(Path)
+     */
+    static LocalSnapshotStore open(Path dir) {
+        return LocalSnapshotStore.open(dir);
     }
 
     /**
-     * Opens an existing store: a directory that backups were (or will be) written to.
+     * Opens the directory store in {@code dir}, creating the directory when it does not exist yet.
      *
-     * @throws LocalStorageException if {@code dir} does not exist or is not a directory: a misspelt path would
-     *                               otherwise read as an empty store where everything "verifies";
-     *                               {@link #create(Path)} makes a new one
+     * @see LocalSnapshotStore#create(Path)
      */
-    public static SnapshotStore open(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new LocalStorageException(dir, "Opening the snapshot store", new NoSuchFileException(dir.toString(),
-                    null, Files.exists(dir, LinkOption.NOFOLLOW_LINKS) ? "not a directory"
-                    : "no such directory (a typo?); SnapshotStore.create(dir) makes a new store"));
-        }
-        return new SnapshotStore(dir);
+    static LocalSnapshotStore create(Path dir) {
+        return LocalSnapshotStore.create(dir);
     }
 
-    /** Opens the store in {@code dir}, creating the directory (and its parents) when it does not exist yet. */
-    public static SnapshotStore create(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new LocalStorageException(dir, "Creating directory", e);
-        }
-        return open(dir);
-    }
-
-    /** The store's directory. */
-    public Path directory() {
-        return directory;
-    }
-
-    /** {@code SnapshotStore[<directory>]}. */
-    @Override
-    public String toString() {
-        return "SnapshotStore[" + directory + "]";
-    }
+    /** Where the store is, for people and logs: its directory, or {@code s3://bucket/prefix}. */
+    String location();
 
     /**
      * Every archive that has a valid manifest, oldest first (by the time it was taken). Archives without a manifest
-     * and broken manifests (unreadable, not UTF-8 text, invalid, not a file) are left out here, with a warning, and
-     * reported by {@link #verifyAll()}: one bad file never hides the rest of the store.
+     * and broken manifests are left out here, with a warning, and reported by {@link #verifyAll()}: one bad entry
+     * never hides the rest of the store.
      */
-    public List<LocalSnapshot> list() {
-        List<LocalSnapshot> snapshots = new ArrayList<>();
-        for (Entry entry : entries()) {
-            entry.snapshot().ifPresentOrElse(snapshots::add,
-                    () -> LOG.warn("Not listing {}: {}", entry.archive(), entry.problem()));
-        }
-        snapshots.sort(RetentionPlanner.OLDEST_FIRST);
-        return List.copyOf(snapshots);
-    }
+    List<? extends StoredSnapshot> list();
 
-    /** An archive of the store with the snapshot its manifest describes, or why there is none. */
-    private record Entry(Path archive, Optional<LocalSnapshot> snapshot, String problem) {
-    }
-
-    /** Every archive, by file name; a manifest that is missing, unreadable or invalid concerns its archive only. */
-    private List<Entry> entries() {
-        List<Entry> entries = new ArrayList<>();
-        for (Path archive : archives()) {
-            try {
-                entries.add(SnapshotManifest.read(archive)
-                        .map(read -> new Entry(archive, Optional.of(read.snapshot()), ""))
-                        .orElseGet(() -> new Entry(archive, Optional.empty(), "no manifest: not written by a download,"
-                                + " or its download was cut before the manifest; check it by hand with sha256sum -c")));
-            } catch (IllegalArgumentException | LocalStorageException broken) {
-                entries.add(new Entry(archive, Optional.empty(), broken.getMessage()));
-            }
-        }
-        return entries;
-    }
-
-    /** The model named in a snapshot's manifest, empty when none was known at download time. */
-    public String modelOf(LocalSnapshot snapshot) {
-        return SnapshotManifest.read(snapshot.file()).map(SnapshotManifest.Read::model).orElse("");
-    }
+    /** The model named in a snapshot's manifest, empty when none was known when it was stored. */
+    String modelOf(StoredSnapshot snapshot);
 
     /**
-     * Checks one archive at rest: SHA-256 against the manifest and the {@code .sha256} file, length, a readable
-     * gzip tar with the members its keys version needs, and a {@code db} that starts like a bbolt file. Every
-     * problem is reported, not only the first.
+     * Checks one archive at rest, reading all of it: length and SHA-256 against the manifest and the
+     * {@code .sha256}, a readable gzip tar with the members its keys version needs, and a {@code db} that starts
+     * like a bbolt file. Every problem is reported, not only the first.
      */
-    public StoreCheck verify(LocalSnapshot snapshot) {
-        return verify(snapshot, Optional.empty());
-    }
+    StoreCheck verify(StoredSnapshot snapshot);
 
     /**
-     * {@link #verify(LocalSnapshot)}, decrypting an encrypted archive with {@code identities} as it is read (in one
-     * pass, nothing written to disk): the ciphertext's SHA-256, then the plaintext's SHA-256 and length against the
-     * manifest and its tar contents ({@link StoreCheck.Depth#CONTENTS}). A plain archive is checked as usual.
+     * {@link #verify(StoredSnapshot)}, decrypting an encrypted archive with {@code identities} as it is read (in one
+     * pass, nothing written): the ciphertext's SHA-256, then the plaintext's SHA-256, length and tar contents
+     * ({@link StoreCheck.Depth#CONTENTS}). A plain archive is checked as usual.
      *
      * @throws DecryptionException if none of {@code identities} belongs to a recipient the manifest names
      */
-    public StoreCheck verify(LocalSnapshot snapshot, AgeIdentities identities) {
-        return verify(snapshot, Optional.of(identities));
-    }
-
-    private StoreCheck verify(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
-        ArchiveCheck archive = checkArchive(snapshot, identities);
-        List<String> problems = new ArrayList<>(archive.problems());
-        archive.sha256().ifPresent(actual -> problems.addAll(checksumFileProblems(snapshot.file(), actual)));
-        return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems, archive.depth());
-    }
+    StoreCheck verify(StoredSnapshot snapshot, AgeIdentities identities);
 
     /**
-     * What was found about the archive itself, its {@code .sha256} file aside.
-     *
-     * @param problems every problem of the archive, empty when it verifies against its manifest
-     * @param sha256   the archive's SHA-256 (of the file as stored), empty when it could not be read
-     * @param depth    how far it was checked
+     * Checks everything in the store: each archive (as {@link #verify(StoredSnapshot)}), archives without a
+     * manifest, manifests without an archive, broken manifests, and unfinished writes.
      */
-    private record ArchiveCheck(List<String> problems, Optional<String> sha256, StoreCheck.Depth depth) {
-    }
-
-    /**
-     * Checks the archive against its manifest: length, SHA-256 and contents. This is what decides whether the
-     * snapshot is sound; the {@code .sha256} file is a copy of the hash for {@code sha256sum -c}, and damage to it
-     * is a problem of that copy, not of the archive.
-     */
-    private static ArchiveCheck checkArchive(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
-        Path archive = snapshot.file();
-        List<String> problems = new ArrayList<>();
-        if (!Files.isRegularFile(archive)) {
-            problems.add("archive missing");
-            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
-        }
-        try {
-            long size = Files.size(archive);
-            if (size != snapshot.sizeBytes()) {
-                problems.add("size is " + size + " bytes, the manifest says " + snapshot.sizeBytes());
-            }
-        } catch (IOException e) {
-            problems.add("cannot read its size: " + e.getMessage());
-        }
-        if (snapshot.encrypted()) {
-            return identities.map(ids -> checkEncrypted(snapshot, ids, problems))
-                    .orElseGet(() -> checkCiphertext(snapshot, problems));
-        }
-        Optional<String> actual;
-        try {
-            actual = Optional.of(Sha256.ofFile(archive));
-        } catch (LocalStorageException e) {
-            problems.add("cannot read it: " + e.getCause().getMessage());
-            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
-        }
-        if (!actual.get().equals(snapshot.sha256())) {
-            problems.add("SHA-256 is " + actual.get() + ", the manifest says " + snapshot.sha256());
-        }
-        problems.addAll(ArchiveInspector.problems(archive, snapshot.source().keysVersion()));
-        return new ArchiveCheck(problems, actual, StoreCheck.Depth.CONTENTS);
-    }
-
-    /** An encrypted archive without an identity: the ciphertext against the manifest, nothing more. */
-    private static ArchiveCheck checkCiphertext(LocalSnapshot snapshot, List<String> problems) {
-        try {
-            String actual = Sha256.ofFile(snapshot.file());
-            if (!actual.equals(snapshot.sha256())) {
-                problems.add("ciphertext SHA-256 is " + actual + ", the manifest says " + snapshot.sha256());
-            }
-            return new ArchiveCheck(problems, Optional.of(actual), StoreCheck.Depth.CIPHERTEXT_ONLY);
-        } catch (LocalStorageException e) {
-            problems.add("cannot read it: " + e.getCause().getMessage());
-            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
-        }
-    }
-
-    /**
-     * An encrypted archive with identities, in one pass: the file is hashed as read (ciphertext), decrypted, the
-     * plaintext hashed and its tar read, nothing written. Damage shows as problems; identities that are not
-     * among the manifest's recipients are the caller's mistake and throw.
-     */
-    private static ArchiveCheck checkEncrypted(LocalSnapshot snapshot, AgeIdentities identities,
-                                               List<String> problems) {
-        EncryptedArchiveReader.requireIdentities(snapshot, Optional.of(identities), "give");
-        EncryptedArchiveReader.Result read;
-        try {
-            read = EncryptedArchiveReader.read(snapshot, identities);
-        } catch (IOException e) {
-            problems.add("cannot read it: " + e.getMessage());
-            return new ArchiveCheck(problems, Optional.empty(), StoreCheck.Depth.NONE);
-        }
-        problems.addAll(read.problems());
-        return new ArchiveCheck(problems, Optional.of(read.ciphertextSha256()), read.failure().isPresent()
-                ? StoreCheck.Depth.CIPHERTEXT_ONLY : StoreCheck.Depth.CONTENTS);
-    }
-
-    private static List<String> checksumFileProblems(Path archive, String actual) {
-        Path file = archive.resolveSibling(archive.getFileName() + VerifiedDownload.SHA256_SUFFIX);
-        if (!Files.exists(file)) {
-            return List.of(file.getFileName() + " missing");
-        }
-        try {
-            String expected = actual + "  " + archive.getFileName();
-            String content = Files.readString(file, StandardCharsets.UTF_8).strip();
-            return content.equals(expected) ? List.of()
-                    : List.of(file.getFileName() + " does not match the archive (holds '" + content + "')");
-        } catch (IOException e) {
-            return List.of(file.getFileName() + " unreadable: " + e.getMessage());
-        }
-    }
-
-    /**
-     * Checks every file of the store: each archive (as {@link #verify(LocalSnapshot)}), archives without a manifest,
-     * manifests without an archive, broken manifests, and unfinished downloads ({@code .part} files no download is
-     * writing).
-     */
-    public List<StoreCheck> verifyAll() {
-        return verifyAll(Optional.empty());
-    }
+    List<StoreCheck> verifyAll();
 
     /**
      * {@link #verifyAll()}, decrypting the encrypted archives with {@code identities}; an encrypted archive none of
      * them can open is reported as a problem (and checked as ciphertext), not thrown.
      */
-    public List<StoreCheck> verifyAll(AgeIdentities identities) {
-        return verifyAll(Optional.of(identities));
-    }
+    List<StoreCheck> verifyAll(AgeIdentities identities);
 
-    private List<StoreCheck> verifyAll(Optional<AgeIdentities> identities) {
-        List<StoreCheck> checks = new ArrayList<>();
-        for (Entry entry : entries()) {
-            checks.add(entry.snapshot().map(s -> verifyForAll(s, identities))
-                    .orElseGet(() -> new StoreCheck(entry.archive(), Optional.empty(), List.of(entry.problem()),
-                            StoreCheck.Depth.NONE)));
-        }
-        for (Path file : files(SnapshotManifest.SUFFIX)) {
-            Path archive = file.resolveSibling(stripSuffix(file, SnapshotManifest.SUFFIX));
-            if (!Files.isRegularFile(archive)) {
-                checks.add(new StoreCheck(archive, Optional.empty(), List.of("manifest without its archive"),
-                        StoreCheck.Depth.NONE));
-            }
-        }
-        for (Path part : files(VerifiedDownload.PART_SUFFIX)) {
-            unfinishedDownload(part).ifPresent(checks::add);
-        }
-        return List.copyOf(checks);
-    }
-
-    private StoreCheck verifyForAll(LocalSnapshot snapshot, Optional<AgeIdentities> identities) {
-        try {
-            return verify(snapshot, identities);
-        } catch (DecryptionException e) {
-            StoreCheck ciphertext = verify(snapshot, Optional.empty());
-            List<String> problems = new ArrayList<>(ciphertext.problems());
-            problems.add(e.getMessage());
-            return new StoreCheck(snapshot.file(), Optional.of(snapshot), problems, ciphertext.depth());
-        }
-    }
+    /** What {@link #prune(RetentionPolicy)} would keep and delete, by the same rules and checks; changes nothing. */
+    PrunePlan planPrune(RetentionPolicy policy);
 
     /**
-     * What {@link #prune(RetentionPolicy)} would keep and delete, decided by the same rules and checks; changes
-     * nothing.
+     * Deletes what the policy does not keep: archive, {@code .sha256} and manifest together (manifest first, so an
+     * interruption leaves at worst an entry {@link #verifyAll()} reports, never a listed snapshot without its
+     * archive). Only snapshots whose archive was checked against its manifest in this call are deleted: the newest
+     * snapshot that verifies is always kept, a store with snapshots is never left empty, and an archive that could
+     * not be verified is kept and listed in {@link PrunePlan#unverified()}. Running it again, or from two places at
+     * once, deletes nothing more than one run would.
      */
-    public PrunePlan planPrune(RetentionPolicy policy) {
-        List<LocalSnapshot> all = list();
-        Map<LocalSnapshot, ArchiveCheck> checked = new HashMap<>();
-        // An encrypted archive counts as verified when its ciphertext matches the manifest: the bytes written after
-        // the plaintext was checked against the unit's SHA-256. Pruning needs no identity.
-        Predicate<LocalSnapshot> verified = s -> checked.computeIfAbsent(s, c -> checkArchive(c, Optional.empty()))
-                .problems().isEmpty();
-        LocalSnapshot newestVerified = newestVerified(all, verified);
-        Set<LocalSnapshot> kept = RetentionPlanner.keep(all, policy, newestVerified);
-        List<LocalSnapshot> keep = new ArrayList<>();
-        List<LocalSnapshot> delete = new ArrayList<>();
-        List<StoreCheck> unverified = new ArrayList<>();
-        for (LocalSnapshot snapshot : all) {
-            if (kept.contains(snapshot)) {
-                keep.add(snapshot);
-            } else if (verified.test(snapshot)) {
-                delete.add(snapshot);
-            } else {
-                keep.add(snapshot);
-                unverified.add(new StoreCheck(snapshot.file(), Optional.of(snapshot),
-                        checked.get(snapshot).problems(), checked.get(snapshot).depth()));
-            }
-        }
-        return new PrunePlan(keep, delete, unverified, false);
-    }
+    PrunePlan prune(RetentionPolicy policy);
 
     /**
-     * Deletes what the policy does not keep: archive, {@code .sha256} and manifest together (manifest first, so a
-     * crash leaves at worst a file {@link #verifyAll()} reports, never a listed snapshot without its archive).
-     *
-     * <p>Only snapshots whose archive was checked against its manifest in this call (length, SHA-256, a readable tar
-     * with its {@code db}) are deleted. Hence the newest snapshot that verifies is always kept, a store with
-     * snapshots is never left empty (when none verifies, nothing is deleted), and an archive that could not be
-     * verified is never deleted: it is kept and listed in {@link PrunePlan#unverified()} for someone to look at. A
-     * damaged {@code .sha256} file is not a verdict on its archive, and an archive whose manifest is broken is not
-     * listed, so never deleted; {@link #verifyAll()} reports both.
+     * Restores the archive into a throwaway local etcd and counts its keys; see {@link DrillOptions}. An archive of
+     * a remote store is first fetched, verified, into a private temporary directory, deleted afterwards.
      */
-    public PrunePlan prune(RetentionPolicy policy) {
-        try (StoreLock ignored = StoreLock.acquire(directory)) {
-            PrunePlan plan = planPrune(policy);
-            for (StoreCheck check : plan.unverified()) {
-                LOG.warn("Not pruning {}, which does not verify: {}", check.file(), check.problems());
-            }
-            for (LocalSnapshot snapshot : plan.delete()) {
-                delete(snapshot.file());
-            }
-            return new PrunePlan(plan.keep(), plan.delete(), plan.unverified(), true);
-        }
+    DrillReport drill(StoredSnapshot snapshot, DrillOptions options);
+
+    /** {@link #drill(StoredSnapshot, DrillOptions)} with {@link DrillOptions#defaults()}. */
+    default DrillReport drill(StoredSnapshot snapshot) {
+        return drill(snapshot, DrillOptions.defaults());
     }
 
     /**
-     * Copies a snapshot of this store into {@code target} (another directory: a mount of another machine, a disk
-     * kept off site), verifying it on arrival: its bytes are hashed as they are written and must match the SHA-256
-     * its manifest records before the copy gets its name, beside its {@code .sha256} and manifest. An encrypted
-     * archive is copied as ciphertext; the copy needs no identity. Copying again what the target already holds is a
-     * no-op.
+     * Copies a snapshot of this store into {@code target} (a directory kept off site, a bucket, or back), verifying
+     * it on arrival: its bytes are hashed as they are written and must match the SHA-256 its manifest records before
+     * the copy gets its name, beside its {@code .sha256} and manifest. An encrypted archive is copied as ciphertext;
+     * the copy needs no identity. Copying again what the target already holds is a no-op.
      *
      * @return the snapshot in {@code target}
      * @throws io.github.etcdbackup.exception.ChecksumMismatchException if the archive here no longer matches its
      *                                                                   manifest (nothing is left in the target)
-     * @throws io.github.etcdbackup.exception.FileConflictException     if the target holds another file of that name
+     * @throws io.github.etcdbackup.exception.FileConflictException     if the target holds another archive of that
+     *                                                                   name
      */
-    public LocalSnapshot copyTo(SnapshotStore target, LocalSnapshot snapshot) {
-        if (!snapshot.file().toAbsolutePath().getParent().equals(directory.toAbsolutePath())) {
-            throw new io.github.etcdbackup.exception.InvalidInputException("snapshot", snapshot.file().toString(),
-                    "is not in this store (" + directory + ")");
-        }
-        return VerifiedCopy.copy(snapshot, modelOf(snapshot), target.directory());
-    }
-
-    /** Restores the archive into a throwaway local etcd and counts its keys; see {@link DrillOptions}. */
-    public DrillReport drill(LocalSnapshot snapshot, DrillOptions options) {
-        return new RestoreDrill(options).run(snapshot);
-    }
-
-    /** {@link #drill(LocalSnapshot, DrillOptions)} with {@link DrillOptions#defaults()}. */
-    public DrillReport drill(LocalSnapshot snapshot) {
-        return drill(snapshot, DrillOptions.defaults());
-    }
-
-    private static LocalSnapshot newestVerified(List<LocalSnapshot> oldestFirst, Predicate<LocalSnapshot> verified) {
-        for (int i = oldestFirst.size() - 1; i >= 0; i--) {
-            if (verified.test(oldestFirst.get(i))) {
-                return oldestFirst.get(i);
-            }
-        }
-        return null;
-    }
-
-    private static void delete(Path archive) {
-        Path[] files = {SnapshotManifest.pathOf(archive), archive,
-                archive.resolveSibling(archive.getFileName() + VerifiedDownload.SHA256_SUFFIX)};
-        for (Path file : files) {
-            try {
-                Files.deleteIfExists(file);
-            } catch (IOException e) {
-                throw new LocalStorageException(file, "Deleting", e);
-            }
-        }
-        LOG.info("Pruned {}", archive);
-    }
-
-    private List<Path> archives() {
-        List<Path> archives = new ArrayList<>(files(ARCHIVE_SUFFIX));
-        archives.addAll(files(ENCRYPTED_SUFFIX));
-        archives.sort(null);
-        return archives;
-    }
-
-    private List<Path> files(String suffix) {
-        try (Stream<Path> files = Files.list(directory)) {
-            return files.filter(p -> p.getFileName().toString().endsWith(suffix) && Files.isRegularFile(p))
-                    .sorted().toList();
+    default StoredSnapshot copyTo(SnapshotStore target, StoredSnapshot snapshot) {
+        String model = modelOf(snapshot);
+        try (InputStream archive = openArchive(snapshot)) {
+            return target.receive(snapshot, model, archive);
         } catch (IOException e) {
-            throw new LocalStorageException(directory, "Listing", e);
+            // Only closing the source can fail here: the copy was verified and named already.
+            throw new UncheckedIOException(e);
         }
-    }
-
-    private static String stripSuffix(Path file, String suffix) {
-        String name = file.getFileName().toString();
-        return name.substring(0, name.length() - suffix.length());
     }
 
     /**
-     * A {@code .part} that no download is writing, with how long ago it was last written: a download that was cut
-     * and may be resumed, or one whose process died, which only holds disk space. Whether a download holds it is
-     * asked through {@link FileLocks}, never by opening it again here (closing a second channel would drop the lock
-     * of a download running in this JVM).
+     * {@link #copyTo(SnapshotStore, StoredSnapshot)} into a directory store: the copy is a local file, ready for
+     * {@link io.github.etcdbackup.client.EtcdBackupClient#planRestore}.
      */
-    private static Optional<StoreCheck> unfinishedDownload(Path part) {
-        try {
-            if (FileLocks.isLocked(part)) {
-                return Optional.empty();
-            }
-            FileTime written = Files.getLastModifiedTime(part, LinkOption.NOFOLLOW_LINKS);
-            Duration age = Duration.between(written.toInstant(), Instant.now());
-            String ago = String.format("%dh%02dm", age.toHours(), age.toMinutesPart());
-            String what = part.getFileName().toString().endsWith(Age.SUFFIX + VerifiedDownload.PART_SUFFIX)
-                    ? "an encrypted download cannot be resumed: delete it"
-                    : "download the same snapshot again to resume it, or delete it";
-            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unfinished download, last written "
-                    + ago + " ago (" + written.toInstant().truncatedTo(ChronoUnit.SECONDS) + "), " + Files.size(part)
-                    + " bytes: " + what), StoreCheck.Depth.NONE));
-        } catch (EtcdBackupException e) {
-            return Optional.of(new StoreCheck(part, Optional.empty(), List.of(e.getMessage()),
-                    StoreCheck.Depth.NONE));
-        } catch (IOException e) {
-            return Optional.of(new StoreCheck(part, Optional.empty(), List.of("unreadable: " + e),
-                    StoreCheck.Depth.NONE));
-        }
+    default LocalSnapshot copyTo(LocalSnapshotStore target, StoredSnapshot snapshot) {
+        return (LocalSnapshot) copyTo((SnapshotStore) target, snapshot);
     }
+
+    /**
+     * The archive's bytes as stored (ciphertext when encrypted), for a copy into another store. Not checked here:
+     * the receiving store checks what it reads against the manifest's SHA-256.
+     */
+    InputStream openArchive(StoredSnapshot snapshot);
+
+    /**
+     * Stores {@code archive} under {@code snapshot}'s name, for {@link #copyTo}: written where no one can see it,
+     * hashed as it is written, and named only when it matches {@code snapshot}'s SHA-256 and length; then its
+     * {@code .sha256} and manifest. On a mismatch, a failed read or a deadline, nothing is left under the name.
+     *
+     * @param snapshot the snapshot as another store holds it
+     * @param model    the model its manifest names
+     * @param archive  its bytes, read to the end but not closed
+     * @return the snapshot as this store holds it; the one already here when this store holds the same archive
+     */
+    StoredSnapshot receive(StoredSnapshot snapshot, String model, InputStream archive);
 }

@@ -14,6 +14,7 @@ import io.github.etcdbackup.exception.RestoreRefusedException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.health.HealthReport;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
@@ -103,7 +104,7 @@ class EtcdBackupClientTest {
             assertThat(local.source().keysVersion()).isEqualTo(KeysVersion.V2);
             assertThat(local.source().unit()).isEqualTo("etcd/1");
             assertThat(local.source().remotePath()).startsWith("/var/snap/etcd/common/backups/");
-            SnapshotStore store = SnapshotStore.open(dir);
+            LocalSnapshotStore store = SnapshotStore.open(dir);
             assertThat(store.list()).singleElement()
                     .satisfies(listed -> assertThat(listed.source().keysVersion()).isEqualTo(KeysVersion.V2));
             assertThat(Files.readString(SnapshotManifest.pathOf(local.file()))).contains("keysVersion=V2");

@@ -6,6 +6,7 @@ import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.restore.RestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testing.FakeModel;
 import io.github.etcdbackup.testing.FakeTransport;
@@ -303,7 +304,7 @@ class HostileDirectoryTest {
                 .replace("archive=" + downloaded.file().getFileName(), "archive=" + oldName));
         Files.delete(manifest);
 
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
         assertThat(store.list()).singleElement().satisfies(s -> {
             assertThat(s.file()).isEqualTo(legacy);
             assertThat(s.sha256()).isEqualTo(downloaded.sha256());

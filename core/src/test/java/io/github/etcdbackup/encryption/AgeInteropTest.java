@@ -112,7 +112,7 @@ class AgeInteropTest {
         assertThatThrownBy(() -> Age.decryptFile(encrypted, dir.resolve("out"), AgeIdentities.fromFile(eve)))
                 .isInstanceOfSatisfying(DecryptionException.class, e -> {
                     assertThat(e.reason()).isEqualTo(DecryptionException.Reason.WRONG_IDENTITY);
-                    assertThat(e.file()).isEqualTo(encrypted);
+                    assertThat(e.location()).isEqualTo(encrypted.toString());
                 });
         assertThat(AgeKeys.names(dir)).isEqualTo(before);
     }

@@ -156,7 +156,7 @@ class EncryptedStoreTest {
         byte[] bytes = Files.readAllBytes(local.file());
         bytes[bytes.length / 2] ^= 0x01;
         Files.write(local.file(), bytes);
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
 
         assertThat(store.verify(local).problems()).anyMatch(p -> p.startsWith("ciphertext SHA-256 is"));
         StoreCheck decrypted = store.verify(local, AgeIdentities.fromFile(alice));
@@ -195,7 +195,7 @@ class EncryptedStoreTest {
     void identitiesOfOtherRecipientsAreATypedErrorNamingTheArchiveRecipients() throws Exception {
         LocalSnapshot local = encryptedBackup();
         AgeIdentities wrong = AgeIdentities.fromFile(eve);
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
 
         assertThatThrownBy(() -> store.verify(local, wrong)).isInstanceOfSatisfying(DecryptionException.class, e -> {
             assertThat(e.reason()).isEqualTo(DecryptionException.Reason.WRONG_IDENTITY);
@@ -254,7 +254,7 @@ class EncryptedStoreTest {
     void copyToAnotherStoreCopiesTheCiphertextVerifiedOnArrival() throws Exception {
         LocalSnapshot local = encryptedBackup();
         Path elsewhere = work.resolve("offsite");
-        SnapshotStore target = SnapshotStore.create(elsewhere);
+        LocalSnapshotStore target = SnapshotStore.create(elsewhere);
 
         LocalSnapshot copy = SnapshotStore.open(dir).copyTo(target, local);
 
@@ -289,7 +289,7 @@ class EncryptedStoreTest {
     void aCopyNeverWritesThroughALinkNorBesideAnotherWriterOfThisJvm() throws Exception {
         LocalSnapshot local = encryptedBackup();
         Path elsewhere = Files.createDirectories(work.resolve("offsite"));
-        SnapshotStore target = SnapshotStore.open(elsewhere);
+        LocalSnapshotStore target = SnapshotStore.open(elsewhere);
         Path outside = Files.writeString(work.resolve("outside"), "not to be touched");
         String name = local.file().getFileName().toString();
 
@@ -319,7 +319,7 @@ class EncryptedStoreTest {
         bytes[bytes.length / 3] ^= 0x01;
         Files.write(local.file(), bytes);
         Path elsewhere = work.resolve("offsite");
-        SnapshotStore target = SnapshotStore.create(elsewhere);
+        LocalSnapshotStore target = SnapshotStore.create(elsewhere);
 
         assertThatThrownBy(() -> SnapshotStore.open(dir).copyTo(target, local))
                 .isInstanceOf(ChecksumMismatchException.class);
@@ -331,7 +331,7 @@ class EncryptedStoreTest {
         encryptedBackup();
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(90_001, 12), work));
         encryptedBackup();
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
         List<LocalSnapshot> all = store.list();
         assertThat(all).hasSize(2);
 

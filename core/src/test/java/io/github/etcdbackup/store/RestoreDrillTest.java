@@ -123,7 +123,7 @@ class RestoreDrillTest {
     @Test
     void aRealSnapshotVerifiesAtRestAndRestoresWithEveryKey() throws Exception {
         LocalSnapshot local = downloadRealSnapshot();
-        SnapshotStore store = SnapshotStore.open(storeDir);
+        LocalSnapshotStore store = SnapshotStore.open(storeDir);
 
         assertThat(store.verify(local).problems()).isEmpty();
         DrillReport report = store.drill(local, DrillOptions.defaults().requirePrefixes("/registry/", "/registry/pods/"));
@@ -149,7 +149,7 @@ class RestoreDrillTest {
             local = client.backup(SnapshotRequest.builder().unit("etcd/0").encryptTo(AgeKeys.recipientOf(key))
                     .build(), storeDir);
         }
-        SnapshotStore store = SnapshotStore.open(storeDir);
+        LocalSnapshotStore store = SnapshotStore.open(storeDir);
         AgeIdentities identities = AgeIdentities.fromFile(key);
 
         assertThat(store.verify(local, identities).depth()).isEqualTo(StoreCheck.Depth.CONTENTS);
@@ -176,7 +176,7 @@ class RestoreDrillTest {
     @Test
     void aDrillThatCannotRunOrRunsOutOfTimeSaysSoAndNotThatTheArchiveIsBad() throws Exception {
         LocalSnapshot local = downloadRealSnapshot();
-        SnapshotStore store = SnapshotStore.open(storeDir);
+        LocalSnapshotStore store = SnapshotStore.open(storeDir);
 
         DrillReport noEtcd = store.drill(local, new DrillOptions("/nonexistent/etcd", "/nonexistent/etcdctl",
                 List.of(), Duration.ofMinutes(1)));

@@ -9,6 +9,7 @@ import io.github.etcdbackup.restore.RestoreOptions;
 import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.store.DrillOptions;
 import io.github.etcdbackup.store.DrillReport;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
@@ -52,7 +53,7 @@ public final class EncryptedBackups {
     public static RestorePlan check(Path juju, Path dir, Path identityFile) {
         // tag::encrypted-store[]
         AgeIdentities identities = AgeIdentities.fromFile(identityFile);   // the file age-keygen wrote
-        SnapshotStore store = SnapshotStore.open(dir);
+        LocalSnapshotStore store = SnapshotStore.open(dir);
         List<LocalSnapshot> snapshots = store.list();
         LocalSnapshot newest = snapshots.get(snapshots.size() - 1);
         StoreCheck atRest = store.verify(newest);               // no identity: Depth.CIPHERTEXT_ONLY

@@ -2,7 +2,7 @@ package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.store.DrillOptions;
 import io.github.etcdbackup.store.DrillReport;
-import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.store.StoredSnapshot;
 import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
 import io.github.etcdbackup.store.SnapshotStore;
@@ -31,13 +31,13 @@ public final class StoreMaintenance {
     /** The example's work; true when every archive is sound and the newest restores. */
     public static boolean maintain(Path dir, boolean prune) {
         // tag::store[]
-        SnapshotStore store = SnapshotStore.open(dir);
-        List<LocalSnapshot> snapshots = store.list();
-        snapshots.forEach(s -> System.out.println(s.file().getFileName() + "  " + s.source().unit() + "  "
+        SnapshotStore store = SnapshotStore.open(dir);   // or an S3SnapshotStore: the same contract
+        List<? extends StoredSnapshot> snapshots = store.list();
+        snapshots.forEach(s -> System.out.println(s.name() + "  " + s.source().unit() + "  "
                 + s.source().takenAt() + "  " + s.sizeBytes() + " bytes"));
         boolean sound = true;
         for (StoreCheck check : store.verifyAll()) {
-            System.out.println((check.ok() ? "ok       " : "PROBLEM  ") + check.file().getFileName()
+            System.out.println((check.ok() ? "ok       " : "PROBLEM  ") + check.name()
                     + (check.ok() ? "" : "  " + check.problems()));
             sound &= check.ok();
         }

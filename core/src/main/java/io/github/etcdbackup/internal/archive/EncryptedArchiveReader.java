@@ -1,6 +1,5 @@
 package io.github.etcdbackup.internal.archive;
 
-import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.encryption.AgeRecipient;
@@ -8,11 +7,11 @@ import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.internal.files.CountingInputStream;
 import io.github.etcdbackup.internal.files.Sha256;
+import io.github.etcdbackup.store.StoredSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Files;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -45,15 +44,15 @@ public final class EncryptedArchiveReader {
      *
      * @throws DecryptionException ({@code NO_IDENTITY} or {@code WRONG_IDENTITY}) when they cannot open it
      */
-    public static AgeIdentities requireIdentities(LocalSnapshot snapshot, Optional<AgeIdentities> identities,
+    public static AgeIdentities requireIdentities(StoredSnapshot snapshot, Optional<AgeIdentities> identities,
                                                   String howToGiveThem) {
         EncryptedArchive encryption = snapshot.encryption().orElseThrow();
         List<String> recipients = encryption.recipients().stream().map(AgeRecipient::publicKey).toList();
-        AgeIdentities given = identities.orElseThrow(() -> new DecryptionException(snapshot.file(),
+        AgeIdentities given = identities.orElseThrow(() -> new DecryptionException(snapshot.location(),
                 DecryptionException.Reason.NO_IDENTITY, recipients, "it is encrypted to " + recipients + ": "
                 + howToGiveThem + " an identity of one of them", null));
         if (!given.canDecryptFor(encryption.recipients())) {
-            throw new DecryptionException(snapshot.file(), DecryptionException.Reason.WRONG_IDENTITY, recipients,
+            throw new DecryptionException(snapshot.location(), DecryptionException.Reason.WRONG_IDENTITY, recipients,
                     "its manifest says it is encrypted to " + recipients + "; none of the identities given "
                             + "(recipients " + given.recipients() + ") is among them", null);
         }
@@ -65,27 +64,29 @@ public final class EncryptedArchiveReader {
      * ({@link #requireIdentities} passed): a header those identities do not open can then only be damaged or
      * replaced, and is reported as {@code DAMAGED}, not as the caller's wrong key.
      */
-    public static InputStream decrypting(InputStream ciphertext, AgeIdentities identities, LocalSnapshot snapshot) {
+    public static InputStream decrypting(InputStream ciphertext, AgeIdentities identities, StoredSnapshot snapshot) {
         try {
-            return Age.decrypting(ciphertext, identities, snapshot.file());
+            return Age.decrypting(ciphertext, identities, snapshot.location());
         } catch (DecryptionException e) {
             if (e.reason() != DecryptionException.Reason.WRONG_IDENTITY) {
                 throw e;
             }
             List<String> recipients = snapshot.encryption().orElseThrow().recipients().stream()
                     .map(AgeRecipient::publicKey).toList();
-            throw new DecryptionException(snapshot.file(), DecryptionException.Reason.DAMAGED, recipients, "its "
+            throw new DecryptionException(snapshot.location(), DecryptionException.Reason.DAMAGED, recipients, "its "
                     + "manifest names a recipient of the identities given, but its header has no stanza they open: "
                     + "the header is damaged, or the file was replaced", e);
         }
     }
 
     /**
-     * Reads the whole file once; see the class comment.
+     * Reads the whole archive once, from {@code stored} (its bytes as stored, not closed here); see the class
+     * comment.
      *
-     * @throws IOException if the file cannot be read
+     * @throws IOException if it cannot be read
      */
-    public static Result read(LocalSnapshot snapshot, AgeIdentities identities) throws IOException {
+    public static Result read(StoredSnapshot snapshot, InputStream stored, AgeIdentities identities)
+            throws IOException {
         EncryptedArchive encryption = snapshot.encryption().orElseThrow();
         List<String> problems = new ArrayList<>();
         MessageDigest ciphertext = Sha256.newDigest();
@@ -93,18 +94,17 @@ public final class EncryptedArchiveReader {
         MessageDigest sha384 = Sha256.newDigest("SHA-384");
         Optional<DecryptionException> failure = Optional.empty();
         long plaintextBytes = 0;
-        try (InputStream raw = new DigestInputStream(Files.newInputStream(snapshot.file()), ciphertext)) {
-            try {
-                CountingInputStream in = new CountingInputStream(new DigestInputStream(new DigestInputStream(
-                        decrypting(raw, identities, snapshot), sha256), sha384));
-                problems.addAll(ArchiveInspector.problems(in, snapshot.source().keysVersion()));
-                plaintextBytes = in.count();
-            } catch (DecryptionException e) {
-                problems.add(e.getMessage());
-                failure = Optional.of(e);
-            }
-            raw.transferTo(OutputStream.nullOutputStream());
+        InputStream raw = new DigestInputStream(stored, ciphertext);
+        try {
+            CountingInputStream in = new CountingInputStream(new DigestInputStream(new DigestInputStream(
+                    decrypting(raw, identities, snapshot), sha256), sha384));
+            problems.addAll(ArchiveInspector.problems(in, snapshot.source().keysVersion()));
+            plaintextBytes = in.count();
+        } catch (DecryptionException e) {
+            problems.add(e.getMessage());
+            failure = Optional.of(e);
         }
+        raw.transferTo(OutputStream.nullOutputStream());
         String ciphertextSha256 = Sha256.hex(ciphertext);
         if (!ciphertextSha256.equals(snapshot.sha256())) {
             problems.add("ciphertext SHA-256 is " + ciphertextSha256 + ", the manifest says " + snapshot.sha256());

@@ -8,6 +8,7 @@ import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.encryption.EncryptedArchive;
+import io.github.etcdbackup.store.StoredSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,7 +39,7 @@ public final class SnapshotManifest {
     /** The {@code encryption} value of an age-encrypted archive; absent for a plain one. */
     private static final String AGE = "age";
     /** A manifest is about 600 bytes; this leaves room for long paths and model names. */
-    private static final int MAX_BYTES = 64 * 1024;
+    public static final int MAX_BYTES = 64 * 1024;
 
     private SnapshotManifest() {
     }
@@ -50,6 +51,11 @@ public final class SnapshotManifest {
 
     /** Writes the manifest of a verified archive atomically (temp file, fsync, rename). */
     public static void write(LocalSnapshot local, String model) {
+        AtomicFile.write(pathOf(local.file()), text(local, model).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The manifest of a verified archive, as any store keeps it beside the archive. */
+    public static String text(StoredSnapshot local, String model) {
         Snapshot s = local.source();
         TreeMap<String, String> values = new TreeMap<>();
         values.put("format", FORMAT);
@@ -58,7 +64,7 @@ public final class SnapshotManifest {
         values.put("model", model);
         values.put("actionId", s.actionId().orElse(""));
         values.put("remotePath", s.remotePath());
-        values.put("archive", local.file().getFileName().toString());
+        values.put("archive", local.name());
         values.put("sha256", local.sha256());
         values.put("sizeBytes", Long.toString(local.sizeBytes()));
         values.put("sizeText", s.sizeText());
@@ -76,12 +82,24 @@ public final class SnapshotManifest {
         });
         StringBuilder text = new StringBuilder("# etcd-backup snapshot manifest\n");
         values.forEach((key, value) -> text.append(key).append('=').append(escape(value)).append('\n'));
-        Path file = pathOf(local.file());
-        AtomicFile.write(file, text.toString().getBytes(StandardCharsets.UTF_8));
+        return text.toString();
     }
 
     /** A manifest that was read, with the model it names. */
     public record Read(LocalSnapshot snapshot, String model) {
+    }
+
+    /**
+     * What a manifest says of its archive, wherever it is kept.
+     *
+     * @param sha256     the stored bytes' SHA-256 (the ciphertext's, for an encrypted archive)
+     * @param sizeBytes  the stored bytes' length
+     * @param source     what the unit reported
+     * @param encryption present for an encrypted archive
+     * @param model      the model it names, empty when none was known
+     */
+    public record Contents(String sha256, long sizeBytes, Snapshot source, Optional<EncryptedArchive> encryption,
+                           String model) {
     }
 
     /**
@@ -96,9 +114,31 @@ public final class SnapshotManifest {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        Properties p = load(file);
+        Contents contents = parse(load(file), file.toString());
+        return Optional.of(new Read(new LocalSnapshot(archive, contents.sha256(), contents.sizeBytes(),
+                contents.source(), contents.encryption()), contents.model()));
+    }
+
+    /**
+     * Parses a manifest's bytes.
+     *
+     * @param where where they were read, for messages
+     * @throws IllegalArgumentException if they are not a valid manifest (the message says why)
+     */
+    public static Contents parse(byte[] bytes, String where) {
+        if (bytes.length > MAX_BYTES) {
+            throw new IllegalArgumentException("manifest " + where + " is larger than " + MAX_BYTES + " bytes");
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new StringReader(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString()));
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("manifest " + where + " is not UTF-8 text", e);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("invalid manifest " + where + ": " + e.getMessage(), e);
+        }
         if (!FORMAT.equals(p.getProperty("format"))) {
-            throw new IllegalArgumentException("unknown or missing manifest format in " + file);
+            throw new IllegalArgumentException("unknown or missing manifest format in " + where);
         }
         try {
             Optional<EncryptedArchive> encryption = encryption(p);
@@ -114,11 +154,15 @@ public final class SnapshotManifest {
                     .keysVersion(KeysVersion.valueOf(required(p, "keysVersion")))
                     .build()
                     .withTiming(Instant.parse(required(p, "takenAt")), Duration.parse(required(p, "elapsed")));
-            LocalSnapshot local = new LocalSnapshot(archive, required(p, "sha256"),
-                    Long.parseLong(required(p, "sizeBytes")), source, encryption);
-            return Optional.of(new Read(local, p.getProperty("model", "")));
+            Contents contents = new Contents(io.github.etcdbackup.internal.common.InputValidation.sha256(
+                    required(p, "sha256")), Long.parseLong(required(p, "sizeBytes")), source, encryption,
+                    p.getProperty("model", ""));
+            if (contents.sizeBytes() < 0) {
+                throw new IllegalArgumentException("negative sizeBytes");
+            }
+            return contents;
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid manifest " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -127,28 +171,15 @@ public final class SnapshotManifest {
      * manifest's name would fail or block the read, a huge file would fill the heap, and a lenient decoder would turn
      * a damaged byte into a value that still parses.
      */
-    private static Properties load(Path file) {
+    private static byte[] load(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("manifest " + file + " is not a regular file");
         }
-        byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
-            bytes = in.readNBytes(MAX_BYTES + 1);
+            return in.readNBytes(MAX_BYTES + 1);
         } catch (IOException e) {
             throw new LocalStorageException(file, "Reading", e);
         }
-        if (bytes.length > MAX_BYTES) {
-            throw new IllegalArgumentException("manifest " + file + " is larger than " + MAX_BYTES + " bytes");
-        }
-        Properties p = new Properties();
-        try {
-            p.load(new StringReader(StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString()));
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("manifest " + file + " is not UTF-8 text", e);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid manifest " + file + ": " + e.getMessage(), e);
-        }
-        return p;
     }
 
     private static Optional<EncryptedArchive> encryption(Properties p) {

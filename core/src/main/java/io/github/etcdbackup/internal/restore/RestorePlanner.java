@@ -23,6 +23,8 @@ import io.github.etcdbackup.spi.ModelCommands;
 import io.github.etcdbackup.spi.ModelOperations;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.security.MessageDigest;
@@ -175,8 +177,8 @@ public final class RestorePlanner {
         AgeIdentities given = EncryptedArchiveReader.requireIdentities(snapshot, identities,
                 "give the plan (JujuRestoreOptions.identities)");
         EncryptedArchiveReader.Result read;
-        try {
-            read = EncryptedArchiveReader.read(snapshot, given);
+        try (InputStream in = Files.newInputStream(snapshot.file())) {
+            read = EncryptedArchiveReader.read(snapshot, in, given);
         } catch (IOException e) {
             throw new LocalStorageException(snapshot.file(), "Reading", e);
         }

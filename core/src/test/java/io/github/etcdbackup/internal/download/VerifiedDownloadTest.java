@@ -93,7 +93,7 @@ class VerifiedDownloadTest {
                 .isInstanceOfSatisfying(ChecksumMismatchException.class, e -> {
                     assertThat(e.expected()).isEqualTo(snapshot.sha256());
                     assertThat(e.actual()).isNotEqualTo(snapshot.sha256()).hasSize(64);
-                    assertThat(e.file()).isEqualTo(dir.resolve(local(snapshot)));
+                    assertThat(e.location()).isEqualTo(dir.resolve(local(snapshot)).toString());
                 });
         assertThat(filesInDir()).isEmpty();
     }

@@ -9,6 +9,7 @@ import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
+import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.testkit.LeftoverProcesses;
@@ -77,7 +78,7 @@ class EndToEndTest {
             assertThat(SnapshotStore.open(work.resolve(dir)).verifyAll()).singleElement()
                     .satisfies(check -> assertThat(check.problems()).isEmpty());
         }
-        SnapshotStore store = SnapshotStore.open(work.resolve("v3"));
+        LocalSnapshotStore store = SnapshotStore.open(work.resolve("v3"));
         assertThat(store.modelOf(v3)).isEqualTo("k8s");
         assertThat(store.drill(v3).keyCount()).isGreaterThanOrEqualTo(2);
     }

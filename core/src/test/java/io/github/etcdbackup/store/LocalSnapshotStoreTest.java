@@ -34,14 +34,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
-class SnapshotStoreTest {
+class LocalSnapshotStoreTest {
     @TempDir
     Path dir;
     @TempDir
     Path work;
     private FakeTransport transport;
     private EtcdBackupClient client;
-    private SnapshotStore store;
+    private LocalSnapshotStore store;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -76,7 +76,7 @@ class SnapshotStoreTest {
         assertThatThrownBy(() -> SnapshotStore.open(file)).isInstanceOf(LocalStorageException.class)
                 .hasMessageContaining("not a directory");
 
-        SnapshotStore created = SnapshotStore.create(typo.resolve("nested"));
+        LocalSnapshotStore created = SnapshotStore.create(typo.resolve("nested"));
         assertThat(created.directory()).isDirectory();
         assertThat(created.list()).isEmpty();
         assertThat(SnapshotStore.open(typo.resolve("nested")).verifyAll()).isEmpty();
@@ -85,7 +85,7 @@ class SnapshotStoreTest {
     @Test
     void copyToAnotherStoreKeepsTheManifestAndNeverOverwrites() throws IOException {
         LocalSnapshot local = backupTakenAt("2026-11-20T10:00:00Z");
-        SnapshotStore target = SnapshotStore.create(work.resolve("copies"));
+        LocalSnapshotStore target = SnapshotStore.create(work.resolve("copies"));
 
         LocalSnapshot copy = store.copyTo(target, local);
 
@@ -98,7 +98,7 @@ class SnapshotStoreTest {
         Files.writeString(copy.file(), "someone else's file");
         assertThatThrownBy(() -> store.copyTo(target, local)).isInstanceOf(FileConflictException.class);
         assertThat(Files.readString(copy.file())).isEqualTo("someone else's file");
-        SnapshotStore fourth = SnapshotStore.create(work.resolve("fourth"));
+        LocalSnapshotStore fourth = SnapshotStore.create(work.resolve("fourth"));
         assertThatThrownBy(() -> target.copyTo(fourth, copy)).as("bytes that no longer match their manifest")
                 .isInstanceOf(ChecksumMismatchException.class);
         assertThat(fourth.list()).isEmpty();
@@ -124,7 +124,7 @@ class SnapshotStoreTest {
 
     @Test
     void itsStringNamesItsDirectory() {
-        assertThat(store).hasToString("SnapshotStore[" + dir + "]");
+        assertThat(store).hasToString("LocalSnapshotStore[" + dir + "]");
     }
 
     @Test
@@ -152,17 +152,17 @@ class SnapshotStoreTest {
 
         List<StoreCheck> checks = store.verifyAll();
 
-        assertThat(checks).filteredOn(c -> c.file().equals(corrupted.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(corrupted.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).anyMatch(p -> p.startsWith("SHA-256 is"))
                         .anyMatch(p -> p.contains(".sha256 does not match")));
-        assertThat(checks).filteredOn(c -> c.file().equals(truncated.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(truncated.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).anyMatch(p -> p.startsWith("size is"))
                         .anyMatch(p -> p.startsWith("not a readable gzip tar")));
-        assertThat(checks).filteredOn(c -> c.file().equals(orphan.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(orphan.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().startsWith("no manifest"));
-        assertThat(checks).filteredOn(c -> c.file().equals(sound.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(sound.location())).singleElement()
                 .satisfies(c -> assertThat(c.ok()).isTrue());
-        assertThat(checks).filteredOn(c -> c.file().equals(stale)).singleElement().satisfies(c -> assertThat(
+        assertThat(checks).filteredOn(c -> c.location().equals(stale.toString())).singleElement().satisfies(c -> assertThat(
                 c.problems()).singleElement().asString().startsWith("unfinished download, last written 3h05m ago (")
                 .contains("10 bytes"));
         assertThat(checks).anySatisfy(c -> assertThat(c.problems())
@@ -294,7 +294,7 @@ class SnapshotStoreTest {
 
         assertThat(plan.delete()).containsExactly(old);
         assertThat(plan.keep()).containsExactly(corrupt, truncated, newest);
-        assertThat(plan.unverified()).extracting(StoreCheck::file).containsExactly(corrupt.file(), truncated.file());
+        assertThat(plan.unverified()).extracting(StoreCheck::location).containsExactly(corrupt.location(), truncated.location());
         assertThat(plan.unverified().get(0).problems()).anyMatch(p -> p.startsWith("SHA-256 is"));
         assertThat(plan.unverified().get(1).problems()).anyMatch(p -> p.startsWith("size is"));
         assertThat(corrupt.file()).exists();
@@ -341,17 +341,17 @@ class SnapshotStoreTest {
 
         assertThat(store.list()).containsExactly(older, newer);
         List<StoreCheck> checks = store.verifyAll();
-        assertThat(checks).filteredOn(StoreCheck::ok).extracting(StoreCheck::file)
-                .containsExactlyInAnyOrder(older.file(), newer.file());
-        assertThat(checks).filteredOn(c -> broken.contains(c.file())).hasSize(5)
+        assertThat(checks).filteredOn(StoreCheck::ok).extracting(StoreCheck::location)
+                .containsExactlyInAnyOrder(older.location(), newer.location());
+        assertThat(checks).filteredOn(c -> broken.contains(Path.of(c.location()))).hasSize(5)
                 .allSatisfy(c -> assertThat(c.snapshot()).isEmpty());
-        assertThat(checks).filteredOn(c -> c.file().equals(notUtf8.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(notUtf8.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("not UTF-8 text"));
-        assertThat(checks).filteredOn(c -> c.file().equals(directory.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(directory.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("not a regular file"));
-        assertThat(checks).filteredOn(c -> c.file().equals(huge.file())).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(huge.location())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().contains("larger than"));
-        assertThat(checks).filteredOn(c -> c.file().equals(directoryArchive)).singleElement()
+        assertThat(checks).filteredOn(c -> c.location().equals(directoryArchive.toString())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).containsExactly("manifest without its archive"));
         assertThat(checks).hasSize(8);
 
@@ -408,7 +408,7 @@ class SnapshotStoreTest {
         Files.writeString(half, "format=1\nunit=etcd/");
 
         assertThat(store.list()).containsExactly(local);
-        assertThat(store.verifyAll()).filteredOn(c -> c.file().equals(half)).singleElement()
+        assertThat(store.verifyAll()).filteredOn(c -> c.location().equals(half.toString())).singleElement()
                 .satisfies(c -> assertThat(c.problems()).singleElement().asString().startsWith("unfinished"));
     }
 
