@@ -1,0 +1,174 @@
+package io.github.etcdbackup.store.s3.internal;
+
+import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.internal.files.Sha256;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PushbackInputStream;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Streams an archive into the bucket so that nothing unverified ever appears under its key. The bytes are hashed as
+ * they are read; the last part is held back until the stream has ended and its SHA-256 and length equal what is
+ * expected, and only then uploaded and the upload completed (S3's atomic "rename"). On a mismatch, a failed read or
+ * request, a deadline or an interrupt, the upload is aborted: its parts are dropped and the key stays as it was.
+ *
+ * <p>An archive no larger than one part is checked in memory and then written with one request. A larger one goes
+ * up in parts, one part uploading while the next is read: memory stays at two parts whatever the archive's size.
+ */
+public final class VerifiedUpload {
+    private static final Logger LOG = LoggerFactory.getLogger(VerifiedUpload.class);
+    /** What an abort may take when the operation's own deadline has already passed. */
+    private static final Duration CLEANUP = Duration.ofSeconds(30);
+
+    private final Bucket bucket;
+    private final String key;
+    private final int partSize;
+    private final Deadline deadline;
+
+    /**
+     * @param partSize bytes per part, at least S3's minimum of 5 MiB (except in tests against servers that allow
+     *                 less)
+     */
+    public VerifiedUpload(Bucket bucket, String key, int partSize, Deadline deadline) {
+        this.bucket = bucket;
+        this.key = key;
+        this.partSize = partSize;
+        this.deadline = deadline;
+    }
+
+    /**
+     * Uploads {@code archive} (read to its end, not closed).
+     *
+     * @param metadata user metadata of the object (its SHA-256, for people looking at the bucket)
+     * @return the number of bytes uploaded, {@code expectedSize}
+     * @throws ChecksumMismatchException if the bytes do not hash to {@code expectedSha256} or are not
+     *                                   {@code expectedSize} long; nothing was written under the key
+     * @throws IOException               if reading {@code archive} failed (the upload was aborted); the caller
+     *                                   knows what kind of source it is
+     */
+    public long upload(InputStream archive, String expectedSha256, long expectedSize, Map<String, String> metadata)
+            throws IOException {
+        PushbackInputStream in = new PushbackInputStream(archive, 1);
+        MessageDigest digest = Sha256.newDigest();
+        byte[] first = new byte[partSize];
+        int length = fill(in, first, digest);
+        if (length < partSize || atEnd(in)) {
+            check(digest, length, expectedSha256, expectedSize);
+            bucket.put(key, Arrays.copyOf(first, length), metadata, deadline);
+            return length;
+        }
+        String uploadId = bucket.startUpload(key, metadata, deadline);
+        ExecutorService uploader = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "etcd-backup-s3-upload");
+            thread.setDaemon(true);
+            return thread;
+        });
+        boolean completed = false;
+        try {
+            List<Bucket.Part> parts = new ArrayList<>();
+            byte[] current = first;
+            byte[] spare = new byte[partSize];
+            Future<Bucket.Part> inFlight = null;
+            long total = length;
+            int number = 1;
+            while (!atEnd(in)) {
+                parts.addAll(await(inFlight));
+                inFlight = submit(uploader, uploadId, number++, current, length);
+                byte[] next = spare;
+                spare = current;
+                current = next;
+                length = fill(in, current, digest);
+                total += length;
+            }
+            // The stream has ended and every byte was hashed: only now may the last part go up.
+            parts.addAll(await(inFlight));
+            check(digest, total, expectedSha256, expectedSize);
+            parts.add(part(uploadId, number, current, length));
+            bucket.completeUpload(key, uploadId, parts, deadline);
+            completed = true;
+            return total;
+        } finally {
+            uploader.shutdownNow();
+            if (!completed) {
+                abort(uploadId);
+            }
+        }
+    }
+
+    private Future<Bucket.Part> submit(ExecutorService uploader, String uploadId, int number, byte[] buffer,
+                                       int length) {
+        return uploader.submit(() -> part(uploadId, number, buffer, length));
+    }
+
+    private Bucket.Part part(String uploadId, int number, byte[] buffer, int length) {
+        String etag = bucket.uploadPart(key, uploadId, number, buffer, length, deadline);
+        return new Bucket.Part(number, length, etag);
+    }
+
+    private List<Bucket.Part> await(Future<Bucket.Part> inFlight) {
+        if (inFlight == null) {
+            return List.of();
+        }
+        try {
+            return List.of(inFlight.get());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationInterruptedException("Uploading " + bucket.location(key), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof EtcdBackupException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException("uploading a part failed unexpectedly", e.getCause());
+        }
+    }
+
+    private void check(MessageDigest digest, long length, String expectedSha256, long expectedSize) {
+        String actual = Sha256.hex(digest);
+        if (!actual.equals(expectedSha256) || length != expectedSize) {
+            // Bytes of another length cannot have the expected hash; the SHA-256 names the difference.
+            throw new ChecksumMismatchException(expectedSha256, actual, bucket.location(key));
+        }
+    }
+
+    /** Fills {@code buffer} as far as the stream goes, hashing what was read. */
+    private static int fill(InputStream in, byte[] buffer, MessageDigest digest) throws IOException {
+        int length = in.readNBytes(buffer, 0, buffer.length);
+        digest.update(buffer, 0, length);
+        return length;
+    }
+
+    private static boolean atEnd(PushbackInputStream in) throws IOException {
+        int b = in.read();
+        if (b < 0) {
+            return true;
+        }
+        in.unread(b);
+        return false;
+    }
+
+    private void abort(String uploadId) {
+        Deadline cleanup = deadline.passed() ? Deadline.after("Aborting the upload of " + bucket.location(key),
+                CLEANUP) : deadline;
+        try {
+            bucket.abortUpload(key, uploadId, cleanup);
+        } catch (EtcdBackupException e) {
+            LOG.warn("Could not abort the upload {} of {} (nothing is visible under its key; a lifecycle rule or "
+                    + "verifyAll finds it): {}", uploadId, bucket.location(key), e.getMessage());
+        }
+    }
+}

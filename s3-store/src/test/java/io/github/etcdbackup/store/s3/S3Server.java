@@ -1,0 +1,90 @@
+package io.github.etcdbackup.store.s3;
+
+import org.eclipse.jetty.util.component.AbstractLifeCycle;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStoreContext;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * A real S3 protocol server on loopback: S3Proxy on a free port, keeping objects as files under a directory
+ * (jclouds' filesystem backend), requiring SigV4-signed requests with {@link #ACCESS_KEY} and {@link #SECRET_KEY}.
+ */
+final class S3Server implements AutoCloseable {
+    static final String ACCESS_KEY = "etcd-backup-test";
+    static final String SECRET_KEY = "not-a-real-secret-0123456789";
+
+    private final Path dir;
+    private final BlobStoreContext context;
+    private final S3Proxy proxy;
+
+    private S3Server(Path dir, BlobStoreContext context, S3Proxy proxy) {
+        this.dir = dir;
+        this.context = context;
+        this.proxy = proxy;
+    }
+
+    /** Starts a server keeping its buckets under {@code dir}. */
+    static S3Server start(Path dir) throws Exception {
+        Properties properties = new Properties();
+        properties.setProperty("jclouds.filesystem.basedir", dir.toString());
+        BlobStoreContext context = ContextBuilder.newBuilder("filesystem").credentials("local", "local")
+                .overrides(properties).build(BlobStoreContext.class);
+        S3Proxy proxy = S3Proxy.builder().blobStore(context.getBlobStore())
+                .endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V4, ACCESS_KEY, SECRET_KEY).build();
+        proxy.start();
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (!AbstractLifeCycle.STARTED.equals(proxy.getState())) {
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+            }
+            Thread.sleep(10);
+        }
+        return new S3Server(dir, context, proxy);
+    }
+
+    /** {@code http://127.0.0.1:<port>}. */
+    URI endpoint() {
+        return URI.create("http://127.0.0.1:" + proxy.getPort());
+    }
+
+    /** Creates a bucket. */
+    void createBucket(String bucket) {
+        context.getBlobStore().createContainerInLocation(null, bucket);
+    }
+
+    /** The file that holds an object (the filesystem backend keeps a key as a path under its bucket). */
+    Path file(String bucket, String key) {
+        return dir.resolve(bucket).resolve(key);
+    }
+
+    /** Every key of a bucket, sub-"directories" included, as the backend holds them. */
+    java.util.List<String> keys(String bucket) {
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        context.getBlobStore().list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.recursive())
+                .forEach(m -> keys.add(m.getName()));
+        return keys;
+    }
+
+    /** A store on {@code bucket} of this server, with small parts so that a few MiB go up in several. */
+    S3SnapshotStore.Builder store(String bucket) {
+        return S3SnapshotStore.builder().endpoint(endpoint()).bucket(bucket)
+                .credentials(ACCESS_KEY, SECRET_KEY).partSize(5 * 1024 * 1024);
+    }
+
+    @Override
+    public void close() {
+        try {
+            proxy.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("S3Proxy did not stop", e);
+        } finally {
+            context.close();
+        }
+    }
+}
