@@ -2,6 +2,7 @@ package io.github.etcdbackup.store.s3.internal;
 
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.EtcdBackupException;
+import io.github.etcdbackup.exception.ObjectStoreException;
 import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.internal.files.Sha256;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ import java.util.concurrent.Future;
 public final class VerifiedUpload {
     private static final Logger LOG = LoggerFactory.getLogger(VerifiedUpload.class);
     /** What an abort may take when the operation's own deadline has already passed. */
-    private static final Duration CLEANUP = Duration.ofSeconds(30);
+    private static final Duration CLEANUP = Duration.ofSeconds(10);
 
     private final Bucket bucket;
     private final String key;
@@ -161,14 +162,34 @@ public final class VerifiedUpload {
         return false;
     }
 
+    /**
+     * Aborts the upload. A part request the network delayed may still reach the server after the abort and be
+     * stored (S3's documentation says so); the abort is therefore tried again, a second apart, until the server takes
+     * it, within {@link #CLEANUP}.
+     */
     private void abort(String uploadId) {
-        Deadline cleanup = deadline.passed() ? Deadline.after("Aborting the upload of " + bucket.location(key),
-                CLEANUP) : deadline;
-        try {
-            bucket.abortUpload(key, uploadId, cleanup);
-        } catch (EtcdBackupException e) {
-            LOG.warn("Could not abort the upload {} of {} (nothing is visible under its key; a lifecycle rule or "
-                    + "verifyAll finds it): {}", uploadId, bucket.location(key), e.getMessage());
+        Deadline cleanup = Deadline.after("Aborting the upload of " + bucket.location(key), CLEANUP);
+        EtcdBackupException last = null;
+        for (int attempt = 0; attempt < 3 && !cleanup.passed(); attempt++) {
+            try {
+                bucket.abortUpload(key, uploadId, cleanup);
+                return;
+            } catch (EtcdBackupException e) {
+                if (attempt > 0 && e instanceof ObjectStoreException refused
+                        && refused.errorCode().equals("NoSuchUpload")) {
+                    return;   // an earlier attempt reached the server after all: the upload is gone
+                }
+                last = e;
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
         }
+        LOG.warn("Could not abort the upload {} of {} (nothing is visible under its key; a lifecycle rule with "
+                + "AbortIncompleteMultipartUpload, or verifyAll, finds it): {}", uploadId, bucket.location(key),
+                last == null ? "out of time" : last.getMessage());
     }
 }
