@@ -148,19 +148,19 @@ public sealed interface BackupEvent
      *
      * @param operation  the operation
      * @param unit       the unit the snapshot was taken on
-     * @param file       the archive
+     * @param location   the archive: a file path, or {@code s3://bucket/key}
      * @param sizeBytes  its length (for an encrypted archive, the ciphertext's)
      * @param sha256     its SHA-256
      * @param encrypted  true for an age-encrypted archive
      * @param at         when
      */
-    record ArchiveSaved(String operation, String unit, Path file, long sizeBytes, String sha256, boolean encrypted,
-                        Instant at) implements BackupEvent {
+    record ArchiveSaved(String operation, String unit, String location, long sizeBytes, String sha256,
+                        boolean encrypted, Instant at) implements BackupEvent {
         /** Validates every field. */
         public ArchiveSaved {
             Objects.requireNonNull(operation, "operation");
             Objects.requireNonNull(unit, "unit");
-            Objects.requireNonNull(file, "file");
+            Objects.requireNonNull(location, "location");
             Objects.requireNonNull(sha256, "sha256");
             Objects.requireNonNull(at, "at");
         }

@@ -38,6 +38,9 @@ import io.github.etcdbackup.internal.restore.RestoreJournal;
 import io.github.etcdbackup.internal.restore.RestorePlanner;
 import io.github.etcdbackup.internal.download.TargetDirectory;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
+import io.github.etcdbackup.store.LocalSnapshotStore;
+import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.store.StoredSnapshot;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.HealthOutput;
@@ -285,8 +288,8 @@ public final class EtcdBackupClient implements AutoCloseable {
         LOG.info("Saved {} from {}:{}: {} bytes, SHA-256 {}{}, in {} ms", local.file(), snapshot.unit(),
                 snapshot.remotePath(), local.sizeBytes(), local.sha256(), local.encrypted() ? " (age-encrypted)" : "",
                 (System.nanoTime() - start) / 1_000_000);
-        emit(new BackupEvent.ArchiveSaved(operation, snapshot.unit(), local.file(), local.sizeBytes(), local.sha256(),
-                local.encrypted(), Instant.now()));
+        emit(new BackupEvent.ArchiveSaved(operation, snapshot.unit(), local.location(), local.sizeBytes(),
+                local.sha256(), local.encrypted(), Instant.now()));
         return local;
     }
 
@@ -323,6 +326,55 @@ public final class EtcdBackupClient implements AutoCloseable {
             }
             return local;
         });
+    }
+
+    /**
+     * Snapshots the unit's v3 key space and stores the verified archive in {@code store}; see
+     * {@link #backup(SnapshotRequest, SnapshotStore)}.
+     */
+    public StoredSnapshot backup(String unit, SnapshotStore store) {
+        return backup(SnapshotRequest.builder().unit(unit).build(), store);
+    }
+
+    /**
+     * Takes the snapshot {@code request} asks for and stores the archive in {@code store}, verified: for a directory
+     * store, exactly {@link #backup(SnapshotRequest, Path)}; for another store (a bucket), the archive streams from
+     * the unit straight into it, hashed (and encrypted, with {@link SnapshotRequest.Builder#encryptTo}) on the way,
+     * with no local disk, and is named there only once its SHA-256 equals the unit's. The deadline covers both
+     * steps; a failed transfer leaves nothing under the archive's name.
+     */
+    public StoredSnapshot backup(SnapshotRequest request, SnapshotStore store) {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(store, "store");
+        if (store instanceof LocalSnapshotStore local) {
+            return backup(request, local.directory());
+        }
+        Deadline deadline = Deadline.after(request.timeout().orElse(timeout));
+        return run("backup " + request.unit(), op -> {
+            Snapshot snapshot = step(op, "snapshot", () -> takeSnapshot(request, deadline));
+            StoredSnapshot stored = step(op, "upload", () -> upload(op, snapshot, store, deadline,
+                    request.encryptTo()));
+            if (request.unitCopy() == UnitCopy.REMOVE) {
+                Optional<String> directory = request.target().equals(SnapshotRequest.DEFAULT_TARGET)
+                        ? Optional.empty() : Optional.of(request.target());
+                removeUnitCopy(op, snapshot, directory, deadline);
+            }
+            return stored;
+        });
+    }
+
+    private StoredSnapshot upload(String operation, Snapshot snapshot, SnapshotStore store, Deadline deadline,
+                                  List<AgeRecipient> encryptTo) {
+        long start = System.nanoTime();
+        StoredSnapshot stored = store.receive(snapshot, transport.modelName().orElse(""),
+                (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d), encryptTo,
+                deadline);
+        LOG.info("Saved {} from {}:{}: {} bytes, SHA-256 {}{}, in {} ms", stored.location(), snapshot.unit(),
+                snapshot.remotePath(), stored.sizeBytes(), stored.sha256(), stored.encrypted() ? " (age-encrypted)"
+                        : "", (System.nanoTime() - start) / 1_000_000);
+        emit(new BackupEvent.ArchiveSaved(operation, snapshot.unit(), stored.location(), stored.sizeBytes(),
+                stored.sha256(), stored.encrypted(), Instant.now()));
+        return stored;
     }
 
     /**

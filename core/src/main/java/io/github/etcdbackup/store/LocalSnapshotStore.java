@@ -1,6 +1,9 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.DecryptionException;
@@ -364,6 +367,18 @@ public final class LocalSnapshotStore implements SnapshotStore {
     @Override
     public LocalSnapshot receive(StoredSnapshot snapshot, String model, InputStream archive) {
         return VerifiedCopy.copy(snapshot, model, archive, directory);
+    }
+
+    /**
+     * {@inheritDoc} As {@link io.github.etcdbackup.client.EtcdBackupClient#backup(io.github.etcdbackup.SnapshotRequest,
+     * Path)} writes it: a locked owner-only {@code .part}, synced, linked under its name once verified, deleted when
+     * not.
+     */
+    @Override
+    public LocalSnapshot receive(Snapshot snapshot, String model, ArchiveSource source, List<AgeRecipient> encryptTo,
+                                 Deadline deadline) {
+        return new VerifiedDownload("unit").run(snapshot, directory, model, source::open, deadline, bytes -> { },
+                VerifiedDownload.PartOnFailure.DELETE, encryptTo);
     }
 
     /** {@inheritDoc} The drill reads the archive where it is; nothing is fetched. */

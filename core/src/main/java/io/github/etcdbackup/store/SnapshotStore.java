@@ -1,6 +1,9 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.DecryptionException;
 
@@ -156,4 +159,17 @@ public interface SnapshotStore {
      * @return the snapshot as this store holds it; the one already here when this store holds the same archive
      */
     StoredSnapshot receive(StoredSnapshot snapshot, String model, InputStream archive);
+
+    /**
+     * Stores the archive of {@code snapshot} straight from its unit, for
+     * {@link io.github.etcdbackup.client.EtcdBackupClient#backup(io.github.etcdbackup.SnapshotRequest, SnapshotStore)}:
+     * read from {@code source}, hashed as it streams (and encrypted to {@code encryptTo} when not empty), and named
+     * only when its SHA-256 equals the one the unit reported. A stream that is cut, runs well past the size the unit
+     * reported, or outlives {@code deadline} leaves nothing under the name.
+     *
+     * @param model the model the snapshot was taken in, part of the archive's name and manifest
+     * @return the stored snapshot; the one already here when this store holds the same archive
+     */
+    StoredSnapshot receive(Snapshot snapshot, String model, ArchiveSource source, List<AgeRecipient> encryptTo,
+                           Deadline deadline);
 }

@@ -58,7 +58,7 @@ class EtcdBackupMetricsTest {
         for (String unit : new String[] {"etcd/0", "etcd/2"}) {
             // A new instance per run, as a job that builds its client each night would.
             EtcdBackupMetrics metrics = EtcdBackupMetrics.on(registry);
-            metrics.onEvent(new BackupEvent.ArchiveSaved("backup etcd/leader", unit, dir.resolve("a"), 10,
+            metrics.onEvent(new BackupEvent.ArchiveSaved("backup etcd/leader", unit, dir.resolve("a").toString(), 10,
                     "0".repeat(64), false, Instant.ofEpochSecond(unit.equals("etcd/0") ? 1000 : 2000)));
         }
         System.gc();

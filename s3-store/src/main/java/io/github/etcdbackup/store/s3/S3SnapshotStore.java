@@ -1,6 +1,12 @@
 package io.github.etcdbackup.store.s3;
 
 import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.encryption.AgeRecipient;
+import io.github.etcdbackup.encryption.EncryptedArchive;
+import io.github.etcdbackup.internal.download.EncryptingInputStream;
+import io.github.etcdbackup.internal.download.UnitArchiveStream;
+import io.github.etcdbackup.store.ArchiveSource;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
@@ -423,14 +429,78 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             return copy;
         }
         try {
-            new VerifiedUpload(bucket, key, partSize, deadline).upload(archive, snapshot.sha256(),
-                    snapshot.sizeBytes(), Map.of("sha256", snapshot.sha256()));
+            VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, deadline);
+            upload.upload(archive, upload.expecting(snapshot.sha256()), Map.of("sha256", snapshot.sha256()));
         } catch (IOException e) {
             throw sourceFailure(snapshot, e);
         }
         writeSidecars(copy, model, deadline);
         LOG.info("Saved {} ({} bytes, SHA-256 {})", copy.location(), copy.sizeBytes(), copy.sha256());
         return copy;
+    }
+
+    /**
+     * {@inheritDoc} The archive streams from the unit into a multipart upload, hashed on the way (and encrypted: then
+     * the plaintext is hashed and the ciphertext uploaded); the last part goes up, and the upload is completed, only
+     * once the stream has ended and its SHA-256 equals the unit's. Memory stays at two parts; no local disk is used.
+     *
+     * @throws ObjectStoreException ({@code CONFLICT}) if another archive, with other bytes, has the key, or an
+     *                              encrypted one (which cannot be checked against the unit without its identity)
+     */
+    @Override
+    public S3Snapshot receive(Snapshot snapshot, String model, ArchiveSource source, List<AgeRecipient> encryptTo,
+                              io.github.etcdbackup.spi.Deadline unitDeadline) {
+        String name = InputValidation.fileName(snapshot.localName(model) + (encryptTo.isEmpty() ? "" : Age.SUFFIX));
+        String key = prefix + name;
+        String operation = "upload " + snapshot.unit() + ":" + snapshot.remotePath() + " to " + bucket.location(key);
+        Deadline deadline = Deadline.after(operation, unitDeadline.remaining());
+        Optional<Long> there = bucket.size(key, deadline);
+        if (there.isPresent()) {
+            return alreadyThere(snapshot, model, key, there.get(), !encryptTo.isEmpty(), deadline);
+        }
+        MessageDigest plaintext = Sha256.newDigest();
+        VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, deadline);
+        VerifiedUpload.Result result;
+        long plaintextBytes;
+        try (UnitArchiveStream unit = UnitArchiveStream.open(source, "unit", operation, unitDeadline,
+                VerifiedDownload.sizeLimit(snapshot))) {
+            InputStream hashed = new DigestInputStream(unit, plaintext);
+            InputStream bytes = encryptTo.isEmpty() ? hashed : new EncryptingInputStream(hashed, encryptTo);
+            VerifiedUpload.Check check = encryptTo.isEmpty() ? upload.expecting(snapshot.sha256())
+                    : (ciphertextSha256, length) -> {
+                        String actual = Sha256.hex(plaintext);
+                        if (!actual.equals(snapshot.sha256())) {
+                            throw new ChecksumMismatchException(snapshot.sha256(), actual, bucket.location(key));
+                        }
+                    };
+            result = upload.upload(bytes, check, Map.of("sha256", snapshot.sha256()));
+            plaintextBytes = unit.total();
+        } catch (IOException e) {
+            // Only closing the unit's stream is left to fail here: reads throw typed errors themselves.
+            throw new TransportException("unit", operation + ": closing the stream failed: " + e.getMessage(), e);
+        }
+        S3Snapshot stored = new S3Snapshot(bucket.name(), key, result.sha256(), result.length(), snapshot,
+                encryptTo.isEmpty() ? Optional.empty()
+                        : Optional.of(new EncryptedArchive(encryptTo, snapshot.sha256(), plaintextBytes)));
+        writeSidecars(stored, model, deadline);
+        return stored;
+    }
+
+    /** An archive already has the key: kept when it is this snapshot's (a backup run again), else a conflict. */
+    private S3Snapshot alreadyThere(Snapshot snapshot, String model, String key, long size, boolean encrypted,
+                                    Deadline deadline) {
+        if (!encrypted) {
+            S3Snapshot candidate = new S3Snapshot(bucket.name(), key, snapshot.sha256(), size, snapshot,
+                    Optional.empty());
+            if (checkArchive(candidate, Optional.empty(), deadline).problems().isEmpty()) {
+                writeSidecars(candidate, model, deadline);
+                return candidate;
+            }
+        }
+        throw new ObjectStoreException(bucket.name(), key, "Uploading " + snapshot.unit() + ":"
+                + snapshot.remotePath() + " to", ObjectStoreException.Reason.CONFLICT, 0, "", encrypted
+                ? "an encrypted archive is already there; without its identity it cannot be checked against the unit"
+                : "another archive is there, with bytes other than the unit's", null);
     }
 
     private void writeSidecars(S3Snapshot copy, String model, Deadline deadline) {

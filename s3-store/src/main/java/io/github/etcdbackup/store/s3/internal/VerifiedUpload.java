@@ -52,26 +52,47 @@ public final class VerifiedUpload {
         this.deadline = deadline;
     }
 
+    /** Decides, once every byte was read and before the upload is completed, whether the bytes may be kept. */
+    @FunctionalInterface
+    public interface Check {
+        /**
+         * @param sha256 the SHA-256 of the bytes uploaded
+         * @param length their number
+         * @throws ChecksumMismatchException (or another typed error) to abort the upload
+         */
+        void verify(String sha256, long length);
+    }
+
+    /** What was uploaded. */
+    public record Result(String sha256, long length) {
+    }
+
+    /** A {@link Check} that the bytes hash to {@code sha256}. */
+    public Check expecting(String sha256) {
+        return (actual, length) -> {
+            if (!actual.equals(sha256)) {
+                throw new ChecksumMismatchException(sha256, actual, bucket.location(key));
+            }
+        };
+    }
+
     /**
-     * Uploads {@code archive} (read to its end, not closed).
+     * Uploads {@code archive} (read to its end, not closed), completing the upload only when {@code check} passes.
      *
-     * @param metadata user metadata of the object (its SHA-256, for people looking at the bucket)
-     * @return the number of bytes uploaded, {@code expectedSize}
-     * @throws ChecksumMismatchException if the bytes do not hash to {@code expectedSha256} or are not
-     *                                   {@code expectedSize} long; nothing was written under the key
-     * @throws IOException               if reading {@code archive} failed (the upload was aborted); the caller
-     *                                   knows what kind of source it is
+     * @param metadata user metadata of the object (the unit's SHA-256, for people looking at the bucket)
+     * @throws IOException if reading {@code archive} failed (the upload was aborted); the caller knows what kind of
+     *                     source it is
      */
-    public long upload(InputStream archive, String expectedSha256, long expectedSize, Map<String, String> metadata)
-            throws IOException {
+    public Result upload(InputStream archive, Check check, Map<String, String> metadata) throws IOException {
         PushbackInputStream in = new PushbackInputStream(archive, 1);
         MessageDigest digest = Sha256.newDigest();
         byte[] first = new byte[partSize];
         int length = fill(in, first, digest);
         if (length < partSize || atEnd(in)) {
-            check(digest, length, expectedSha256, expectedSize);
+            String sha256 = Sha256.hex(digest);
+            check.verify(sha256, length);
             bucket.put(key, Arrays.copyOf(first, length), metadata, deadline);
-            return length;
+            return new Result(sha256, length);
         }
         String uploadId = bucket.startUpload(key, metadata, deadline);
         ExecutorService uploader = Executors.newSingleThreadExecutor(runnable -> {
@@ -98,11 +119,12 @@ public final class VerifiedUpload {
             }
             // The stream has ended and every byte was hashed: only now may the last part go up.
             parts.addAll(await(inFlight));
-            check(digest, total, expectedSha256, expectedSize);
+            String sha256 = Sha256.hex(digest);
+            check.verify(sha256, total);
             parts.add(part(uploadId, number, current, length));
             bucket.completeUpload(key, uploadId, parts, deadline);
             completed = true;
-            return total;
+            return new Result(sha256, total);
         } finally {
             uploader.shutdownNow();
             if (!completed) {
@@ -135,14 +157,6 @@ public final class VerifiedUpload {
                 throw failure;
             }
             throw new IllegalStateException("uploading a part failed unexpectedly", e.getCause());
-        }
-    }
-
-    private void check(MessageDigest digest, long length, String expectedSha256, long expectedSize) {
-        String actual = Sha256.hex(digest);
-        if (!actual.equals(expectedSha256) || length != expectedSize) {
-            // Bytes of another length cannot have the expected hash; the SHA-256 names the difference.
-            throw new ChecksumMismatchException(expectedSha256, actual, bucket.location(key));
         }
     }
 
