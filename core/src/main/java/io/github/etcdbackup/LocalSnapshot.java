@@ -4,7 +4,7 @@ import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
 
 import io.github.etcdbackup.internal.files.Sha256;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.nio.file.Path;
 import java.util.Objects;

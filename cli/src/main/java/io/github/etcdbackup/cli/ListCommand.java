@@ -1,6 +1,6 @@
 package io.github.etcdbackup.cli;
 
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import picocli.CommandLine.Command;
 
 import java.util.List;

@@ -10,7 +10,7 @@ import io.github.etcdbackup.status.ModelStatus;
 import io.github.etcdbackup.store.DrillReport;
 import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.StoreCheck;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;

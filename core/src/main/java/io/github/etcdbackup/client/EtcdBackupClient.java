@@ -40,7 +40,7 @@ import io.github.etcdbackup.internal.download.TargetDirectory;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
 import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.HealthOutput;

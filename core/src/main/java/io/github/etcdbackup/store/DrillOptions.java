@@ -1,5 +1,6 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.InvalidInputException;
 

@@ -1,5 +1,7 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.spi.ArchiveSource;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.AgeRecipient;
@@ -35,8 +37,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -319,10 +324,21 @@ public final class LocalSnapshotStore implements SnapshotStore {
     public PrunePlan planPrune(RetentionPolicy policy) {
         // An encrypted archive counts as verified when its ciphertext matches the manifest: the bytes written after
         // the plaintext was checked against the unit's SHA-256. Pruning needs no identity.
-        return RetentionPlanner.plan(list(), policy, s -> {
-            ArchiveCheck check = checkArchive(s, Optional.empty());
-            return new StoreCheck(s.location(), Optional.of(s), check.problems(), check.depth());
+        Map<LocalSnapshot, StoreCheck> checks = new HashMap<>();
+        Function<LocalSnapshot, StoreCheck> check = snapshot -> checks.computeIfAbsent(snapshot, s -> {
+            ArchiveCheck archive = checkArchive(s, Optional.empty());
+            return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
         });
+        RetentionPlanner.Decision<LocalSnapshot> decision = RetentionPlanner.decide(list(), counts(policy),
+                s -> check.apply(s).ok());
+        return new PrunePlan(List.copyOf(decision.keep()), List.copyOf(decision.delete()),
+                decision.unverified().stream().map(check).toList(), false);
+    }
+
+    /** The policy's counts, for the planner shared by every store. */
+    private static RetentionPlanner.Counts counts(RetentionPolicy policy) {
+        return new RetentionPlanner.Counts(policy.keepLast(), policy.keepDaily(), policy.keepWeekly(),
+                policy.keepMonthly());
     }
 
     /**

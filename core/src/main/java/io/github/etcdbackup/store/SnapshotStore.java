@@ -1,5 +1,7 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.spi.ArchiveSource;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.AgeRecipient;

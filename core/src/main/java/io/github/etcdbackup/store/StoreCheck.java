@@ -1,5 +1,6 @@
 package io.github.etcdbackup.store;
 
+import io.github.etcdbackup.StoredSnapshot;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;

@@ -15,7 +15,7 @@ import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

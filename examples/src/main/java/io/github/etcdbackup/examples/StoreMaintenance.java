@@ -2,7 +2,7 @@ package io.github.etcdbackup.examples;
 
 import io.github.etcdbackup.store.DrillOptions;
 import io.github.etcdbackup.store.DrillReport;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
 import io.github.etcdbackup.store.SnapshotStore;

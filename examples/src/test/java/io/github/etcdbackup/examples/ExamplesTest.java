@@ -7,6 +7,9 @@ import io.github.etcdbackup.restore.RestorePlan;
 import io.github.etcdbackup.restore.RestoreReport;
 import io.github.etcdbackup.restore.RestoreStep;
 import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.StoredSnapshot;
+import io.github.etcdbackup.store.s3.S3Server;
+import io.github.etcdbackup.store.s3.S3SnapshotStore;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import io.github.etcdbackup.transport.jujucli.ActionResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -115,6 +119,30 @@ class ExamplesTest {
         assertThat(plan).isNotNull();
         assertThat(plan.steps()).anySatisfy(step -> assertThat(step).isInstanceOfSatisfying(
                 RestoreStep.AttachSnapshot.class, attach -> assertThat(attach.decryptedFrom()).isPresent()));
+    }
+
+    @Test
+    @Order(4)
+    void offSiteCopiesReachTheBucketVerifiedAndComeBack() throws Exception {
+        try (S3Server s3 = S3Server.start(Files.createDirectories(work.resolve("s3")))) {
+            s3.createBucket("offsite");
+            Path dir = work.resolve("offsite-local");
+
+            LocalSnapshot back = OffSiteCopies.nightly(sim.jujuExecutable(), dir, s3.endpoint(), "offsite",
+                    S3Server.ACCESS_KEY, S3Server.SECRET_KEY);
+
+            try (S3SnapshotStore bucket = s3.store("offsite").prefix("etcd/prod").build()) {
+                // Two snapshots of an unchanged key space taken in one second are the same archive, kept once.
+                assertThat(bucket.list()).isNotEmpty().allSatisfy(s -> {
+                    assertThat(s.source().unit()).isEqualTo(sim.leader("etcd"));
+                    assertThat(bucket.verify(s).problems()).isEmpty();
+                });
+                assertThat(bucket.list()).extracting(StoredSnapshot::name).contains(back.name());
+            }
+            assertThat(back.verify().file()).startsWith(dir);
+            assertThat(SnapshotStore.open(dir).list()).extracting(StoredSnapshot::name).contains(back.name());
+            assertThat(SnapshotStore.open(dir).drill(back).keyCount()).isEqualTo(2);
+        }
     }
 
     @Test

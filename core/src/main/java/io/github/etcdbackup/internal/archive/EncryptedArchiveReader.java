@@ -7,7 +7,7 @@ import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.internal.files.CountingInputStream;
 import io.github.etcdbackup.internal.files.Sha256;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,7 +8,7 @@ import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.encryption.EncryptedArchive;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -6,7 +6,7 @@ import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
-import io.github.etcdbackup.store.ArchiveSource;
+import io.github.etcdbackup.spi.ArchiveSource;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -9,7 +9,7 @@ import io.github.etcdbackup.internal.files.SafeFiles;
 import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.internal.files.StoreLock;
 import io.github.etcdbackup.internal.common.InputValidation;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.io.IOException;
 import java.io.InputStream;

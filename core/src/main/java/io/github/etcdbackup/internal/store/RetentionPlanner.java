@@ -1,9 +1,6 @@
 package io.github.etcdbackup.internal.store;
 
-import io.github.etcdbackup.store.PrunePlan;
-import io.github.etcdbackup.store.RetentionPolicy;
-import io.github.etcdbackup.store.StoreCheck;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -17,15 +14,30 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * Decides which snapshots a {@link RetentionPolicy} keeps, the same way for every store. No I/O of its own: the
- * store passes its check of each archive.
+ * Decides which snapshots a retention policy keeps, the same way for every store. No I/O of its own: the store
+ * passes its check of each archive.
  */
 public final class RetentionPlanner {
     /** Orders snapshots oldest first; the archive name breaks ties between equal times. */
     public static final Comparator<StoredSnapshot> OLDEST_FIRST =
             Comparator.comparing((StoredSnapshot s) -> s.source().takenAt()).thenComparing(StoredSnapshot::name);
+
+    /** How many of each kind a policy keeps (the fields of a {@code RetentionPolicy}). */
+    public record Counts(int last, int daily, int weekly, int monthly) {
+    }
+
+    /**
+     * What a prune does.
+     *
+     * @param keep       kept, oldest first (the unverified ones among them)
+     * @param delete     to delete, oldest first: every one verified
+     * @param unverified the policy would delete them, but they do not verify: kept
+     */
+    public record Decision<S>(List<S> keep, List<S> delete, List<S> unverified) {
+    }
 
     private RetentionPlanner() {
     }
@@ -33,19 +45,17 @@ public final class RetentionPlanner {
     /**
      * The snapshots to keep.
      *
-     * @param snapshots     every snapshot of the store
-     * @param policy        the policy
+     * @param snapshots      every snapshot of the store
+     * @param counts         the policy
      * @param newestVerified the newest snapshot that verifies, kept whatever the policy says; may be {@code null}
      */
-    public static <S extends StoredSnapshot> Set<S> keep(List<S> snapshots, RetentionPolicy policy,
-                                                         S newestVerified) {
+    public static <S extends StoredSnapshot> Set<S> keep(List<S> snapshots, Counts counts, S newestVerified) {
         List<S> newestFirst = snapshots.stream().sorted(OLDEST_FIRST.reversed()).toList();
-        Set<S> keep = new LinkedHashSet<>(newestFirst.subList(0, Math.min(policy.keepLast(),
-                newestFirst.size())));
-        keepOnePerPeriod(newestFirst, policy.keepDaily(), t -> t.toLocalDate().toString(), keep);
-        keepOnePerPeriod(newestFirst, policy.keepWeekly(),
+        Set<S> keep = new LinkedHashSet<>(newestFirst.subList(0, Math.min(counts.last(), newestFirst.size())));
+        keepOnePerPeriod(newestFirst, counts.daily(), t -> t.toLocalDate().toString(), keep);
+        keepOnePerPeriod(newestFirst, counts.weekly(),
                 t -> t.get(IsoFields.WEEK_BASED_YEAR) + "-W" + t.get(IsoFields.WEEK_OF_WEEK_BASED_YEAR), keep);
-        keepOnePerPeriod(newestFirst, policy.keepMonthly(), t -> t.getYear() + "-" + t.getMonthValue(), keep);
+        keepOnePerPeriod(newestFirst, counts.monthly(), t -> t.getYear() + "-" + t.getMonthValue(), keep);
         if (newestVerified != null) {
             keep.add(newestVerified);
         }
@@ -70,34 +80,33 @@ public final class RetentionPlanner {
      * What a prune keeps and deletes. Only snapshots whose archive verifies are deleted; the newest that verifies is
      * always kept; one the policy would delete but that does not verify is kept and reported.
      *
-     * @param oldestFirst  every listed snapshot of the store, oldest first
-     * @param checkArchive checks one archive against its manifest (its {@code .sha256} copy aside); called at most
-     *                     once per snapshot
+     * @param oldestFirst every listed snapshot of the store, oldest first
+     * @param verified    whether an archive verifies against its manifest; asked at most once per snapshot
      */
-    public static <S extends StoredSnapshot> PrunePlan plan(List<S> oldestFirst, RetentionPolicy policy,
-                                                            Function<S, StoreCheck> checkArchive) {
-        Map<S, StoreCheck> checked = new HashMap<>();
-        Function<S, StoreCheck> check = s -> checked.computeIfAbsent(s, checkArchive);
+    public static <S extends StoredSnapshot> Decision<S> decide(List<S> oldestFirst, Counts counts,
+                                                                Predicate<S> verified) {
+        Map<S, Boolean> checked = new HashMap<>();
+        Predicate<S> ok = s -> checked.computeIfAbsent(s, verified::test);
         S newestVerified = null;
         for (int i = oldestFirst.size() - 1; i >= 0 && newestVerified == null; i--) {
-            if (check.apply(oldestFirst.get(i)).ok()) {
+            if (ok.test(oldestFirst.get(i))) {
                 newestVerified = oldestFirst.get(i);
             }
         }
-        Set<S> kept = keep(oldestFirst, policy, newestVerified);
-        List<StoredSnapshot> keep = new ArrayList<>();
-        List<StoredSnapshot> delete = new ArrayList<>();
-        List<StoreCheck> unverified = new ArrayList<>();
+        Set<S> kept = keep(oldestFirst, counts, newestVerified);
+        List<S> keep = new ArrayList<>();
+        List<S> delete = new ArrayList<>();
+        List<S> unverified = new ArrayList<>();
         for (S snapshot : oldestFirst) {
             if (kept.contains(snapshot)) {
                 keep.add(snapshot);
-            } else if (check.apply(snapshot).ok()) {
+            } else if (ok.test(snapshot)) {
                 delete.add(snapshot);
             } else {
                 keep.add(snapshot);
-                unverified.add(check.apply(snapshot));
+                unverified.add(snapshot);
             }
         }
-        return new PrunePlan(keep, delete, unverified, false);
+        return new Decision<>(keep, delete, unverified);
     }
 }

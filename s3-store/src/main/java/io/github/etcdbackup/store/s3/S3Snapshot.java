@@ -2,7 +2,7 @@ package io.github.etcdbackup.store.s3;
 
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.EncryptedArchive;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 
 import java.util.Objects;
 import java.util.Optional;

@@ -6,7 +6,7 @@ import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.internal.download.EncryptingInputStream;
 import io.github.etcdbackup.internal.download.UnitArchiveStream;
-import io.github.etcdbackup.store.ArchiveSource;
+import io.github.etcdbackup.spi.ArchiveSource;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
@@ -31,7 +31,7 @@ import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
 import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.store.s3.internal.Bucket;
 import io.github.etcdbackup.store.s3.internal.Deadline;
 import io.github.etcdbackup.store.s3.internal.S3Clients;
@@ -52,12 +52,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -364,10 +366,16 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     @Override
     public PrunePlan planPrune(RetentionPolicy policy) {
         // As in a directory: an encrypted archive counts as verified when its ciphertext matches the manifest.
-        return RetentionPlanner.plan(list(), policy, s -> {
-            ArchiveCheck check = checkArchive(s, Optional.empty(), deadline("Verifying"));
-            return new StoreCheck(s.location(), s, check.problems(), check.depth());
+        Map<S3Snapshot, StoreCheck> checks = new HashMap<>();
+        Function<S3Snapshot, StoreCheck> check = snapshot -> checks.computeIfAbsent(snapshot, s -> {
+            ArchiveCheck archive = checkArchive(s, Optional.empty(), deadline("Verifying"));
+            return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
         });
+        RetentionPlanner.Decision<S3Snapshot> decision = RetentionPlanner.decide(list(),
+                new RetentionPlanner.Counts(policy.keepLast(), policy.keepDaily(), policy.keepWeekly(),
+                        policy.keepMonthly()), s -> check.apply(s).ok());
+        return new PrunePlan(List.copyOf(decision.keep()), List.copyOf(decision.delete()),
+                decision.unverified().stream().map(check).toList(), false);
     }
 
     /**

@@ -14,9 +14,9 @@ import java.util.Properties;
  * A real S3 protocol server on loopback: S3Proxy on a free port, keeping objects as files under a directory
  * (jclouds' filesystem backend), requiring SigV4-signed requests with {@link #ACCESS_KEY} and {@link #SECRET_KEY}.
  */
-final class S3Server implements AutoCloseable {
-    static final String ACCESS_KEY = "etcd-backup-test";
-    static final String SECRET_KEY = "not-a-real-secret-0123456789";
+public final class S3Server implements AutoCloseable {
+    public static final String ACCESS_KEY = "etcd-backup-test";
+    public static final String SECRET_KEY = "not-a-real-secret-0123456789";
 
     private final Path dir;
     private final BlobStoreContext context;
@@ -29,7 +29,7 @@ final class S3Server implements AutoCloseable {
     }
 
     /** Starts a server keeping its buckets under {@code dir}. */
-    static S3Server start(Path dir) throws Exception {
+    public static S3Server start(Path dir) throws Exception {
         Properties properties = new Properties();
         properties.setProperty("jclouds.filesystem.basedir", dir.toString());
         BlobStoreContext context = ContextBuilder.newBuilder("filesystem").credentials("local", "local")
@@ -49,22 +49,22 @@ final class S3Server implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:<port>}. */
-    URI endpoint() {
+    public URI endpoint() {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
     /** Creates a bucket. */
-    void createBucket(String bucket) {
+    public void createBucket(String bucket) {
         context.getBlobStore().createContainerInLocation(null, bucket);
     }
 
     /** The file that holds an object (the filesystem backend keeps a key as a path under its bucket). */
-    Path file(String bucket, String key) {
+    public Path file(String bucket, String key) {
         return dir.resolve(bucket).resolve(key);
     }
 
     /** Every key of a bucket, sub-"directories" included, as the backend holds them. */
-    java.util.List<String> keys(String bucket) {
+    public java.util.List<String> keys(String bucket) {
         java.util.List<String> keys = new java.util.ArrayList<>();
         context.getBlobStore().list(bucket, org.jclouds.blobstore.options.ListContainerOptions.Builder.recursive())
                 .forEach(m -> keys.add(m.getName()));
@@ -72,7 +72,7 @@ final class S3Server implements AutoCloseable {
     }
 
     /** A store on {@code bucket} of this server, with small parts so that a few MiB go up in several. */
-    S3SnapshotStore.Builder store(String bucket) {
+    public S3SnapshotStore.Builder store(String bucket) {
         return S3SnapshotStore.builder().endpoint(endpoint()).bucket(bucket)
                 .credentials(ACCESS_KEY, SECRET_KEY).partSize(5 * 1024 * 1024);
     }

@@ -1,7 +1,7 @@
 package io.github.etcdbackup.store.s3;
 
 import io.github.etcdbackup.store.SnapshotStore;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.testing.SnapshotStoreContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

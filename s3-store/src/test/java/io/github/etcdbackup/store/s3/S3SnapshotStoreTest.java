@@ -8,7 +8,7 @@ import io.github.etcdbackup.exception.ObjectStoreException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.PublicApiCheck;
 import io.github.etcdbackup.testing.TestArchives;

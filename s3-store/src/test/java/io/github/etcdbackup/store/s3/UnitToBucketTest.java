@@ -7,7 +7,7 @@ import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.store.StoreCheck;
-import io.github.etcdbackup.store.StoredSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.testing.AgeKeys;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;

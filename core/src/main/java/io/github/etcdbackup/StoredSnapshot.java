@@ -1,12 +1,11 @@
-package io.github.etcdbackup.store;
+package io.github.etcdbackup;
 
-import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.EncryptedArchive;
 
 import java.util.Optional;
 
 /**
- * A verified snapshot archive kept in a {@link SnapshotStore}: a file of a directory
+ * A verified snapshot archive kept in a {@link io.github.etcdbackup.store.SnapshotStore}: a file of a directory
  * ({@link io.github.etcdbackup.LocalSnapshot}) or an object of a bucket. Its bytes matched the SHA-256 the unit
  * reported before the store gave it its name.
  *

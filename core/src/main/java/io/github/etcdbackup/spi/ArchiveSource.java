@@ -1,6 +1,5 @@
-package io.github.etcdbackup.store;
+package io.github.etcdbackup.spi;
 
-import io.github.etcdbackup.spi.Deadline;
 
 import java.io.InputStream;
 
