@@ -163,6 +163,9 @@ public final class Benchmarks {
             if (enabled("7")) {
                 new EncryptionBenchmarks(this).run();
             }
+            if (enabled("8")) {
+                new S3Benchmarks(this).run();
+            }
         } catch (VerificationFailed e) {
             report.info("FAILED: " + e.getMessage());
             report.summary(Duration.between(start, Instant.now()));

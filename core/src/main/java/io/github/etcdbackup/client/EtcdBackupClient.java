@@ -189,6 +189,21 @@ public final class EtcdBackupClient implements AutoCloseable {
     }
 
     /**
+     * Stores the archive of {@code snapshot} in {@code store}, verified against the unit's SHA-256: for a directory
+     * store exactly {@link #download(Snapshot, Path)}; for another (a bucket), streamed from the unit straight into
+     * it, as {@link #backup(SnapshotRequest, SnapshotStore)} does after its snapshot.
+     */
+    public StoredSnapshot download(Snapshot snapshot, SnapshotStore store) {
+        Objects.requireNonNull(snapshot, "snapshot");
+        Objects.requireNonNull(store, "store");
+        if (store instanceof LocalSnapshotStore local) {
+            return download(snapshot, local.directory());
+        }
+        Deadline deadline = Deadline.after(timeout);
+        return run("download " + snapshot.archiveName(), op -> upload(op, snapshot, store, deadline, List.of()));
+    }
+
+    /**
      * Removes the unit's copy of a verified download; never fails the operation. With {@code directory}, the archive
      * must lie directly in it (the backup's own target); the transport still refuses links and other files.
      */

@@ -35,6 +35,7 @@ import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.store.s3.internal.Bucket;
 import io.github.etcdbackup.store.s3.internal.Deadline;
 import io.github.etcdbackup.store.s3.internal.S3Clients;
+import io.github.etcdbackup.store.s3.internal.UploadMarker;
 import io.github.etcdbackup.store.s3.internal.VerifiedUpload;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -306,8 +307,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
     /**
      * Every archive, archives without a manifest, manifests without an archive, broken manifests, and multipart
-     * uploads left unfinished for longer than the store's timeout (no upload of a store configured like this one can
-     * still be running; a live one of another writer is younger and left out).
+     * uploads left unfinished past their deadline (their {@code .upload} marker says until when they could run; a
+     * live one of another writer is left out).
      */
     private List<StoreCheck> verifyAll(Optional<AgeIdentities> identities) {
         Deadline listing = deadline("Listing");
@@ -325,29 +326,17 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                         List.of("manifest without its archive"), StoreCheck.Depth.NONE));
             }
         });
-        Instant stale = Instant.now().minus(timeout);
-        unfinishedUploads().stream()
-                .filter(u -> u.initiated() == null || u.initiated().isBefore(stale))
-                .sorted(Comparator.comparing(Bucket.Upload::key))
-                .forEach(u -> checks.add(new StoreCheck(bucket.location(u.key()), Optional.empty(), List.of(
-                        "unfinished upload " + u.uploadId() + " started " + u.initiated() + ": its parts take space "
-                                + "but nothing is visible under the key; abort it (a lifecycle rule with "
-                                + "AbortIncompleteMultipartUpload does this by itself)"), StoreCheck.Depth.NONE)));
-        return List.copyOf(checks);
-    }
-
-    /** The unfinished multipart uploads, empty where the server cannot list them (S3Proxy answers 501). */
-    private List<Bucket.Upload> unfinishedUploads() {
-        try {
-            return bucket.uploads(prefix, deadline("Listing the unfinished uploads"));
-        } catch (ObjectStoreException e) {
-            if (e.statusCode() != 501) {
-                throw e;
-            }
-            LOG.warn("{} cannot list unfinished multipart uploads (HTTP 501); verifyAll does not report them",
-                    location());
-            return List.of();
+        for (String marker : keys.stream().filter(k -> k.endsWith(UploadMarker.SUFFIX)).sorted().toList()) {
+            String archive = marker.substring(0, marker.length() - UploadMarker.SUFFIX.length());
+            UploadMarker.read(bucket, archive, listing)
+                    .filter(m -> m.liveUntil().isBefore(Instant.now()))
+                    .ifPresent(m -> checks.add(new StoreCheck(bucket.location(archive), Optional.empty(), List.of(
+                            "unfinished upload " + m.uploadId() + ", interrupted (it could run until "
+                                    + m.liveUntil() + "): nothing is visible under the key, but its parts take "
+                                    + "space; storing the same snapshot again resumes it, or abort it and delete "
+                                    + marker), StoreCheck.Depth.NONE)));
         }
+        return List.copyOf(checks);
     }
 
     private StoreCheck verifyForAll(S3Snapshot snapshot, Optional<AgeIdentities> identities) {

@@ -79,6 +79,11 @@ final class FaultProxy implements AutoCloseable {
         stallAfter.set(forwarded.get() + bytes);
     }
 
+    /** Bytes the client sent through the proxy so far. */
+    long forwarded() {
+        return forwarded.get();
+    }
+
     /** Ends a stall. */
     void release() {
         stall.countDown();

@@ -24,8 +24,6 @@ import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
-import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.ListPartsRequest;
@@ -74,10 +72,6 @@ public final class Bucket {
     public record Entry(String key, long sizeBytes, Instant lastModified) {
     }
 
-    /** A multipart upload that was started and neither completed nor aborted. */
-    public record Upload(String key, String uploadId, Instant initiated) {
-    }
-
     /** A part already uploaded. */
     public record Part(int number, long sizeBytes, String etag) {
     }
@@ -95,25 +89,6 @@ public final class Bucket {
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
         return entries;
-    }
-
-    /** The multipart uploads under {@code prefix} that were started and neither completed nor aborted. */
-    public List<Upload> uploads(String prefix, Deadline deadline) {
-        List<Upload> uploads = new ArrayList<>();
-        String keyMarker = null;
-        String idMarker = null;
-        do {
-            String key = keyMarker;
-            String id = idMarker;
-            ListMultipartUploadsResponse page = call("Listing the unfinished uploads of", prefix, deadline,
-                    () -> s3.listMultipartUploads(timed(ListMultipartUploadsRequest.builder().bucket(name)
-                            .prefix(prefix).delimiter("/").keyMarker(key).uploadIdMarker(id), deadline).build()));
-            page.uploads().forEach(u -> uploads.add(new Upload(u.key(), u.uploadId(), u.initiated())));
-            boolean more = Boolean.TRUE.equals(page.isTruncated());
-            keyMarker = more ? page.nextKeyMarker() : null;
-            idMarker = more ? page.nextUploadIdMarker() : null;
-        } while (keyMarker != null);
-        return uploads;
     }
 
     /** The parts already uploaded to an unfinished upload, by number. */

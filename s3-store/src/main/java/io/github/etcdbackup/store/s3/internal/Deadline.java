@@ -3,17 +3,25 @@ package io.github.etcdbackup.store.s3.internal;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 
 import java.time.Duration;
+import java.time.Instant;
 
 /** The end of one store operation: every request of it gets what is left, and none starts after it. */
 public final class Deadline {
     private final String operation;
     private final Duration timeout;
     private final long endNanos;
+    private final Instant endsAt;
 
     private Deadline(String operation, Duration timeout) {
         this.operation = operation;
         this.timeout = timeout;
         this.endNanos = System.nanoTime() + timeout.toNanos();
+        this.endsAt = Instant.now().plus(timeout);
+    }
+
+    /** When it passes, on the wall clock (for other processes to read). */
+    public Instant endsAt() {
+        return endsAt;
     }
 
     /** A deadline {@code timeout} from now for {@code operation} (named in the timeout error). */

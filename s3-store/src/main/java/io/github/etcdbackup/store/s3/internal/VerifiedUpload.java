@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -94,7 +95,15 @@ public final class VerifiedUpload {
             bucket.put(key, Arrays.copyOf(first, length), metadata, deadline);
             return new Result(sha256, length);
         }
-        String uploadId = bucket.startUpload(key, metadata, deadline);
+        Optional<UploadMarker.Resumable> resumable = UploadMarker.resumable(bucket, key, partSize, deadline);
+        String uploadId = resumable.map(UploadMarker.Resumable::uploadId)
+                .orElseGet(() -> bucket.startUpload(key, metadata, deadline));
+        Map<Integer, Bucket.Part> uploaded = resumable.map(UploadMarker.Resumable::parts).orElse(Map.of());
+        if (resumable.isPresent()) {
+            LOG.info("Resuming the upload {} of {}: {} parts are there already", uploadId, bucket.location(key),
+                    uploaded.size());
+        }
+        UploadMarker.write(bucket, key, uploadId, partSize, deadline);
         ExecutorService uploader = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "etcd-backup-s3-upload");
             thread.setDaemon(true);
@@ -110,7 +119,7 @@ public final class VerifiedUpload {
             int number = 1;
             while (!atEnd(in)) {
                 parts.addAll(await(inFlight));
-                inFlight = submit(uploader, uploadId, number++, current, length);
+                inFlight = submit(uploader, uploadId, number++, current, length, uploaded);
                 byte[] next = spare;
                 spare = current;
                 current = next;
@@ -121,9 +130,10 @@ public final class VerifiedUpload {
             parts.addAll(await(inFlight));
             String sha256 = Sha256.hex(digest);
             check.verify(sha256, total);
-            parts.add(part(uploadId, number, current, length));
+            parts.add(part(uploadId, number, current, length, uploaded));
             bucket.completeUpload(key, uploadId, parts, deadline);
             completed = true;
+            UploadMarker.delete(bucket, key, deadline);
             return new Result(sha256, total);
         } finally {
             uploader.shutdownNow();
@@ -134,13 +144,30 @@ public final class VerifiedUpload {
     }
 
     private Future<Bucket.Part> submit(ExecutorService uploader, String uploadId, int number, byte[] buffer,
-                                       int length) {
-        return uploader.submit(() -> part(uploadId, number, buffer, length));
+                                       int length, Map<Integer, Bucket.Part> uploaded) {
+        return uploader.submit(() -> part(uploadId, number, buffer, length, uploaded));
     }
 
-    private Bucket.Part part(String uploadId, int number, byte[] buffer, int length) {
+    /**
+     * Uploads a part, unless an interrupted upload being resumed has it already with these very bytes: the same
+     * length and an ETag that is their MD5 (S3's ETag of a part uploaded without server-side encryption by a
+     * customer key or KMS; any other ETag, or other bytes, and the part is uploaded again).
+     */
+    private Bucket.Part part(String uploadId, int number, byte[] buffer, int length,
+                             Map<Integer, Bucket.Part> uploaded) {
+        Bucket.Part there = uploaded.get(number);
+        if (there != null && there.sizeBytes() == length
+                && there.etag().replace("\"", "").equalsIgnoreCase(md5(buffer, length))) {
+            return there;
+        }
         String etag = bucket.uploadPart(key, uploadId, number, buffer, length, deadline);
         return new Bucket.Part(number, length, etag);
+    }
+
+    private static String md5(byte[] buffer, int length) {
+        MessageDigest md5 = Sha256.newDigest("MD5");
+        md5.update(buffer, 0, length);
+        return java.util.HexFormat.of().formatHex(md5.digest());
     }
 
     private List<Bucket.Part> await(Future<Bucket.Part> inFlight) {
@@ -187,10 +214,12 @@ public final class VerifiedUpload {
         for (int attempt = 0; attempt < 3 && !cleanup.passed(); attempt++) {
             try {
                 bucket.abortUpload(key, uploadId, cleanup);
+                UploadMarker.delete(bucket, key, cleanup);
                 return;
             } catch (EtcdBackupException e) {
                 if (attempt > 0 && e instanceof ObjectStoreException refused
                         && refused.errorCode().equals("NoSuchUpload")) {
+                    UploadMarker.delete(bucket, key, cleanup);
                     return;   // an earlier attempt reached the server after all: the upload is gone
                 }
                 last = e;
