@@ -5,6 +5,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.encryption.AgeIdentities;
+import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
@@ -164,6 +165,21 @@ public abstract class SnapshotStoreContract {
         // Again, as a second runner sharing the store would: nothing more goes.
         assertThat(store.prune(keepOne).delete()).isEmpty();
         assertThat(store.list()).hasSize(2);
+    }
+
+    @Test
+    void aDamagedArchiveIsNotCopiedAnywhereAndItsDrillFails() throws Exception {
+        StoredSnapshot stored = copy(backup(null, null));
+        flipAByte(stored);
+        LocalSnapshotStore back = SnapshotStore.create(work.resolve("back"));
+
+        assertThatThrownBy(() -> store.copyTo(back, stored)).isInstanceOf(ChecksumMismatchException.class);
+        try (var files = Files.list(back.directory())) {
+            assertThat(files.filter(f -> !f.getFileName().toString().startsWith(".")).toList()).isEmpty();
+        }
+        DrillReport drill = store.drill(stored);
+        assertThat(drill.passed()).isFalse();
+        assertThat(drill.failure()).isEqualTo(DrillReport.Failure.ARCHIVE);
     }
 
     @Test
