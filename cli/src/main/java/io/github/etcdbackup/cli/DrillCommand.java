@@ -1,6 +1,6 @@
 package io.github.etcdbackup.cli;
 
-import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.store.DrillOptions;
 import io.github.etcdbackup.store.DrillReport;
@@ -61,18 +61,19 @@ final class DrillCommand extends StoreCommand implements Callable<Integer> {
     public Integer call() {
         requireProgram("--etcd", etcd);
         requireProgram("--etcdctl", etcdctl);
-        LocalSnapshot snapshot = store.archive(archive);
         DrillOptions options = new DrillOptions(etcd, etcdctl, prefixes, timeout);
         DrillOptions withIdentities = identity.identities().map(options::withIdentities).orElse(options);
-        DrillReport report = store.open().drill(snapshot, withIdentities);
+        DrillReport report = store.with(opened -> opened.drill(StoreOption.archive(opened, archive),
+                withIdentities));
+        StoredSnapshot snapshot = report.snapshot();
         PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, Output.drill(report));
         } else if (report.passed()) {
-            out.println("restored " + snapshot.file().getFileName() + ": " + report.keyCount() + " keys"
+            out.println("restored " + snapshot.name() + ": " + report.keyCount() + " keys"
                     + (report.prefixCounts().isEmpty() ? "" : " " + report.prefixCounts()));
         } else {
-            out.println("DRILL FAILED  " + snapshot.file().getFileName() + "  " + String.join("; ",
+            out.println("DRILL FAILED  " + snapshot.name() + "  " + String.join("; ",
                     report.problems()));
         }
         return switch (report.failure()) {

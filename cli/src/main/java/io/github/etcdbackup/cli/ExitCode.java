@@ -5,6 +5,7 @@ import io.github.etcdbackup.exception.ChecksumMismatchException;
 import io.github.etcdbackup.exception.DecryptionException;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.InvalidInputException;
+import io.github.etcdbackup.exception.ObjectStoreException;
 import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.OutputParseException;
@@ -48,7 +49,7 @@ public final class ExitCode {
               3    a charm action failed on the unit
               4    an archive does not verify (checksum, check at rest, drill, decryption)
               5    a deadline passed
-              6    Juju or SSH unreachable or unusable
+              6    Juju, SSH or the S3 store unreachable or refusing
               7    a member of the cluster is not healthy
               8    a restore was refused, or one of its steps failed (resume it)
               130  interrupted""";
@@ -78,7 +79,9 @@ public final class ExitCode {
         if (error instanceof OperationTimeoutException) {
             return TIMEOUT;
         }
-        if (error instanceof TransportException || error instanceof OutputParseException) {
+        // An object store that refuses or cannot be reached is, like a unit, something across the network.
+        if (error instanceof TransportException || error instanceof OutputParseException
+                || error instanceof ObjectStoreException) {
             return TRANSPORT;
         }
         if (error instanceof RestoreRefusedException || error instanceof RestoreFailedException) {

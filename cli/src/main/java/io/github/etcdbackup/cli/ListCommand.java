@@ -1,6 +1,7 @@
 package io.github.etcdbackup.cli;
 
 import io.github.etcdbackup.StoredSnapshot;
+import io.github.etcdbackup.store.SnapshotStore;
 import picocli.CommandLine.Command;
 
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.concurrent.Callable;
 final class ListCommand extends StoreCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        List<? extends StoredSnapshot> snapshots = store.open().list();
+        List<? extends StoredSnapshot> snapshots = store.with(SnapshotStore::list);
         if (output.json()) {
             Output.printJson(out(), snapshots.stream().map(Output::snapshot).toList());
         } else {

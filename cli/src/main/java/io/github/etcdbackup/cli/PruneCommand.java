@@ -2,7 +2,6 @@ package io.github.etcdbackup.cli;
 
 import io.github.etcdbackup.store.PrunePlan;
 import io.github.etcdbackup.store.RetentionPolicy;
-import io.github.etcdbackup.store.SnapshotStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -33,8 +32,7 @@ final class PruneCommand extends StoreCommand implements Callable<Integer> {
     public Integer call() {
         RetentionPolicy policy = RetentionPolicy.builder().keepLast(keepLast).keepDaily(keepDaily)
                 .keepWeekly(keepWeekly).keepMonthly(keepMonthly).build();
-        SnapshotStore opened = store.open();
-        PrunePlan plan = yes ? opened.prune(policy) : opened.planPrune(policy);
+        PrunePlan plan = store.with(opened -> yes ? opened.prune(policy) : opened.planPrune(policy));
         PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, Output.prune(plan));

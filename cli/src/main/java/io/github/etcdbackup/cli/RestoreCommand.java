@@ -57,7 +57,7 @@ final class RestoreCommand implements Callable<Integer> {
                 options.units(units);
             }
             identity.identities().ifPresent(options::identities);
-            return client.planRestore(store.archive(archive), options.build());
+            return client.planRestore(store.localArchive(archive), options.build());
         }
     }
 

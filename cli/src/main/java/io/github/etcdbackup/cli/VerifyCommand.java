@@ -1,6 +1,5 @@
 package io.github.etcdbackup.cli;
 
-import io.github.etcdbackup.store.SnapshotStore;
 import io.github.etcdbackup.store.StoreCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,8 +17,8 @@ final class VerifyCommand extends StoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SnapshotStore opened = store.open();
-        List<StoreCheck> checks = identity.identities().map(opened::verifyAll).orElseGet(opened::verifyAll);
+        List<StoreCheck> checks = store.with(opened -> identity.identities().map(opened::verifyAll)
+                .orElseGet(opened::verifyAll));
         PrintWriter out = out();
         if (output.json()) {
             Output.printJson(out, checks.stream().map(Output::check).toList());

@@ -1,6 +1,8 @@
 package io.github.etcdbackup.cli;
 
 import io.github.etcdbackup.testing.AgeKeys;
+import io.github.etcdbackup.store.SnapshotStore;
+import io.github.etcdbackup.store.s3.S3Server;
 import io.github.etcdbackup.testkit.JujuSimulator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -99,7 +101,7 @@ class CliOnSimulatorTest {
         Result list = cli("list", "--dir", backups.toString());
         assertThat(list.exitCode()).as(list.toString()).isZero();
         assertThat(list.out()).contains(".tar.gz", sim.leader("etcd"));
-        assertThat(cli("list", "--dir", backups.toString(), "--json").out()).startsWith("[").contains("\"file\"");
+        assertThat(cli("list", "--dir", backups.toString(), "--json").out()).startsWith("[").contains("\"location\"");
 
         Result verify = cli("verify", "--dir", backups.toString());
         assertThat(verify.exitCode()).as(verify.toString()).isZero();
@@ -112,6 +114,54 @@ class CliOnSimulatorTest {
         assertThat(late.exitCode()).as("a drill out of time is a deadline, not a bad archive: " + late)
                 .isEqualTo(ExitCode.TIMEOUT);
         assertThat(late.out()).contains("\"failure\" : \"TIMEOUT\"");
+    }
+
+    @Test
+    @Order(2)
+    void aBucketWorksLikeTheDirectoryWithCredentialsFromTheSdkChain() throws Exception {
+        try (S3Server s3 = S3Server.start(Files.createDirectories(work.resolve("s3")))) {
+            s3.createBucket("cli");
+            // The SDK's default chain reads these system properties as it reads AWS_ACCESS_KEY_ID and
+            // AWS_SECRET_ACCESS_KEY; no credential is ever a command-line argument.
+            System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+            System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+            try {
+                String[] bucket = {"--s3-bucket", "cli", "--s3-endpoint", s3.endpoint().toString(),
+                        "--s3-prefix", "etcd/prod"};
+                Result backup = juju(concat(new String[] {"backup", "etcd/leader"}, bucket));
+                assertThat(backup.exitCode()).as(backup.toString()).isZero();
+                assertThat(backup.out()).startsWith("s3://cli/etcd/prod/");
+
+                Result list = cli(concat(new String[] {"list"}, bucket));
+                assertThat(list.out()).contains(".tar.gz", sim.leader("etcd"));
+                Result verify = cli(concat(new String[] {"verify"}, bucket));
+                assertThat(verify.exitCode()).as(verify.toString()).isZero();
+                assertThat(verify.out()).startsWith("ok ");
+                Result drill = cli(concat(new String[] {"drill", "--require-prefix", "/registry/pods/"}, bucket));
+                assertThat(drill.exitCode()).as(drill.toString()).isZero();
+                assertThat(drill.out()).contains("2 keys");
+                Result prune = cli(concat(new String[] {"prune", "--keep-last", "1"}, bucket));
+                assertThat(prune.exitCode()).as(prune.toString()).isZero();
+
+                Path restoreDir = work.resolve("from-bucket");
+                Result plan = juju(concat(new String[] {"restore", "plan", "--dir", restoreDir.toString()}, bucket));
+                assertThat(plan.exitCode()).as(plan.toString()).isZero();
+                assertThat(SnapshotStore.open(restoreDir).list()).singleElement()
+                        .satisfies(s -> assertThat(backup.out()).contains(s.name()));
+            } finally {
+                System.clearProperty("aws.accessKeyId");
+                System.clearProperty("aws.secretAccessKey");
+            }
+            Result denied = cli("list", "--s3-bucket", "cli", "--s3-endpoint", s3.endpoint().toString());
+            assertThat(denied.exitCode()).as("no credentials: " + denied).isNotZero();
+            assertThat(denied.err()).contains("s3://cli/");
+        }
+    }
+
+    private static String[] concat(String[] first, String[] second) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(List.of(second));
+        return all.toArray(String[]::new);
     }
 
     @Test

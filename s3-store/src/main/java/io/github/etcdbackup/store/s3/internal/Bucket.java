@@ -248,6 +248,12 @@ public final class Bucket {
             if (deadline.passed()) {
                 throw deadline.expired(e);
             }
+            if (String.valueOf(e.getMessage()).startsWith("Unable to load credentials")) {
+                // The default chain found none: environment, profile files and instance roles all came up empty.
+                throw new ObjectStoreException(name, key, operation, ObjectStoreException.Reason.ACCESS_DENIED, 0, "",
+                        "no credentials: give them to the builder, or set AWS_ACCESS_KEY_ID and "
+                                + "AWS_SECRET_ACCESS_KEY, a profile in ~/.aws, or an instance or pod role", e);
+            }
             throw connection(operation, key, e);
         } catch (SdkException e) {
             throw connection(operation, key, e);
