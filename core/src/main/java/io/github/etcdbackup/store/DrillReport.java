@@ -1,6 +1,7 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.StoredSnapshot;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -50,5 +51,10 @@ public record DrillReport(StoredSnapshot snapshot, long keyCount, Map<String, Lo
     /** True when the archive restored, etcd served it, and every required prefix holds keys. */
     public boolean passed() {
         return problems.isEmpty() && keyCount >= 0;
+    }
+
+    /** This report, about {@code stored} (the archive as its store holds it), taking {@code elapsed} in all. */
+    public DrillReport withSnapshot(StoredSnapshot stored, Duration elapsed) {
+        return new DrillReport(stored, keyCount, prefixCounts, problems, elapsed, failure);
     }
 }

@@ -123,8 +123,10 @@ public interface SnapshotStore {
      * @return the snapshot in {@code target}
      * @throws io.github.etcdbackup.exception.ChecksumMismatchException if the archive here no longer matches its
      *                                                                   manifest (nothing is left in the target)
-     * @throws io.github.etcdbackup.exception.FileConflictException     if the target holds another archive of that
-     *                                                                   name
+     * @throws io.github.etcdbackup.exception.FileConflictException     if a directory target holds another file of
+     *                                                                   that name
+     * @throws io.github.etcdbackup.exception.ObjectStoreException      ({@code CONFLICT}) if a bucket target holds
+     *                                                                   another object under that key
      */
     default StoredSnapshot copyTo(SnapshotStore target, StoredSnapshot snapshot) {
         String model = modelOf(snapshot);

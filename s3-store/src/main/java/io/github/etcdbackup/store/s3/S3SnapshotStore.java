@@ -1,5 +1,6 @@
 package io.github.etcdbackup.store.s3;
 
+import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.encryption.AgeRecipient;
@@ -15,6 +16,8 @@ import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.exception.ObjectStoreException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
+import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
 import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
@@ -85,6 +88,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     private static final String ENCRYPTED_SUFFIX = ARCHIVE_SUFFIX + Age.SUFFIX;
     private static final String SHA256_SUFFIX = VerifiedDownload.SHA256_SUFFIX;
     private static final String MANIFEST_SUFFIX = SnapshotManifest.SUFFIX;
+    /** A name this store writes: an archive, its {@code .sha256}, manifest or upload marker. */
+    private static final Pattern PLAIN_NAME = Pattern.compile("[A-Za-z0-9_+][A-Za-z0-9._+-]*");
 
     private final S3Clients.Client client;
     private final Bucket bucket;
@@ -141,9 +146,21 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         return List.copyOf(snapshots);
     }
 
+    /**
+     * The keys of this store: under its prefix, each a plain name (what this store writes). A server or a hand that
+     * put other keys there (outside the prefix, or with a name no archive has) does not make them entries of this
+     * store: nothing here lists, verifies or deletes them.
+     */
     private Set<String> keys(Deadline deadline) {
         Set<String> keys = new HashSet<>();
-        bucket.list(prefix, deadline).forEach(e -> keys.add(e.key()));
+        for (String key : bucket.list(prefix, deadline)) {
+            String name = key.startsWith(prefix) ? key.substring(prefix.length()) : "";
+            if (PLAIN_NAME.matcher(name).matches()) {
+                keys.add(key);
+            } else {
+                LOG.warn("Ignoring {}: not a name this store writes", bucket.location(key));
+            }
+        }
         return keys;
     }
 
@@ -159,6 +176,10 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                 entries.add(new Entry(key, Optional.of(read(key, deadline).snapshot()), ""));
             } catch (IllegalArgumentException broken) {
                 entries.add(new Entry(key, Optional.empty(), broken.getMessage()));
+            } catch (ObjectStoreException unreadable) {
+                // One manifest the server will not give (another key's policy, another KMS key) concerns its
+                // archive only; a server that refuses everything fails the listing itself.
+                entries.add(new Entry(key, Optional.empty(), "manifest unreadable: " + unreadable.getMessage()));
             }
         }
         return entries;
@@ -328,8 +349,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         });
         for (String marker : keys.stream().filter(k -> k.endsWith(UploadMarker.SUFFIX)).sorted().toList()) {
             String archive = marker.substring(0, marker.length() - UploadMarker.SUFFIX.length());
-            UploadMarker.read(bucket, archive, listing)
-                    .filter(m -> m.liveUntil().isBefore(Instant.now()))
+            UploadMarker.read(bucket, archive, deadline("Reading"))
+                    .filter(UploadMarker.Contents::dead)
                     .ifPresent(m -> checks.add(new StoreCheck(bucket.location(archive), Optional.empty(), List.of(
                             "unfinished upload " + m.uploadId() + ", interrupted (it could run until "
                                     + m.liveUntil() + "): nothing is visible under the key, but its parts take "
@@ -416,11 +437,10 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                 snapshot.source(), snapshot.encryption());
         Deadline deadline = deadline("Copying " + snapshot.location() + " into");
         if (bucket.size(key, deadline).isPresent()) {
-            ArchiveCheck there = checkArchive(copy, Optional.empty(), deadline);
-            if (!there.problems().isEmpty()) {
+            if (!sameBytes(key, copy.sha256(), copy.sizeBytes(), deadline)) {
                 throw new ObjectStoreException(bucket.name(), key, "Copying " + snapshot.location() + " into",
-                        ObjectStoreException.Reason.CONFLICT, 0, "", "another archive is there, which does not "
-                        + "match this one (" + String.join("; ", there.problems()) + ")", null);
+                        ObjectStoreException.Reason.CONFLICT, 0, "", "another archive is there, with bytes other "
+                        + "than this one's", null);
             }
             writeSidecars(copy, model, deadline);
             return copy;
@@ -459,8 +479,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, deadline);
         VerifiedUpload.Result result;
         long plaintextBytes;
-        try (UnitArchiveStream unit = UnitArchiveStream.open(source, "unit", operation, unitDeadline,
-                VerifiedDownload.sizeLimit(snapshot))) {
+        UnitArchiveStream unit = UnitArchiveStream.open(source, "unit", operation, unitDeadline,
+                VerifiedDownload.sizeLimit(snapshot));
+        try {
             InputStream hashed = new DigestInputStream(unit, plaintext);
             InputStream bytes = encryptTo.isEmpty() ? hashed : new EncryptingInputStream(hashed, encryptTo);
             VerifiedUpload.Check check = encryptTo.isEmpty() ? upload.expecting(snapshot.sha256())
@@ -470,11 +491,14 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                             throw new ChecksumMismatchException(snapshot.sha256(), actual, bucket.location(key));
                         }
                     };
-            result = upload.upload(bytes, check, Map.of("sha256", snapshot.sha256()));
+            // Encrypted on the way, the bytes differ at every run: an interrupted upload has no part to reuse.
+            result = upload.upload(bytes, check, Map.of("sha256", snapshot.sha256()), encryptTo.isEmpty());
             plaintextBytes = unit.total();
         } catch (IOException e) {
-            // Only closing the unit's stream is left to fail here: reads throw typed errors themselves.
-            throw new TransportException("unit", operation + ": closing the stream failed: " + e.getMessage(), e);
+            // The unit's reads throw typed errors themselves; this is the encryption of what they brought.
+            throw new TransportException("unit", operation + ": encrypting the stream failed: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(unit, operation);
         }
         S3Snapshot stored = new S3Snapshot(bucket.name(), key, result.sha256(), result.length(), snapshot,
                 encryptTo.isEmpty() ? Optional.empty()
@@ -483,21 +507,40 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         return stored;
     }
 
+    /** Closes the unit's stream; once the upload is complete and verified, a failure to close changes nothing. */
+    private static void closeQuietly(UnitArchiveStream unit, String operation) {
+        try {
+            unit.close();
+        } catch (IOException e) {
+            LOG.debug("Closing the stream of {} failed: {}", operation, e.getMessage());
+        }
+    }
+
     /** An archive already has the key: kept when it is this snapshot's (a backup run again), else a conflict. */
     private S3Snapshot alreadyThere(Snapshot snapshot, String model, String key, long size, boolean encrypted,
                                     Deadline deadline) {
-        if (!encrypted) {
+        if (!encrypted && sameBytes(key, snapshot.sha256(), size, deadline)) {
             S3Snapshot candidate = new S3Snapshot(bucket.name(), key, snapshot.sha256(), size, snapshot,
                     Optional.empty());
-            if (checkArchive(candidate, Optional.empty(), deadline).problems().isEmpty()) {
-                writeSidecars(candidate, model, deadline);
-                return candidate;
-            }
+            writeSidecars(candidate, model, deadline);
+            return candidate;
         }
         throw new ObjectStoreException(bucket.name(), key, "Uploading " + snapshot.unit() + ":"
                 + snapshot.remotePath() + " to", ObjectStoreException.Reason.CONFLICT, 0, "", encrypted
                 ? "an encrypted archive is already there; without its identity it cannot be checked against the unit"
                 : "another archive is there, with bytes other than the unit's", null);
+    }
+
+    /** Whether the object under {@code key} is exactly these bytes: read whole and hashed. */
+    private boolean sameBytes(String key, String sha256, long length, Deadline deadline) {
+        MessageDigest digest = Sha256.newDigest();
+        try (CountingInputStream in = new CountingInputStream(new DigestInputStream(bucket.open(key, deadline),
+                digest))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return in.count() == length && Sha256.hex(digest).equals(sha256);
+        } catch (IOException e) {
+            throw bucket.readFailure(key, deadline, e);
+        }
     }
 
     private void writeSidecars(S3Snapshot copy, String model, Deadline deadline) {
@@ -524,8 +567,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
     /**
      * {@inheritDoc} The archive is fetched, verified on arrival, into a fresh owner-only temporary directory, drilled
-     * there and deleted; an archive whose bytes do not match its manifest fails the drill as
-     * {@link DrillReport.Failure#ARCHIVE}.
+     * there and deleted. An archive whose bytes do not match its manifest, or that is gone, fails the drill as
+     * {@link DrillReport.Failure#ARCHIVE}; a fetch that runs out of the store's time as {@code TIMEOUT}, one the
+     * server refuses as {@code LOCAL} (the drill could not run; nothing is said of the archive).
      */
     @Override
     public DrillReport drill(StoredSnapshot snapshot, DrillOptions options) {
@@ -539,20 +583,37 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                     e);
         }
         try {
+            if (own.source().keysVersion() != KeysVersion.V3) {
+                // Checked before anything is fetched: the drill restores v3 archives only.
+                return SnapshotStore.open(work).drill(new LocalSnapshot(work.resolve(own.name()), own.sha256(),
+                        own.sizeBytes(), own.source(), own.encryption()), options)
+                        .withSnapshot(own, Duration.ofNanos(System.nanoTime() - start));
+            }
             LocalSnapshotStore local = SnapshotStore.open(work);
             LocalSnapshot fetched;
             try {
                 fetched = copyTo(local, own);
             } catch (ChecksumMismatchException e) {
-                return new DrillReport(own, -1, Map.of(), List.of(e.getMessage()),
-                        Duration.ofNanos(System.nanoTime() - start), DrillReport.Failure.ARCHIVE);
+                return failed(own, start, e, DrillReport.Failure.ARCHIVE);
+            } catch (ObjectStoreException e) {
+                return failed(own, start, e, e.reason() == ObjectStoreException.Reason.NO_SUCH_KEY
+                        ? DrillReport.Failure.ARCHIVE : DrillReport.Failure.LOCAL);
+            } catch (OperationTimeoutException e) {
+                return failed(own, start, e, DrillReport.Failure.TIMEOUT);
+            } catch (OperationInterruptedException e) {
+                return failed(own, start, e, DrillReport.Failure.INTERRUPTED);
             }
-            DrillReport report = local.drill(fetched, options);
-            return new DrillReport(own, report.keyCount(), report.prefixCounts(), report.problems(),
-                    Duration.ofNanos(System.nanoTime() - start), report.failure());
+            return local.drill(fetched, options).withSnapshot(own, Duration.ofNanos(System.nanoTime() - start));
         } finally {
             deleteTree(work);
         }
+    }
+
+    /** A drill that did not get to restore: why, as the directory store's drill reports it. */
+    private static DrillReport failed(S3Snapshot snapshot, long start, EtcdBackupException e,
+                                      DrillReport.Failure failure) {
+        return new DrillReport(snapshot, -1, Map.of(), List.of(e.getMessage()),
+                Duration.ofNanos(System.nanoTime() - start), failure);
     }
 
     private static void deleteTree(Path dir) {

@@ -4,6 +4,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.store.StoreCheck;
+import io.github.etcdbackup.store.s3.internal.UploadMarker;
 import io.github.etcdbackup.testing.TestArchives;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -63,7 +64,10 @@ class ResumeAfterCrashTest {
                 assertThat(store.list()).isEmpty();
                 assertThat(Files.exists(server.file("resume", key))).isFalse();
                 Instant liveUntil = Instant.parse(marker.getProperty("liveUntil"));
-                Thread.sleep(Math.max(0, Duration.between(Instant.now(), liveUntil).toMillis()) + 500);
+                // Until then the upload may still be running somewhere: it is neither reported nor touched.
+                assertThat(store.verifyAll()).isEmpty();
+                Instant dead = liveUntil.plus(UploadMarker.GRACE);
+                Thread.sleep(Math.max(0, Duration.between(Instant.now(), dead).toMillis()) + 500);
                 assertThat(store.verifyAll()).singleElement().satisfies(c ->
                         assertThat(c.problems()).singleElement().asString().startsWith("unfinished upload "
                                 + marker.getProperty("uploadId")));

@@ -259,4 +259,26 @@ class S3SnapshotStoreTest {
             assertThat(Files.mismatch(second.copyTo(back, copy).file(), local.file())).isEqualTo(-1L);
         }
     }
+
+    @Test
+    void keysThisStoreNeverWritesAreNotItsEntriesAndAGoneArchiveFailsItsDrill() throws Exception {
+        LocalSnapshot local = staged(64 * 1024);
+        try (S3SnapshotStore store = server.store(bucket).build()) {
+            StoredSnapshot stored = SnapshotStore.open(staging).copyTo(store, local);
+            Path planted = server.file(bucket, "not written here.tar.gz");
+            Files.write(planted, new byte[] {1});
+            Files.copy(server.file(bucket, local.name() + ".manifest"),
+                    server.file(bucket, "not written here.tar.gz.manifest"));
+
+            assertThat(store.list()).extracting(StoredSnapshot::location).containsExactly(stored.location());
+            assertThat(store.verifyAll()).extracting(c -> c.location()).containsExactly(stored.location());
+            store.prune(io.github.etcdbackup.store.RetentionPolicy.builder().keepLast(1).build());
+            assertThat(planted).exists();
+
+            Files.delete(server.file(bucket, local.name()));
+            io.github.etcdbackup.store.DrillReport drill = store.drill(stored);
+            assertThat(drill.failure()).isEqualTo(io.github.etcdbackup.store.DrillReport.Failure.ARCHIVE);
+            assertThat(drill.problems()).singleElement().asString().contains("s3://" + bucket + "/" + local.name());
+        }
+    }
 }

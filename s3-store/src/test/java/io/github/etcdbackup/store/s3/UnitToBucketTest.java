@@ -1,10 +1,13 @@
 package io.github.etcdbackup.store.s3;
 
+import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
+import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
+import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.store.StoreCheck;
 import io.github.etcdbackup.StoredSnapshot;
@@ -19,10 +22,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -147,5 +155,33 @@ class UnitToBucketTest {
         never.countDown();
         assertThat(store.list()).isEmpty();
         assertThat(filesOfBucket()).isEmpty();
+    }
+
+    @Test
+    void anInterruptedBackupStillAbortsItsUploadAndKeepsTheInterrupt() throws Exception {
+        Snapshot snapshot = Snapshot.of("etcd/0", "/home/ubuntu/etcd-snapshots/etcd-snapshot-2026-12-06-02.00.00.tar.gz",
+                HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(archive)));
+        InputStream interrupting = new FilterInputStream(new ByteArrayInputStream(archive)) {
+            private long read;
+
+            @Override
+            public int read(byte[] buffer, int off, int len) throws IOException {
+                int n = super.read(buffer, off, len);
+                read += Math.max(0, n);
+                if (read > 11L * MIB) {
+                    Thread.currentThread().interrupt();   // as Ctrl-C or a cancelled task would, two parts in
+                }
+                return n;
+            }
+        };
+        try {
+            assertThatThrownBy(() -> store.receive(snapshot, "k8s", (offset, d) -> interrupting, List.of(),
+                    Deadline.after(Duration.ofSeconds(30)))).isInstanceOf(OperationInterruptedException.class);
+            assertThat(Thread.currentThread().isInterrupted()).as("the interrupt is kept for the caller").isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(store.list()).isEmpty();
+        assertThat(filesOfBucket()).as("parts and marker gone").isEmpty();
     }
 }

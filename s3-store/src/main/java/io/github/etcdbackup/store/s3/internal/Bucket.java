@@ -36,7 +36,6 @@ import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -68,24 +67,20 @@ public final class Bucket {
         return "s3://" + name + "/" + key;
     }
 
-    /** An object of a listing. */
-    public record Entry(String key, long sizeBytes, Instant lastModified) {
-    }
-
     /** A part already uploaded. */
     public record Part(int number, long sizeBytes, String etag) {
     }
 
-    /** The objects directly under {@code prefix} (not in its sub-"directories"), by key. */
-    public List<Entry> list(String prefix, Deadline deadline) {
-        List<Entry> entries = new ArrayList<>();
+    /** The keys of the objects directly under {@code prefix} (not in its sub-"directories"). */
+    public List<String> list(String prefix, Deadline deadline) {
+        List<String> entries = new ArrayList<>();
         String token = null;
         do {
             String continuation = token;
             ListObjectsV2Response page = call("Listing", prefix, deadline, () -> s3.listObjectsV2(
                     timed(ListObjectsV2Request.builder().bucket(name).prefix(prefix).delimiter("/")
                             .continuationToken(continuation), deadline).build()));
-            page.contents().forEach(o -> entries.add(new Entry(o.key(), o.size(), o.lastModified())));
+            page.contents().forEach(o -> entries.add(o.key()));
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
         return entries;
@@ -137,8 +132,10 @@ public final class Bucket {
     }
 
     /**
-     * The object's bytes. The stream is cut when the deadline passes (a read then throws); closing it before the end
-     * drops the connection rather than reading the rest.
+     * The object's bytes. The stream is cut when the deadline passes; a read that fails throws the library's
+     * (unchecked) error for it, the deadline's or the connection's, naming the object, so that whoever reads the
+     * stream reports it as a failure of this store. Closing it before the end drops the connection rather than
+     * reading the rest.
      */
     public InputStream open(String key, Deadline deadline) {
         ResponseInputStream<GetObjectResponse> body = call("Reading", key, deadline, () -> s3.getObject(
@@ -148,18 +145,21 @@ public final class Bucket {
             private boolean ended;
 
             @Override
-            public int read() throws IOException {
-                int b = super.read();
-                ended |= b < 0;
-                return b;
+            public int read() {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n < 0 ? -1 : one[0] & 0xff;
             }
 
             @Override
-            public int read(byte[] buffer, int off, int len) throws IOException {
-                // A read cut by the watchdog throws; readFailure tells the deadline from a failed connection.
-                int n = super.read(buffer, off, len);
-                ended |= n < 0;
-                return n;
+            public int read(byte[] buffer, int off, int len) {
+                try {
+                    int n = super.read(buffer, off, len);
+                    ended |= n < 0;
+                    return n;
+                } catch (IOException e) {
+                    throw readFailure(key, deadline, e);
+                }
             }
 
             @Override
@@ -173,10 +173,17 @@ public final class Bucket {
         };
     }
 
-    /** Writes a small object whole, visible at once (a {@code .sha256}, a manifest, a verified small archive). */
+    /** Writes a small object whole, visible at once (a {@code .sha256}, a manifest, a marker). */
     public void put(String key, byte[] content, Map<String, String> metadata, Deadline deadline) {
+        put(key, content, content.length, metadata, deadline);
+    }
+
+    /** Writes {@code buffer[0, length)} as an object, visible at once; the buffer is not copied. */
+    public void put(String key, byte[] buffer, int length, Map<String, String> metadata, Deadline deadline) {
         call("Writing", key, deadline, () -> s3.putObject(timed(PutObjectRequest.builder().bucket(name).key(key)
-                .metadata(metadata), deadline).build(), RequestBody.fromBytes(content)));
+                .metadata(metadata).contentLength((long) length), deadline).build(),
+                RequestBody.fromContentProvider(() -> new ByteArrayInputStream(buffer, 0, length), length,
+                        "application/octet-stream")));
     }
 
     /** Deletes an object; deleting one that is not there is not an error. */
@@ -275,6 +282,8 @@ public final class Bucket {
             reason = ObjectStoreException.Reason.ACCESS_DENIED;
         } else if (code.equals("NoSuchBucket")) {
             reason = ObjectStoreException.Reason.NO_SUCH_BUCKET;
+        } else if (code.equals("NoSuchUpload")) {
+            reason = ObjectStoreException.Reason.OTHER;
         } else if (e instanceof NoSuchKeyException || code.equals("NoSuchKey") || status == 404) {
             reason = ObjectStoreException.Reason.NO_SUCH_KEY;
         } else if (status >= 500 || code.equals("SlowDown") || e.isThrottlingException()) {

@@ -6,6 +6,7 @@ import io.github.etcdbackup.exception.ObjectStoreException;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,6 +24,11 @@ public final class UploadMarker {
     /** Suffix of the marker's key. */
     public static final String SUFFIX = ".upload";
     private static final int MAX_BYTES = 4096;
+    /**
+     * How long after its deadline an upload is still taken for alive: its own abort may run that long after the
+     * deadline ({@link VerifiedUpload}'s cleanup), and the clocks of two machines sharing a bucket differ a little.
+     */
+    public static final Duration GRACE = Duration.ofSeconds(20);
 
     private UploadMarker() {
     }
@@ -33,6 +39,10 @@ public final class UploadMarker {
 
     /** What a marker says. */
     public record Contents(String uploadId, int partSize, Instant liveUntil) {
+        /** Whether no process can still be running the upload. */
+        public boolean dead() {
+            return liveUntil.plus(GRACE).isBefore(Instant.now());
+        }
     }
 
     /** Marks the start of an upload, live until the operation's deadline. */
@@ -41,12 +51,17 @@ public final class UploadMarker {
         bucket.put(key + SUFFIX, text.getBytes(StandardCharsets.UTF_8), Map.of(), deadline);
     }
 
-    /** Removes the marker of a finished upload; a failure only leaves a marker that the next upload replaces. */
-    static void delete(Bucket bucket, String key, Deadline deadline) {
+    /**
+     * Removes the marker of a finished upload, when it still names that upload (another writer of the same key may
+     * have replaced it); a failure only leaves a marker that is checked against the server before it is trusted.
+     */
+    static void delete(Bucket bucket, String key, String uploadId, Deadline deadline) {
         try {
-            bucket.delete(key + SUFFIX, deadline);
+            if (read(bucket, key, deadline).map(m -> m.uploadId().equals(uploadId)).orElse(false)) {
+                bucket.delete(key + SUFFIX, deadline);
+            }
         } catch (EtcdBackupException ignored) {
-            // The upload itself is finished; a stale marker is checked against the server before it is trusted.
+            // The upload itself is finished or aborted; the marker says nothing the server does not confirm.
         }
     }
 
@@ -79,19 +94,19 @@ public final class UploadMarker {
      */
     static Optional<Resumable> resumable(Bucket bucket, String key, int partSize, Deadline deadline) {
         Optional<Contents> marker = read(bucket, key, deadline);
-        if (marker.isEmpty() || marker.get().partSize() != partSize
-                || marker.get().liveUntil().isAfter(Instant.now())) {
-            return Optional.empty();
+        if (marker.isEmpty() || !marker.get().dead()) {
+            return Optional.empty();   // none, or its upload may still be running: leave it alone
         }
         try {
             Map<Integer, Bucket.Part> parts = new LinkedHashMap<>();
             bucket.parts(key, marker.get().uploadId(), deadline).forEach(p -> parts.put(p.number(), p));
+            if (marker.get().partSize() != partSize) {
+                parts.clear();   // parts of another size line up with none of ours: nothing to reuse
+            }
             return Optional.of(new Resumable(marker.get().uploadId(), parts));
         } catch (ObjectStoreException e) {
-            if (e.reason() == ObjectStoreException.Reason.NO_SUCH_KEY) {
-                return Optional.empty();   // aborted or expired since: start afresh
-            }
-            throw e;
+            // Aborted or expired since (NoSuchUpload), or not ours to list: start afresh; the server keeps the rest.
+            return Optional.empty();
         }
     }
 }

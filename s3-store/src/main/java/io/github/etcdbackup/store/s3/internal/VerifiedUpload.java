@@ -14,7 +14,6 @@ import java.io.PushbackInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +21,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Streams an archive into the bucket so that nothing unverified ever appears under its key. The bytes are hashed as
@@ -85,6 +85,15 @@ public final class VerifiedUpload {
      *                     source it is
      */
     public Result upload(InputStream archive, Check check, Map<String, String> metadata) throws IOException {
+        return upload(archive, check, metadata, true);
+    }
+
+    /**
+     * {@link #upload(InputStream, Check, Map)}; with {@code resume} false, an interrupted upload of the key is
+     * aborted and a new one started (bytes encrypted on the way differ at every run: no part could be reused).
+     */
+    public Result upload(InputStream archive, Check check, Map<String, String> metadata, boolean resume)
+            throws IOException {
         PushbackInputStream in = new PushbackInputStream(archive, 1);
         MessageDigest digest = Sha256.newDigest();
         byte[] first = new byte[partSize];
@@ -92,10 +101,11 @@ public final class VerifiedUpload {
         if (length < partSize || atEnd(in)) {
             String sha256 = Sha256.hex(digest);
             check.verify(sha256, length);
-            bucket.put(key, Arrays.copyOf(first, length), metadata, deadline);
+            bucket.put(key, first, length, metadata, deadline);
             return new Result(sha256, length);
         }
-        Optional<UploadMarker.Resumable> resumable = UploadMarker.resumable(bucket, key, partSize, deadline);
+        Optional<UploadMarker.Resumable> resumable = UploadMarker.resumable(bucket, key, partSize, deadline)
+                .filter(r -> resume || !abortLeftover(r.uploadId()));
         String uploadId = resumable.map(UploadMarker.Resumable::uploadId)
                 .orElseGet(() -> bucket.startUpload(key, metadata, deadline));
         Map<Integer, Bucket.Part> uploaded = resumable.map(UploadMarker.Resumable::parts).orElse(Map.of());
@@ -103,7 +113,6 @@ public final class VerifiedUpload {
             LOG.info("Resuming the upload {} of {}: {} parts are there already", uploadId, bucket.location(key),
                     uploaded.size());
         }
-        UploadMarker.write(bucket, key, uploadId, partSize, deadline);
         ExecutorService uploader = Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "etcd-backup-s3-upload");
             thread.setDaemon(true);
@@ -111,6 +120,7 @@ public final class VerifiedUpload {
         });
         boolean completed = false;
         try {
+            UploadMarker.write(bucket, key, uploadId, partSize, deadline);
             List<Bucket.Part> parts = new ArrayList<>();
             byte[] current = first;
             byte[] spare = new byte[partSize];
@@ -133,11 +143,13 @@ public final class VerifiedUpload {
             parts.add(part(uploadId, number, current, length, uploaded));
             bucket.completeUpload(key, uploadId, parts, deadline);
             completed = true;
-            UploadMarker.delete(bucket, key, deadline);
+            UploadMarker.delete(bucket, key, uploadId, deadline);
             return new Result(sha256, total);
         } finally {
             uploader.shutdownNow();
             if (!completed) {
+                // A part still being sent would race the abort: let it end (its request has the same deadline).
+                awaitQuietly(uploader);
                 abort(uploadId);
             }
         }
@@ -203,36 +215,70 @@ public final class VerifiedUpload {
         return false;
     }
 
-    /**
-     * Aborts the upload. A part request the network delayed may still reach the server after the abort and be
-     * stored (S3's documentation says so); the abort is therefore tried again, a second apart, until the server takes
-     * it, within {@link #CLEANUP}.
-     */
-    private void abort(String uploadId) {
-        Deadline cleanup = Deadline.after("Aborting the upload of " + bucket.location(key), CLEANUP);
-        EtcdBackupException last = null;
-        for (int attempt = 0; attempt < 3 && !cleanup.passed(); attempt++) {
-            try {
-                bucket.abortUpload(key, uploadId, cleanup);
-                UploadMarker.delete(bucket, key, cleanup);
-                return;
-            } catch (EtcdBackupException e) {
-                if (attempt > 0 && e instanceof ObjectStoreException refused
-                        && refused.errorCode().equals("NoSuchUpload")) {
-                    UploadMarker.delete(bucket, key, cleanup);
-                    return;   // an earlier attempt reached the server after all: the upload is gone
-                }
-                last = e;
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
+    private static void awaitQuietly(ExecutorService uploader) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            uploader.awaitTermination(CLEANUP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        LOG.warn("Could not abort the upload {} of {} (nothing is visible under its key; a lifecycle rule with "
-                + "AbortIncompleteMultipartUpload, or verifyAll, finds it): {}", uploadId, bucket.location(key),
-                last == null ? "out of time" : last.getMessage());
+    }
+
+    /** Aborts an interrupted upload that is not to be resumed; true when it is gone. */
+    private boolean abortLeftover(String uploadId) {
+        abort(uploadId);
+        return true;
+    }
+
+    /**
+     * Aborts the upload. A part request the network delayed may still reach the server after the abort and be
+     * stored (S3's documentation says so); the abort is therefore repeated, a second apart, until the server says
+     * the upload is gone ({@code NoSuchUpload}), within {@link #CLEANUP}. An interrupt of the calling thread does not
+     * stop the cleanup (the SDK refuses to send a request from an interrupted thread); the flag is set again after.
+     */
+    private void abort(String uploadId) {
+        boolean interrupted = Thread.interrupted();
+        Deadline cleanup = Deadline.after("Aborting the upload of " + bucket.location(key), CLEANUP);
+        EtcdBackupException last = null;
+        boolean aborted = false;
+        try {
+            for (int attempt = 0; attempt < 3 && !cleanup.passed(); attempt++) {
+                try {
+                    bucket.abortUpload(key, uploadId, cleanup);
+                    aborted = true;
+                } catch (EtcdBackupException e) {
+                    if (e instanceof ObjectStoreException refused && refused.errorCode().equals("NoSuchUpload")) {
+                        aborted = true;
+                        break;   // the upload is gone, with every part
+                    }
+                    last = e;
+                }
+                sleepQuietly();
+            }
+            if (aborted) {
+                UploadMarker.delete(bucket, key, uploadId, cleanup);
+            } else {
+                LOG.warn("Could not abort the upload {} of {} (nothing is visible under its key; its marker stays "
+                        + "for verifyAll and the next upload, and a lifecycle rule with "
+                        + "AbortIncompleteMultipartUpload removes it): {}", uploadId, bucket.location(key),
+                        last == null ? "out of time" : last.getMessage());
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
