@@ -53,6 +53,12 @@ final class S3Benchmarks {
                 .credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY).build();
     }
 
+    /** The same store with parts of {@code mib} MiB instead of the default 8. */
+    private S3SnapshotStore store(S3Server server, String prefix, int mib) {
+        return S3SnapshotStore.builder().endpoint(server.endpoint()).bucket(BUCKET).prefix(prefix)
+                .credentials(S3Server.ACCESS_KEY, S3Server.SECRET_KEY).partSize(mib * 1024 * 1024).build();
+    }
+
     private Snapshot snapshot() {
         return Snapshot.of("etcd/0", bench.archive().toString(), bench.sha256());
     }
@@ -76,8 +82,17 @@ final class S3Benchmarks {
                 }
             });
             Benchmarks.verifyFile(server.file(BUCKET, prefix + "/" + verified.name()), bench.sha256());
+            report.time("s3-store-32", () -> {
+                try (S3SnapshotStore store = store(server, prefix + "-32", 32)) {
+                    localStore.copyTo(store, verified);
+                }
+            });
+            Benchmarks.verifyFile(server.file(BUCKET, prefix + "-32/" + verified.name()), bench.sha256());
+            Benchmarks.delete(server.file(BUCKET, prefix + "-32/" + verified.name()));
             report.time("curl", () -> Benchmarks.run(List.of("curl", "-sS", "--fail", "--aws-sigv4",
                     "aws:amz:us-east-1:s3", "--user", S3Server.ACCESS_KEY + ":" + S3Server.SECRET_KEY,
+                    // curl 7.88 does not send the header SigV4 needs for S3; unsigned, as the SDK sends over https.
+                    "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD",
                     "-T", verified.file().toString(),
                     server.endpoint() + "/" + BUCKET + "/" + curlKey), null));
             Benchmarks.verifyFile(server.file(BUCKET, curlKey), bench.sha256());
@@ -88,6 +103,7 @@ final class S3Benchmarks {
         report.rate("curl --aws-sigv4 -T (one PUT, unverified)", "curl", bench.bytes(), "curl");
         double ratio = report.rate("s3-store copyTo (multipart, verified before complete; vs curl)", "s3-store",
                 bench.bytes(), "curl");
+        report.rate("s3-store copyTo, partSize 32 MiB (vs curl)", "s3-store-32", bench.bytes(), "curl");
         report.goal("8a", "S3 upload of a verified archive vs curl --aws-sigv4 -T, same server", ratio, 0.9,
                 "S3Proxy's file backend writes a multipart upload twice (the parts, then the object they make)");
     }
@@ -140,6 +156,6 @@ final class S3Benchmarks {
         report.line("memory.unit-to-bucket.peak-heap", run.getOrDefault("peakHeapBytes", -1L) / mib, "MiB",
                 Double.NaN, "VmHWM " + Report.num(run.getOrDefault("vmHwmKiB", -1L) / 1024.0) + " MiB");
         report.goalBoolean("8c", Benchmarks.MIB + " MiB unit-to-bucket backup at -Xmx64m", ok,
-                "memory bounded by two 8 MiB parts");
+                "memory bounded by a few 8 MiB parts (one in flight at this heap)");
     }
 }

@@ -96,6 +96,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     private final String prefix;
     private final Duration timeout;
     private final int partSize;
+    private final int parallelParts;
 
     private S3SnapshotStore(Builder builder) {
         this.client = S3Clients.create(builder.endpoint, builder.region, builder.pathStyle, builder.accessKeyId,
@@ -104,6 +105,8 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         this.prefix = builder.prefix;
         this.timeout = builder.timeout;
         this.partSize = builder.partSize;
+        this.parallelParts = builder.parallelParts != 0 ? builder.parallelParts
+                : Builder.defaultParallelParts(builder.partSize, Runtime.getRuntime().maxMemory());
     }
 
     /** A builder; {@link Builder#bucket(String)} is required. */
@@ -446,7 +449,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             return copy;
         }
         try {
-            VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, deadline);
+            VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, parallelParts, deadline);
             upload.upload(archive, upload.expecting(snapshot.sha256()), Map.of("sha256", snapshot.sha256()));
         } catch (IOException e) {
             throw sourceFailure(snapshot, e);
@@ -459,7 +462,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     /**
      * {@inheritDoc} The archive streams from the unit into a multipart upload, hashed on the way (and encrypted: then
      * the plaintext is hashed and the ciphertext uploaded); the last part goes up, and the upload is completed, only
-     * once the stream has ended and its SHA-256 equals the unit's. Memory stays at two parts; no local disk is used.
+     * once the stream has ended and its SHA-256 equals the unit's. Memory stays at a few parts; no local disk is used.
      *
      * @throws ObjectStoreException ({@code CONFLICT}) if another archive, with other bytes, has the key, or an
      *                              encrypted one (which cannot be checked against the unit without its identity)
@@ -476,7 +479,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             return alreadyThere(snapshot, model, key, there.get(), !encryptTo.isEmpty(), deadline);
         }
         MessageDigest plaintext = Sha256.newDigest();
-        VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, deadline);
+        VerifiedUpload upload = new VerifiedUpload(bucket, key, partSize, parallelParts, deadline);
         VerifiedUpload.Result result;
         long plaintextBytes;
         UnitArchiveStream unit = UnitArchiveStream.open(source, "unit", operation, unitDeadline,
@@ -649,6 +652,7 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         private Boolean pathStyle;
         private Duration timeout = Duration.ofHours(1);
         private int partSize = 8 * 1024 * 1024;
+        private int parallelParts;
 
         private Builder() {
         }
@@ -734,8 +738,9 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
         }
 
         /**
-         * Bytes per uploaded part, 8 MiB by default, from S3's minimum of 5 MiB to 512 MiB. Uploads hold two parts
-         * in memory; S3 allows 10,000 parts, so 8 MiB parts carry archives up to 78 GiB.
+         * Bytes per uploaded part, 8 MiB by default, from S3's minimum of 5 MiB to 512 MiB. An upload holds one
+         * more part in memory than {@link #parallelParts(int)}; S3 allows 10,000 parts, so 8 MiB parts carry
+         * archives up to 78 GiB.
          */
         public Builder partSize(int partSize) {
             if (partSize < MIN_PART || partSize > MAX_PART) {
@@ -743,6 +748,24 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             }
             this.partSize = partSize;
             return this;
+        }
+
+        /**
+         * How many parts go up at once while the next is read (1 to 16). By default 3, fewer when their buffers
+         * (one more than the parts in flight) would take more than a quarter of the heap: at {@code -Xmx64m} one.
+         */
+        public Builder parallelParts(int parallelParts) {
+            if (parallelParts < 1 || parallelParts > 16) {
+                throw new InvalidInputException("parallelParts", Integer.toString(parallelParts), "expected 1 to 16");
+            }
+            this.parallelParts = parallelParts;
+            return this;
+        }
+
+        /** Parts in flight when none were asked for: 3, as long as their buffers fit in a quarter of the heap. */
+        static int defaultParallelParts(int partSize, long maxHeap) {
+            long buffers = maxHeap / 4 / partSize;
+            return (int) Math.max(1, Math.min(3, buffers - 1));
         }
 
         /** The store. Nothing is sent to the server yet. */

@@ -238,6 +238,16 @@ class S3SnapshotStoreTest {
     }
 
     @Test
+    void partsInFlightFitInAQuarterOfTheHeap() {
+        assertThat(S3SnapshotStore.Builder.defaultParallelParts(8 * MIB, 64L * MIB)).isEqualTo(1);
+        assertThat(S3SnapshotStore.Builder.defaultParallelParts(8 * MIB, 100L * MIB)).isEqualTo(2);
+        assertThat(S3SnapshotStore.Builder.defaultParallelParts(8 * MIB, 6L * 1024 * MIB)).isEqualTo(3);
+        assertThat(S3SnapshotStore.Builder.defaultParallelParts(512 * MIB, 1024L * MIB)).isEqualTo(1);
+        assertThatThrownBy(() -> S3SnapshotStore.builder().parallelParts(0))
+                .isInstanceOf(InvalidInputException.class);
+    }
+
+    @Test
     void noAwsTypeInThePublicApi() {
         assertThat(PublicApiCheck.violations(S3SnapshotStore.class)).isEmpty();
     }

@@ -13,7 +13,9 @@ import java.io.InputStream;
 import java.io.PushbackInputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * request, a deadline or an interrupt, the upload is aborted: its parts are dropped and the key stays as it was.
  *
  * <p>An archive no larger than one part is checked in memory and then written with one request. A larger one goes
- * up in parts, one part uploading while the next is read: memory stays at two parts whatever the archive's size.
+ * up in parts, a few uploading while the next is read: memory stays at a few parts whatever the archive's size.
  */
 public final class VerifiedUpload {
     private static final Logger LOG = LoggerFactory.getLogger(VerifiedUpload.class);
@@ -40,16 +42,18 @@ public final class VerifiedUpload {
     private final Bucket bucket;
     private final String key;
     private final int partSize;
+    private final int parallelParts;
     private final Deadline deadline;
 
     /**
      * @param partSize bytes per part, at least S3's minimum of 5 MiB (except in tests against servers that allow
      *                 less)
      */
-    public VerifiedUpload(Bucket bucket, String key, int partSize, Deadline deadline) {
+    public VerifiedUpload(Bucket bucket, String key, int partSize, int parallelParts, Deadline deadline) {
         this.bucket = bucket;
         this.key = key;
         this.partSize = partSize;
+        this.parallelParts = parallelParts;
         this.deadline = deadline;
     }
 
@@ -113,7 +117,7 @@ public final class VerifiedUpload {
             LOG.info("Resuming the upload {} of {}: {} parts are there already", uploadId, bucket.location(key),
                     uploaded.size());
         }
-        ExecutorService uploader = Executors.newSingleThreadExecutor(runnable -> {
+        ExecutorService uploader = Executors.newFixedThreadPool(parallelParts, runnable -> {
             Thread thread = new Thread(runnable, "etcd-backup-s3-upload");
             thread.setDaemon(true);
             return thread;
@@ -122,26 +126,36 @@ public final class VerifiedUpload {
         try {
             UploadMarker.write(bucket, key, uploadId, partSize, deadline);
             List<Bucket.Part> parts = new ArrayList<>();
+            // Up to parallelParts parts go up at once while the next is read; a buffer is reused once its part is
+            // uploaded, so at most parallelParts + 1 buffers ever exist. Parts are collected in order.
+            Deque<InFlight> inFlight = new ArrayDeque<>();
+            Deque<byte[]> free = new ArrayDeque<>();
             byte[] current = first;
-            byte[] spare = new byte[partSize];
-            Future<Bucket.Part> inFlight = null;
             long total = length;
             int number = 1;
             while (!atEnd(in)) {
-                parts.addAll(await(inFlight));
-                inFlight = submit(uploader, uploadId, number++, current, length, uploaded);
-                byte[] next = spare;
-                spare = current;
-                current = next;
+                if (inFlight.size() == parallelParts) {
+                    InFlight oldest = inFlight.removeFirst();
+                    parts.add(await(oldest.part()));
+                    free.push(oldest.buffer());
+                }
+                inFlight.addLast(new InFlight(submit(uploader, uploadId, number++, current, length, uploaded),
+                        current));
+                current = free.isEmpty() ? new byte[partSize] : free.pop();
                 length = fill(in, current, digest);
                 total += length;
             }
             // The stream has ended and every byte was hashed: only now may the last part go up.
-            parts.addAll(await(inFlight));
+            while (!inFlight.isEmpty()) {
+                parts.add(await(inFlight.removeFirst().part()));
+            }
             String sha256 = Sha256.hex(digest);
             check.verify(sha256, total);
             parts.add(part(uploadId, number, current, length, uploaded));
+            LOG.debug("Completing the upload {} of {}: {} parts, {} bytes, verified", uploadId,
+                    bucket.location(key), parts.size(), total);
             bucket.completeUpload(key, uploadId, parts, deadline);
+            LOG.debug("Completed the upload {} of {}", uploadId, bucket.location(key));
             completed = true;
             UploadMarker.delete(bucket, key, uploadId, deadline);
             return new Result(sha256, total);
@@ -153,6 +167,10 @@ public final class VerifiedUpload {
                 abort(uploadId);
             }
         }
+    }
+
+    /** A part being uploaded, and the buffer it is uploaded from. */
+    private record InFlight(Future<Bucket.Part> part, byte[] buffer) {
     }
 
     private Future<Bucket.Part> submit(ExecutorService uploader, String uploadId, int number, byte[] buffer,
@@ -182,12 +200,9 @@ public final class VerifiedUpload {
         return java.util.HexFormat.of().formatHex(md5.digest());
     }
 
-    private List<Bucket.Part> await(Future<Bucket.Part> inFlight) {
-        if (inFlight == null) {
-            return List.of();
-        }
+    private Bucket.Part await(Future<Bucket.Part> part) {
         try {
-            return List.of(inFlight.get());
+            return part.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OperationInterruptedException("Uploading " + bucket.location(key), e);
