@@ -64,19 +64,7 @@ public final class UnitArchiveStream extends InputStream {
         try {
             n = in.read(buffer, off, len);
         } catch (IOException | RuntimeException e) {
-            if (guard.fired() || deadline.expired()) {
-                throw new OperationTimeoutException(operation + " (after " + total + " bytes)", deadline.timeout(),
-                        null, e);
-            }
-            if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
-                Thread.currentThread().interrupt();
-                throw new OperationInterruptedException(operation, e);
-            }
-            if (e instanceof EtcdBackupException typed) {
-                throw typed;
-            }
-            throw new TransportException(transportName, "The stream of " + operation + " broke after " + total
-                    + " bytes; nothing was kept", e);
+            throw readFailure(e, guard, deadline, operation, total, transportName, "nothing was kept");
         }
         if (n > 0) {
             total += n;
@@ -89,6 +77,27 @@ public final class UnitArchiveStream extends InputStream {
             throw new OperationInterruptedException(operation, null);
         }
         return n;
+    }
+
+    /**
+     * What a failed read of a unit's stream is: the deadline's when the watchdog cut it or time is up, an
+     * interrupt's, the transport's own typed error, or a stream that broke (and what happens to what was written).
+     */
+    static EtcdBackupException readFailure(Exception e, StreamWatchdog.Guard guard, Deadline deadline,
+                                           String operation, long soFar, String transportName, String aftermath) {
+        if (guard.fired() || deadline.expired()) {
+            return new OperationTimeoutException(operation + " (after " + soFar + " bytes)", deadline.timeout(),
+                    null, e);
+        }
+        if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+            Thread.currentThread().interrupt();
+            return new OperationInterruptedException(operation, e);
+        }
+        if (e instanceof EtcdBackupException typed) {
+            return typed;
+        }
+        return new TransportException(transportName, "The stream of " + operation + " broke after " + soFar
+                + " bytes; " + aftermath, e);
     }
 
     @Override

@@ -11,7 +11,6 @@ import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeRecipient;
 import io.github.etcdbackup.encryption.EncryptedArchive;
 import io.github.etcdbackup.exception.ChecksumMismatchException;
-import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.exception.LocalStorageException;
@@ -25,7 +24,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.FileChannel;
@@ -276,21 +274,10 @@ public final class VerifiedDownload {
         try {
             return in.read(buffer);
         } catch (IOException | RuntimeException e) {
-            if (guard.fired() || deadline.expired()) {
-                throw new OperationTimeoutException(operation + " (after " + soFar + " bytes)", deadline.timeout(),
-                        null, e);
-            }
-            if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
-                Thread.currentThread().interrupt();
-                throw new OperationInterruptedException(operation, e);
-            }
-            if (e instanceof EtcdBackupException typed) {
-                throw typed;
-            }
-            throw new TransportException(transportName, "The stream of " + operation + " broke after " + soFar
-                    + " bytes; " + (onFailure == PartOnFailure.KEEP_FOR_RESUME
-                    ? "the partial file is kept and the next download of this snapshot resumes from it"
-                    : "the partial file is deleted"), e);
+            throw UnitArchiveStream.readFailure(e, guard, deadline, operation, soFar, transportName,
+                    onFailure == PartOnFailure.KEEP_FOR_RESUME
+                            ? "the partial file is kept and the next download of this snapshot resumes from it"
+                            : "the partial file is deleted");
         }
     }
 
