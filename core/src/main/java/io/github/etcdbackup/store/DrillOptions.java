@@ -53,6 +53,11 @@ public record DrillOptions(String etcd, String etcdctl, List<String> requiredPre
         return new DrillOptions(etcd, etcdctl, List.of(prefixes), timeout, identities);
     }
 
+    /** A copy with another deadline for the whole drill. */
+    public DrillOptions withTimeout(Duration timeout) {
+        return new DrillOptions(etcd, etcdctl, requiredPrefixes, timeout, identities);
+    }
+
     /** A copy that decrypts encrypted archives with {@code identities}. */
     public DrillOptions withIdentities(AgeIdentities identities) {
         return new DrillOptions(etcd, etcdctl, requiredPrefixes, timeout,

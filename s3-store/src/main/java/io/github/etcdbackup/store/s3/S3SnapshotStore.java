@@ -46,6 +46,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -570,9 +571,10 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
 
     /**
      * {@inheritDoc} The archive is fetched, verified on arrival, into a fresh owner-only temporary directory, drilled
-     * there and deleted. An archive whose bytes do not match its manifest, or that is gone, fails the drill as
-     * {@link DrillReport.Failure#ARCHIVE}; a fetch that runs out of the store's time as {@code TIMEOUT}, one the
-     * server refuses as {@code LOCAL} (the drill could not run; nothing is said of the archive).
+     * there and deleted, all within the drill's {@link DrillOptions#timeout()}. An archive whose bytes do not match
+     * its manifest, or that is gone, fails the drill as {@link DrillReport.Failure#ARCHIVE}; a fetch that runs out of
+     * time as {@code TIMEOUT}, one the server refuses as {@code LOCAL} (the drill could not run; nothing is said of
+     * the archive).
      */
     @Override
     public DrillReport drill(StoredSnapshot snapshot, DrillOptions options) {
@@ -594,8 +596,12 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             }
             LocalSnapshotStore local = SnapshotStore.open(work);
             LocalSnapshot fetched;
-            try {
-                fetched = copyTo(local, own);
+            // The drill's own deadline covers the fetch too, as it covers reading a directory's archive.
+            Deadline fetch = Deadline.after("Fetching " + own.location() + " for a drill", options.timeout());
+            try (InputStream in = bucket.open(own.key(), fetch)) {
+                fetched = local.receive(own, modelOf(own), in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);   // closing a stream that was read to its end
             } catch (ChecksumMismatchException e) {
                 return failed(own, start, e, DrillReport.Failure.ARCHIVE);
             } catch (ObjectStoreException e) {
@@ -606,7 +612,11 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
             } catch (OperationInterruptedException e) {
                 return failed(own, start, e, DrillReport.Failure.INTERRUPTED);
             }
-            return local.drill(fetched, options).withSnapshot(own, Duration.ofNanos(System.nanoTime() - start));
+            Duration left = options.timeout().minusNanos(System.nanoTime() - start);
+            if (left.isNegative() || left.isZero()) {
+                return failed(own, start, fetch.expired(null), DrillReport.Failure.TIMEOUT);
+            }
+            return local.drill(fetched, options.withTimeout(left)).withSnapshot(own, Duration.ofNanos(System.nanoTime() - start));
         } finally {
             deleteTree(work);
         }

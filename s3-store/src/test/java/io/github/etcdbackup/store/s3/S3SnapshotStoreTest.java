@@ -285,6 +285,11 @@ class S3SnapshotStoreTest {
             store.prune(io.github.etcdbackup.store.RetentionPolicy.builder().keepLast(1).build());
             assertThat(planted).exists();
 
+            io.github.etcdbackup.store.DrillReport late = store.drill(stored,
+                    io.github.etcdbackup.store.DrillOptions.defaults().withTimeout(Duration.ofMillis(1)));
+            assertThat(late.failure()).as("the drill's deadline covers the fetch")
+                    .isEqualTo(io.github.etcdbackup.store.DrillReport.Failure.TIMEOUT);
+
             Files.delete(server.file(bucket, local.name()));
             io.github.etcdbackup.store.DrillReport drill = store.drill(stored);
             assertThat(drill.failure()).isEqualTo(io.github.etcdbackup.store.DrillReport.Failure.ARCHIVE);
