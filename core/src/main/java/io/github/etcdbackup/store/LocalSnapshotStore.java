@@ -37,11 +37,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
@@ -324,15 +321,12 @@ public final class LocalSnapshotStore implements SnapshotStore {
     public PrunePlan planPrune(RetentionPolicy policy) {
         // An encrypted archive counts as verified when its ciphertext matches the manifest: the bytes written after
         // the plaintext was checked against the unit's SHA-256. Pruning needs no identity.
-        Map<LocalSnapshot, StoreCheck> checks = new HashMap<>();
-        Function<LocalSnapshot, StoreCheck> check = snapshot -> checks.computeIfAbsent(snapshot, s -> {
-            ArchiveCheck archive = checkArchive(s, Optional.empty());
-            return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
-        });
-        RetentionPlanner.Decision<LocalSnapshot> decision = RetentionPlanner.decide(list(), counts(policy),
-                s -> check.apply(s).ok());
-        return new PrunePlan(List.copyOf(decision.keep()), List.copyOf(decision.delete()),
-                decision.unverified().stream().map(check).toList(), false);
+        RetentionPlanner.Decision<LocalSnapshot, StoreCheck> decision = RetentionPlanner.decide(list(),
+                counts(policy), s -> {
+                    ArchiveCheck archive = checkArchive(s, Optional.empty());
+                    return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
+                }, StoreCheck::ok);
+        return new PrunePlan(decision.keep(), decision.delete(), decision.unverified(), false);
     }
 
     /** The policy's counts, for the planner shared by every store. */

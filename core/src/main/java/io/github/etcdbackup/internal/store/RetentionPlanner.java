@@ -34,9 +34,9 @@ public final class RetentionPlanner {
      *
      * @param keep       kept, oldest first (the unverified ones among them)
      * @param delete     to delete, oldest first: every one verified
-     * @param unverified the policy would delete them, but they do not verify: kept
+     * @param unverified the checks of those the policy would delete but that do not verify: kept
      */
-    public record Decision<S>(List<S> keep, List<S> delete, List<S> unverified) {
+    public record Decision<S, C>(List<StoredSnapshot> keep, List<StoredSnapshot> delete, List<C> unverified) {
     }
 
     private RetentionPlanner() {
@@ -81,12 +81,13 @@ public final class RetentionPlanner {
      * always kept; one the policy would delete but that does not verify is kept and reported.
      *
      * @param oldestFirst every listed snapshot of the store, oldest first
-     * @param verified    whether an archive verifies against its manifest; asked at most once per snapshot
+     * @param check       checks an archive against its manifest; called at most once per snapshot
+     * @param verified    whether a check found the archive sound
      */
-    public static <S extends StoredSnapshot> Decision<S> decide(List<S> oldestFirst, Counts counts,
-                                                                Predicate<S> verified) {
-        Map<S, Boolean> checked = new HashMap<>();
-        Predicate<S> ok = s -> checked.computeIfAbsent(s, verified::test);
+    public static <S extends StoredSnapshot, C> Decision<S, C> decide(List<S> oldestFirst, Counts counts,
+                                                                      Function<S, C> check, Predicate<C> verified) {
+        Map<S, C> checked = new HashMap<>();
+        Predicate<S> ok = s -> verified.test(checked.computeIfAbsent(s, check));
         S newestVerified = null;
         for (int i = oldestFirst.size() - 1; i >= 0 && newestVerified == null; i--) {
             if (ok.test(oldestFirst.get(i))) {
@@ -94,9 +95,9 @@ public final class RetentionPlanner {
             }
         }
         Set<S> kept = keep(oldestFirst, counts, newestVerified);
-        List<S> keep = new ArrayList<>();
-        List<S> delete = new ArrayList<>();
-        List<S> unverified = new ArrayList<>();
+        List<StoredSnapshot> keep = new ArrayList<>();
+        List<StoredSnapshot> delete = new ArrayList<>();
+        List<C> unverified = new ArrayList<>();
         for (S snapshot : oldestFirst) {
             if (kept.contains(snapshot)) {
                 keep.add(snapshot);
@@ -104,7 +105,7 @@ public final class RetentionPlanner {
                 delete.add(snapshot);
             } else {
                 keep.add(snapshot);
-                unverified.add(snapshot);
+                unverified.add(checked.get(snapshot));
             }
         }
         return new Decision<>(keep, delete, unverified);

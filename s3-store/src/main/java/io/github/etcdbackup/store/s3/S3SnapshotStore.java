@@ -57,14 +57,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -380,16 +378,13 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
     @Override
     public PrunePlan planPrune(RetentionPolicy policy) {
         // As in a directory: an encrypted archive counts as verified when its ciphertext matches the manifest.
-        Map<S3Snapshot, StoreCheck> checks = new HashMap<>();
-        Function<S3Snapshot, StoreCheck> check = snapshot -> checks.computeIfAbsent(snapshot, s -> {
-            ArchiveCheck archive = checkArchive(s, Optional.empty(), deadline("Verifying"));
-            return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
-        });
-        RetentionPlanner.Decision<S3Snapshot> decision = RetentionPlanner.decide(list(),
+        RetentionPlanner.Decision<S3Snapshot, StoreCheck> decision = RetentionPlanner.decide(list(),
                 new RetentionPlanner.Counts(policy.keepLast(), policy.keepDaily(), policy.keepWeekly(),
-                        policy.keepMonthly()), s -> check.apply(s).ok());
-        return new PrunePlan(List.copyOf(decision.keep()), List.copyOf(decision.delete()),
-                decision.unverified().stream().map(check).toList(), false);
+                        policy.keepMonthly()), s -> {
+                    ArchiveCheck archive = checkArchive(s, Optional.empty(), deadline("Verifying"));
+                    return new StoreCheck(s.location(), s, archive.problems(), archive.depth());
+                }, StoreCheck::ok);
+        return new PrunePlan(decision.keep(), decision.delete(), decision.unverified(), false);
     }
 
     /**
@@ -555,14 +550,13 @@ public final class S3SnapshotStore implements SnapshotStore, AutoCloseable {
                 .getBytes(StandardCharsets.UTF_8), Map.of(), deadline);
     }
 
-    /** Reading the other store's bytes failed: that store's kind of error. */
+    /**
+     * Reading the other store's bytes failed with an {@code IOException}: a file's (a bucket's stream throws its own
+     * typed errors, never one of these).
+     */
     private static EtcdBackupException sourceFailure(StoredSnapshot source, IOException e) {
         if (source instanceof LocalSnapshot local) {
             return new LocalStorageException(local.file(), "Reading", e);
-        }
-        if (source instanceof S3Snapshot s3) {
-            return new ObjectStoreException(s3.bucket(), s3.key(), "Reading", ObjectStoreException.Reason.CONNECTION,
-                    0, "", "the connection failed while the object was read (" + e.getMessage() + ")", e);
         }
         return new TransportException("copy", "Reading " + source.location() + " failed: " + e.getMessage(), e);
     }

@@ -108,8 +108,11 @@ public final class VerifiedUpload {
             bucket.put(key, first, length, metadata, deadline);
             return new Result(sha256, length);
         }
-        Optional<UploadMarker.Resumable> resumable = UploadMarker.resumable(bucket, key, partSize, deadline)
-                .filter(r -> resume || !abortLeftover(r.uploadId()));
+        Optional<UploadMarker.Resumable> resumable = UploadMarker.resumable(bucket, key, partSize, deadline);
+        if (!resume && resumable.isPresent()) {
+            abort(resumable.get().uploadId());   // not to be continued: its parts go, a new upload starts
+            resumable = Optional.empty();
+        }
         String uploadId = resumable.map(UploadMarker.Resumable::uploadId)
                 .orElseGet(() -> bucket.startUpload(key, metadata, deadline));
         Map<Integer, Bucket.Part> uploaded = resumable.map(UploadMarker.Resumable::parts).orElse(Map.of());
@@ -241,12 +244,6 @@ public final class VerifiedUpload {
                 Thread.currentThread().interrupt();
             }
         }
-    }
-
-    /** Aborts an interrupted upload that is not to be resumed; true when it is gone. */
-    private boolean abortLeftover(String uploadId) {
-        abort(uploadId);
-        return true;
     }
 
     /**
