@@ -7,6 +7,7 @@ import io.github.etcdbackup.KeysVersion;
 import io.github.etcdbackup.LocalSnapshot;
 import io.github.etcdbackup.encryption.AgeIdentities;
 import io.github.etcdbackup.exception.DecryptionException;
+import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.exception.LocalStorageException;
 
 import java.io.IOException;
@@ -41,6 +42,20 @@ final class RestoreDrill {
         this.options = options;
     }
 
+    /** Adds a problem when the file no longer hashes to the SHA-256 its manifest records. */
+    private static void checkAgainstManifest(LocalSnapshot snapshot, List<String> problems) throws IOException {
+        String actual;
+        try {
+            actual = Sha256.ofFile(snapshot.file());
+        } catch (LocalStorageException e) {
+            throw (IOException) e.getCause();   // the drill could not run here: reported as LOCAL
+        }
+        if (!actual.equals(snapshot.sha256())) {
+            problems.add("SHA-256 is " + actual + ", the manifest says " + snapshot.sha256()
+                    + ": the archive changed since it was stored");
+        }
+    }
+
     /** Runs the drill; problems are reported, not thrown, except local I/O failures. */
     public DrillReport run(LocalSnapshot snapshot) {
         long start = System.nanoTime();
@@ -55,6 +70,9 @@ final class RestoreDrill {
                 problems.add("the drill restores v3 archives; a v2 archive is checked by SnapshotStore.verify only");
                 failure = DrillReport.Failure.UNSUPPORTED;
             } else {
+                // Bytes other than those verified when the archive was stored fail the drill even where the damage
+                // spares the db (tar padding, a member etcd ignores); the restore still runs, to say what else broke.
+                checkAgainstManifest(snapshot, problems);
                 keyCount = drill(snapshot, work, endNanos, problems, prefixCounts);
                 failure = problems.isEmpty() ? DrillReport.Failure.NONE : DrillReport.Failure.ARCHIVE;
             }
