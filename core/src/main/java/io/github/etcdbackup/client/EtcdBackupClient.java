@@ -37,6 +37,7 @@ import io.github.etcdbackup.internal.restore.RestoreExecutor;
 import io.github.etcdbackup.internal.restore.RestoreJournal;
 import io.github.etcdbackup.internal.restore.RestorePlanner;
 import io.github.etcdbackup.internal.download.TargetDirectory;
+import io.github.etcdbackup.internal.download.ArchiveReads;
 import io.github.etcdbackup.internal.download.VerifiedDownload;
 import io.github.etcdbackup.store.LocalSnapshotStore;
 import io.github.etcdbackup.store.SnapshotStore;
@@ -295,8 +296,7 @@ public final class EtcdBackupClient implements AutoCloseable {
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
         long start = System.nanoTime();
         LocalSnapshot local = downloader.run(snapshot, dir, model,
-                (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d),
-                deadline,
+                ArchiveReads.of(transport, snapshot)::open, deadline,
                 bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
                 onFailure, encryptTo);
         // The one INFO line of a finished backup or download: what an operator greps for the next morning.
@@ -382,7 +382,7 @@ public final class EtcdBackupClient implements AutoCloseable {
                                   List<AgeRecipient> encryptTo) {
         long start = System.nanoTime();
         StoredSnapshot stored = store.receive(snapshot, transport.modelName().orElse(""),
-                (offset, d) -> transport.openFile(snapshot.unit(), snapshot.remotePath(), offset, d), encryptTo,
+                ArchiveReads.of(transport, snapshot), encryptTo,
                 deadline);
         LOG.info("Saved {} from {}:{}: {} bytes, SHA-256 {}{}, in {} ms", stored.location(), snapshot.unit(),
                 snapshot.remotePath(), stored.sizeBytes(), stored.sha256(), stored.encrypted() ? " (age-encrypted)"

@@ -45,6 +45,30 @@ public interface EtcdTransport extends AutoCloseable {
      */
     InputStream openFile(String unit, String remotePath, long offset, Deadline deadline);
 
+    /**
+     * Whether, and how, this transport reads one file as several ranges at once ({@link #openRange}); empty (the
+     * default) means files are read whole with {@link #openFile}. The core only uses ranges for a file larger than
+     * two of them.
+     */
+    default Optional<ParallelReads> parallelReads() {
+        return Optional.empty();
+    }
+
+    /**
+     * Opens at most {@code length} bytes of a remote file from byte {@code offset}: fewer only where the file ends
+     * (none when it ends before {@code offset}). As for {@link #openFile}, the stream returns -1 only after the remote
+     * side reported success, a cut or a failed command is an {@code IOException} from {@code read}, closing it stops
+     * the transfer, and the deadline bounds opening and reading. Must be safe to call from several threads at once,
+     * up to {@link #parallelReads()}'s number of streams.
+     *
+     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if {@link #parallelReads()} is empty
+     *                                                                        (the default)
+     */
+    default InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        throw new UnsupportedByTransportException("openRange", name(),
+                "a transport built with parallel reads (the ssh or juju-cli transport)");
+    }
+
     /** The raw etcdctl health text from the unit ({@code cluster-health} or {@code endpoint health}). */
     String healthOutput(String unit, Deadline deadline);
 

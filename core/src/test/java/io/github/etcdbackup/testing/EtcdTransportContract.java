@@ -12,6 +12,7 @@ import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.UnitCopy;
 import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import org.junit.jupiter.api.Test;
@@ -93,6 +94,49 @@ public abstract class EtcdTransportContract {
                 rest = in.readAllBytes();
             }
             assertThat(rest).isEqualTo(Arrays.copyOfRange(whole, offset, whole.length));
+        }
+    }
+
+    @Test
+    void rangesOfAFileAreExactSlicesEvenSeveralAtOnce() throws Exception {
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+            if (transport.parallelReads().isEmpty()) {
+                assertThatThrownBy(() -> transport.openRange(unit(), "/var/snap/etcd/common/x.tar.gz", 0, 10,
+                        deadline)).isInstanceOf(UnsupportedByTransportException.class);
+                return;
+            }
+            LocalSnapshot local = client.backup(keeping(), downloads);
+            String unit = local.source().unit();
+            String path = local.source().remotePath();
+            byte[] whole = Files.readAllBytes(local.file());
+            int n = whole.length;
+            long[][] ranges = {{0, 4096}, {n / 3, 4096}, {n - 100, 4096}, {n, 4096}, {n + 5000, 4096}, {0, n},
+                    {1, n - 2}};
+            ExecutorService pool = Executors.newFixedThreadPool(ranges.length);
+            try {
+                List<Future<byte[]>> slices = new ArrayList<>();
+                for (long[] range : ranges) {
+                    slices.add(pool.submit(() -> {
+                        try (InputStream in = transport.openRange(unit, path, range[0], range[1], deadline)) {
+                            return in.readAllBytes();
+                        }
+                    }));
+                }
+                for (int i = 0; i < ranges.length; i++) {
+                    int from = (int) Math.min(n, ranges[i][0]);
+                    int to = (int) Math.min(n, ranges[i][0] + ranges[i][1]);
+                    assertThat(slices.get(i).get(1, TimeUnit.MINUTES)).as("bytes %d to %d", from, to)
+                            .isEqualTo(Arrays.copyOfRange(whole, from, to));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThatThrownBy(() -> {
+                try (InputStream in = transport.openRange(unit, path + "-missing.tar.gz", 0, 10, deadline)) {
+                    in.readAllBytes();
+                }
+            }).isInstanceOfAny(IOException.class, EtcdBackupException.class);
         }
     }
 

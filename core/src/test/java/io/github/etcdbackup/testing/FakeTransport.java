@@ -10,6 +10,8 @@ import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.files.Sha256;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ParallelReads;
+import java.util.Optional;
 
 import java.io.ByteArrayInputStream;
 import java.io.FilterInputStream;
@@ -45,6 +47,8 @@ public final class FakeTransport implements EtcdTransport {
     private volatile FakeHosts hosts;
     private volatile boolean sameSecond;
     private volatile String reportedSize;
+    private volatile ParallelReads parallelReads;
+    private final AtomicInteger rangesOpened = new AtomicInteger();
 
     /** Gives this transport a Juju model. */
     public void model(FakeModel fakeModel) {
@@ -160,21 +164,65 @@ public final class FakeTransport implements EtcdTransport {
         return Sha256.hex(digest);
     }
 
+    /** From now on offers ranged reads ({@code null}: no more). */
+    public void parallelReads(ParallelReads reads) {
+        parallelReads = reads;
+    }
+
+    /** How many ranges were opened. */
+    public int rangesOpened() {
+        return rangesOpened.get();
+    }
+
+    @Override
+    public Optional<ParallelReads> parallelReads() {
+        return Optional.ofNullable(parallelReads);
+    }
+
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        byte[] content = content(unit, remotePath, deadline);
+        return stream(content, offset, content.length, cutAfter.getAndSet(-1), flipAt.getAndSet(-1), deadline);
+    }
+
+    /**
+     * A slice of the file. The fault switches count in file bytes here: the range that holds the byte at the
+     * {@link #cutNextStreamAfter} or {@link #flipByteInNextStreamAt} position takes the fault.
+     */
+    @Override
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        if (parallelReads == null) {
+            return EtcdTransport.super.openRange(unit, remotePath, offset, length, deadline);
+        }
+        byte[] content = content(unit, remotePath, deadline);
+        rangesOpened.incrementAndGet();
+        long end = Math.min(content.length, offset + length);
+        long cut = takeIfWithin(cutAfter, offset, end);
+        return stream(content, offset, Math.max(offset, end), cut < 0 ? -1 : cut - offset,
+                takeIfWithin(flipAt, offset, end), deadline);
+    }
+
+    private static long takeIfWithin(AtomicLong fault, long from, long to) {
+        long at = fault.get();
+        return at >= from && at < to && fault.compareAndSet(at, -1) ? at : -1;
+    }
+
+    private byte[] content(String unit, String remotePath, Deadline deadline) {
         requireOpen();
         deadline.check("open " + remotePath);
         byte[] content = files.get(unit + ":" + remotePath);
         if (content == null) {
             throw new TransportException(name(), "no such file " + remotePath, 1, "cat: No such file", null);
         }
+        return content;
+    }
+
+    private InputStream stream(byte[] content, long offset, long end, long cut, long flip, Deadline deadline) {
         opened.incrementAndGet();
-        long cut = cutAfter.getAndSet(-1);
-        long flip = flipAt.getAndSet(-1);
         CountDownLatch hang = hangOnRead;
         hangOnRead = null;
-        byte[] rest = java.util.Arrays.copyOfRange(content, (int) offset, content.length);
-        if (flip >= offset && flip < content.length) {
+        byte[] rest = offset >= end ? new byte[0] : java.util.Arrays.copyOfRange(content, (int) offset, (int) end);
+        if (flip >= offset && flip < end) {
             rest[(int) (flip - offset)] ^= 0x01;
         }
         return new FilterInputStream(new ByteArrayInputStream(rest)) {

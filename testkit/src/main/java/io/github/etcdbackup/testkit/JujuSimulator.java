@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Objects;
 
@@ -327,6 +328,23 @@ public final class JujuSimulator implements AutoCloseable {
     /** Plays an etcd charm older than 2021-02 whose {@code health} sets {@code result-map.message}. */
     public void legacyHealthAction(boolean legacy) {
         model.legacyHealthAction(legacy);
+    }
+
+    /**
+     * From now on {@code juju ssh} reaches the units as Juju does, through OpenSSH: {@code ssh} to {@code sshd} (run
+     * by this user, like the units' commands) through {@code link}, e.g. a {@link ShapedLink} 25 ms away at 1 Gbit/s,
+     * so that {@code juju ssh} pays a real connection, a real SSH window and the link's round trip. The ssh faults
+     * still apply to what arrives. {@code null} and {@code null}: run unit commands directly again (the default).
+     */
+    public void sshThrough(LocalSshd sshd, ShapedLink link) {
+        if (sshd == null || link == null) {
+            model.sshRoute(null);
+            return;
+        }
+        List<String> argv = new ArrayList<>(List.of("ssh", "-n", "-T", "-o", "LogLevel=ERROR"));
+        argv.addAll(sshd.sshClientArgs(link));
+        argv.add(link.host());
+        model.sshRoute(argv);
     }
 
     /** Switches every fault off again. */

@@ -253,6 +253,24 @@ public final class LocalSshd implements AutoCloseable {
         return dir.resolve("known_hosts");
     }
 
+    /**
+     * A {@code known_hosts} file with this server's host keys under {@code [127.0.0.1]:PORT} for another port: the
+     * one a client reaches this server through (a {@link ShapedLink}), since clients look keys up by the port they
+     * dialled.
+     */
+    public Path knownHostsFileFor(int otherPort) {
+        Path file = dir.resolve("known_hosts-" + otherPort);
+        try {
+            List<String> lines = new ArrayList<>();
+            for (String line : knownHostsLines()) {
+                lines.add(line.replace("[127.0.0.1]:" + port + " ", "[127.0.0.1]:" + otherPort + " "));
+            }
+            return Files.write(file, lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The {@code known_hosts} lines of this server, to combine several servers in one file. */
     public List<String> knownHostsLines() {
         try {
@@ -343,8 +361,17 @@ public final class LocalSshd implements AutoCloseable {
      * server's known_hosts, the user key, the port.
      */
     public List<String> sshClientArgs() {
+        return sshClientArgs(port, hostKnownHostsFile());
+    }
+
+    /** {@link #sshClientArgs()} for reaching this server through a {@link ShapedLink} in front of it. */
+    public List<String> sshClientArgs(ShapedLink link) {
+        return sshClientArgs(link.port(), knownHostsFileFor(link.port()));
+    }
+
+    private List<String> sshClientArgs(int port, Path knownHosts) {
         return List.of("-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-                "-o", "UserKnownHostsFile=" + hostKnownHostsFile(), "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "UserKnownHostsFile=" + knownHosts, "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "IdentitiesOnly=yes", "-i", userPrivateKey.toString(),
                 "-p", String.valueOf(port), "-l", user());
     }

@@ -37,6 +37,7 @@ final class SimModel implements AutoCloseable {
     private final String jujuVersion;
     private final Instant created = Instant.now();
     private final Faults faults = new Faults();
+    private volatile List<String> sshRoute;
     private final Map<String, ModelApplication> applications = new LinkedHashMap<>();
     private final List<Relation> relations = new ArrayList<>();
     private final Map<String, Task> tasks = new ConcurrentHashMap<>();
@@ -58,6 +59,15 @@ final class SimModel implements AutoCloseable {
         this.workDir = workDir;
         this.jujuVersion = jujuVersion;
         this.unitAddress = unitAddress;
+    }
+
+    /** The OpenSSH command line {@code juju ssh} runs unit commands through, empty: run them right here. */
+    Optional<List<String>> sshRoute() {
+        return Optional.ofNullable(sshRoute);
+    }
+
+    void sshRoute(List<String> sshArgs) {
+        this.sshRoute = sshArgs == null ? null : List.copyOf(sshArgs);
     }
 
     Faults faults() {

@@ -63,7 +63,7 @@ final class UnitCommands {
                 faults.slowOutputBytesPerSecond(), pty);
         StringBuilder stderr = new StringBuilder();
         int code = UnitShell.run(unit.get().etcd(), String.join(" ", remote), stdout, stderr,
-                faults.sudoRequiresPassword());
+                faults.sudoRequiresPassword(), model.sshRoute());
         call.err(stderr.toString());
         call.exit(code);
     }
@@ -78,7 +78,8 @@ final class UnitCommands {
         }
         StringBuilder stderr = new StringBuilder();
         // exec runs as root on the unit: sudo never asks root for a password.
-        int code = UnitShell.run(unit.get().etcd(), String.join(" ", command), call.stdout(), stderr, false);
+        int code = UnitShell.run(unit.get().etcd(), String.join(" ", command), call.stdout(), stderr, false,
+                Optional.empty());
         call.err(stderr.toString());
         call.exit(code);
     }

@@ -9,6 +9,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,15 +67,28 @@ final class UnitShell {
      *
      * @param sudoRefuses whether {@code sudo} asks for a password (the command runs as {@code ubuntu} without
      *                    passwordless sudo)
+     * @param sshRoute    the {@code ssh} command line to run it through ({@link JujuSimulator#sshThrough}), or empty
+     *                    to run it right here
      */
-    static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses) {
+    static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses,
+                   Optional<List<String>> sshRoute) {
         try {
             Files.createDirectories(unit.root().resolve("tmp"));
             Files.createDirectories(unit.root().resolve("var/tmp"));
-            ProcessBuilder builder = new ProcessBuilder("bash", "-c", translate(unit, command, sudoRefuses))
-                    .directory(Files.createDirectories(unit.root().resolve("home/ubuntu")).toFile())
+            Path home = Files.createDirectories(unit.root().resolve("home/ubuntu"));
+            String script = translate(unit, command, sudoRefuses);
+            List<String> argv = new ArrayList<>();
+            if (sshRoute.isPresent()) {
+                // OpenSSH runs the remote words through the login shell, as on a unit: cd and HOME are set there.
+                argv.addAll(sshRoute.get());
+                argv.add("cd " + quote(home.toString()) + " && HOME=" + quote(home.toString())
+                        + " exec bash -c " + quote(script));
+            } else {
+                argv.addAll(List.of("bash", "-c", script));
+            }
+            ProcessBuilder builder = new ProcessBuilder(argv).directory(home.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            builder.environment().put("HOME", unit.root().resolve("home/ubuntu").toString());
+            builder.environment().put("HOME", home.toString());
             Process process = builder.start();
             ByteArrayOutputStream errors = new ByteArrayOutputStream();
             Thread errorPump = new Thread(() -> pump(process.getErrorStream(), errors), "unit-shell-stderr");
@@ -101,6 +117,11 @@ final class UnitShell {
             Thread.currentThread().interrupt();
             return 130;
         }
+    }
+
+    /** One shell word, single-quoted. */
+    private static String quote(String text) {
+        return "'" + text.replace("'", "'\\''") + "'";
     }
 
     private static void pump(InputStream in, ByteArrayOutputStream out) {

@@ -266,6 +266,40 @@ class JujuSimulatorTest {
     }
 
     @Test
+    void sshThroughALinkRunsUnitCommandsOverOpenSshWithTheSameOutputAndFaults() throws Exception {
+        Path file = sim.unit("etcd/1").dataDir().resolve("member/snap/db");
+        byte[] db = Files.readAllBytes(file);
+        String unitPath = "/var/snap/etcd/current/member/snap/db";
+        CommandResult missingHere = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("link-sshd"));
+             ShapedLink link = ShapedLink.start(sshd.host(), sshd.port(), Duration.ofMillis(20), 100_000_000)) {
+            sim.sshThrough(sshd, link);
+            long start = System.nanoTime();
+            assertThat(Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath).stdout()).isEqualTo(db);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("at least the link's round trip")
+                    .isGreaterThanOrEqualTo(link.roundTrip());
+            assertThat(Files.readString(sshd.logFile())).contains("Accepted publickey");
+
+            CommandResult range = Juju.run(sim, "ssh", "--pty=false", "etcd/1", "--", "sudo", "dd",
+                    "if='" + unitPath + "'", "bs=1M", "iflag=skip_bytes,count_bytes", "skip=100", "count=50",
+                    "status=none");
+            assertThat(range.exitCode()).isZero();
+            assertThat(range.stdout()).isEqualTo(Arrays.copyOfRange(db, 100, 150));
+
+            CommandResult missing = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
+            assertThat(missing.exitCode()).isEqualTo(missingHere.exitCode()).isEqualTo(1);
+            assertThat(missing.stderr()).isEqualTo(missingHere.stderr());
+
+            sim.cutSshStreamAfter(1000, 1);
+            CommandResult cut = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath);
+            assertThat(cut.exitCode()).isEqualTo(255);
+            assertThat(cut.stdout()).isEqualTo(Arrays.copyOf(db, 1000));
+        } finally {
+            sim.sshThrough(null, null);
+        }
+    }
+
+    @Test
     void scpWritesIntoAFifoAsTheBytesArriveAndFailsLikeJuju() throws Exception {
         Path file = sim.unit("etcd/2").dataDir().resolve("member/snap/db");
         byte[] db = Files.readAllBytes(file);

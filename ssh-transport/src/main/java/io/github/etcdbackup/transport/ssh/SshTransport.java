@@ -8,6 +8,7 @@ import io.github.etcdbackup.internal.common.InputValidation;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.HostOperations;
+import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.transport.ssh.internal.SshSettings;
 import io.github.etcdbackup.transport.ssh.internal.SshUnitOperations;
 import io.github.etcdbackup.transport.ssh.internal.TransportName;
@@ -47,8 +48,10 @@ public final class SshTransport implements EtcdTransport {
     private final SshUnitOperations operations;
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Optional<ParallelReads> parallelReads;
 
-    private SshTransport(SshUnitOperations operations, String description) {
+    private SshTransport(SshUnitOperations operations, String description, Optional<ParallelReads> parallelReads) {
+        this.parallelReads = parallelReads;
         this.operations = operations;
         this.description = description;
     }
@@ -80,6 +83,19 @@ public final class SshTransport implements EtcdTransport {
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
         Objects.requireNonNull(deadline, "deadline");
         return operations.openFile(unit, remotePath, offset, deadline);
+    }
+
+    /** The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}). */
+    @Override
+    public Optional<ParallelReads> parallelReads() {
+        return parallelReads;
+    }
+
+    /** {@code dd} of the range on the unit, on a channel of its own over the unit's one connection. */
+    @Override
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        return operations.openRange(unit, remotePath, offset, length, deadline);
     }
 
     @Override
@@ -135,6 +151,15 @@ public final class SshTransport implements EtcdTransport {
     public static final class Builder {
         /** Default for {@link #connectTimeout(Duration)}. */
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+        /** Default streams of {@link #parallelReads(int, long)}. */
+        public static final int DEFAULT_PARALLEL_STREAMS = 4;
+        /** Default range of {@link #parallelReads(int, long)}: 16 MiB, many round trips' worth even far away. */
+        public static final long DEFAULT_RANGE_BYTES = 16L * 1024 * 1024;
+        /** The smallest {@link #receiveWindow(int)}: sshj's and OpenSSH's own, 2 MiB. */
+        public static final int MIN_RECEIVE_WINDOW = 2 * 1024 * 1024;
+        /** The largest {@link #receiveWindow(int)}: 256 MiB. */
+        public static final int MAX_RECEIVE_WINDOW = 256 * 1024 * 1024;
+        private static final int LARGEST_DEFAULT_WINDOW = 16 * 1024 * 1024;
 
         private final Map<String, String> addresses = new LinkedHashMap<>();
         private final Map<String, UnitLayout> unitLayouts = new LinkedHashMap<>();
@@ -148,6 +173,9 @@ public final class SshTransport implements EtcdTransport {
         private boolean useSudo = true;
         private UnitLayout layout = UnitLayout.charm();
         private boolean acceptAnyHostKey;
+        private int receiveWindow = defaultReceiveWindow(Runtime.getRuntime().maxMemory());
+        private Optional<ParallelReads> parallelReads = Optional.of(
+                new ParallelReads(DEFAULT_PARALLEL_STREAMS, DEFAULT_RANGE_BYTES));
 
         private Builder() {
         }
@@ -255,6 +283,49 @@ public final class SshTransport implements EtcdTransport {
         }
 
         /**
+         * The SSH window of each channel: how many bytes a unit may send before it hears that they were read. One
+         * channel carries at most window / round trip (2 MiB at 50 ms: 40 MB/s), so a far unit needs a larger one.
+         * Default: a 64th of the heap, between {@value #MIN_RECEIVE_WINDOW} and 16 MiB (16 MiB from a 1 GiB heap;
+         * each open channel may buffer that much when its reader falls behind).
+         *
+         * @throws InvalidInputException if it is outside {@value #MIN_RECEIVE_WINDOW} to {@value #MAX_RECEIVE_WINDOW}
+         */
+        public Builder receiveWindow(int bytes) {
+            if (bytes < MIN_RECEIVE_WINDOW || bytes > MAX_RECEIVE_WINDOW) {
+                throw new InvalidInputException("receive window", Integer.toString(bytes), "must be "
+                        + MIN_RECEIVE_WINDOW + " to " + MAX_RECEIVE_WINDOW + " bytes");
+            }
+            this.receiveWindow = bytes;
+            return this;
+        }
+
+        /**
+         * How an archive is downloaded: {@code streams} ranges of {@code rangeBytes} at a time, each a {@code dd} on
+         * its own channel of the unit's one connection, handed to the verified download in file order (one-pass
+         * SHA-256, resume and every check unchanged). Several channels fill a link one channel's window cannot, as
+         * from another region. {@code parallelReads(1, ...)} reads every file as one {@code cat} stream. Default
+         * {@value #DEFAULT_PARALLEL_STREAMS} streams of 16 MiB, used for archives larger than two ranges; the core
+         * shrinks them to a quarter of the heap. Each stream is an SSH session: keep it under the units' sshd
+         * {@code MaxSessions} (10 by default), less what else runs at the same time.
+         *
+         * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, or the range
+         *                               is out of {@link ParallelReads}'s bounds
+         */
+        public Builder parallelReads(int streams, long rangeBytes) {
+            if (streams == 1) {
+                this.parallelReads = Optional.empty();
+                return this;
+            }
+            this.parallelReads = Optional.of(new ParallelReads(streams, rangeBytes));
+            return this;
+        }
+
+        /** A 64th of the heap, between the SSH default and 16 MiB. */
+        static int defaultReceiveWindow(long maxHeap) {
+            return (int) Math.max(MIN_RECEIVE_WINDOW, Math.min(LARGEST_DEFAULT_WINDOW, maxHeap / 64));
+        }
+
+        /**
          * Builds the transport. No connection is opened yet.
          *
          * @throws InvalidInputException if no unit address was given, or a unit layout names a unit without one
@@ -274,12 +345,12 @@ public final class SshTransport implements EtcdTransport {
                     .map(j -> new SshSettings.Jump(j.host(), j.port(), j.user()));
             SshSettings settings = new SshSettings(port, user, Optional.ofNullable(privateKey),
                     passphrase == null ? null : Arrays.copyOf(passphrase, passphrase.length), knownHosts,
-                    acceptAnyHostKey, connectTimeout, jump);
+                    acceptAnyHostKey, connectTimeout, jump, receiveWindow);
             String description = "SshTransport[units=" + addresses + ", user=" + user + ", port=" + port
                     + ", jumpHost=" + (jumpHost == null ? "none" : jumpHost.user() + "@" + jumpHost.host() + ":"
                     + jumpHost.port()) + ", hostKeys=" + (acceptAnyHostKey ? "NOT CHECKED" : "checked") + "]";
             return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo),
-                    description);
+                    description, parallelReads);
         }
     }
 }

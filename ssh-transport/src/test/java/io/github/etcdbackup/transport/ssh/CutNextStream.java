@@ -29,10 +29,21 @@ final class CutNextStream extends ForwardingTransport {
 
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
+        armCut();
+        return real.openFile(unit, remotePath, offset, deadline);
+    }
+
+    /** The cut takes the connection, and with it every range in flight on it. */
+    @Override
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        armCut();
+        return real.openRange(unit, remotePath, offset, length, deadline);
+    }
+
+    private void armCut() {
         long bytes = cutAfter.getAndSet(-1);
         if (bytes >= 0) {
             proxy.cutAfter(bytes + CHANNEL_OVERHEAD);
         }
-        return real.openFile(unit, remotePath, offset, deadline);
     }
 }

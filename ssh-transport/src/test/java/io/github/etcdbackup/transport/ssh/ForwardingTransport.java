@@ -5,12 +5,14 @@ import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ParallelReads;
 
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
-/** The real transport, every call passed through; the tests' fault injectors override {@link #openFile}. */
+/** The real transport, every call passed through; the tests' fault injectors override {@link #openFile} and
+ * {@link #openRange}. */
 abstract class ForwardingTransport implements EtcdTransport {
     final EtcdTransport real;
 
@@ -31,6 +33,16 @@ abstract class ForwardingTransport implements EtcdTransport {
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
         return real.openFile(unit, remotePath, offset, deadline);
+    }
+
+    @Override
+    public Optional<ParallelReads> parallelReads() {
+        return real.parallelReads();
+    }
+
+    @Override
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        return real.openRange(unit, remotePath, offset, length, deadline);
     }
 
     @Override

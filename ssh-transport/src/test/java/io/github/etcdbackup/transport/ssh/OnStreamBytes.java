@@ -30,7 +30,17 @@ final class OnStreamBytes extends ForwardingTransport {
 
     @Override
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
-        InputStream in = real.openFile(unit, remotePath, offset, deadline);
+        return withFault(real.openFile(unit, remotePath, offset, deadline));
+    }
+
+    /** The range from byte 0 takes the fault (with the default 16 MiB ranges it holds the whole test file). */
+    @Override
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        InputStream in = real.openRange(unit, remotePath, offset, length, deadline);
+        return offset == 0 ? withFault(in) : in;
+    }
+
+    private InputStream withFault(InputStream in) {
         Fault fault = next.getAndSet(null);
         return fault == null ? in : new FilterInputStream(in) {
             private long read;

@@ -37,7 +37,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 @Timeout(180)
 class SshConnectionLossTest {
     private static final int FILE_BYTES = 8 * 1024 * 1024;
-    /** Past sshj's first channel window (2 MiB), so the stream is in full flow when the fault hits. */
+    /** Past the channel's first window (2 MiB, set below), so the stream is in full flow when the fault hits. */
     private static final long FAULT_AFTER_BYTES = 3L * 1024 * 1024;
     /** For waits on threads and processes that end on their own; a load spike must not fail the test. */
     private static final Duration SETTLE = Duration.ofSeconds(15);
@@ -137,7 +137,9 @@ class SshConnectionLossTest {
     private EtcdBackupException downloadLosingItsConnection(SshTransport.Builder builder, Runnable fault,
                                                             Duration timeout) throws Exception {
         Set<Thread> before = sshThreads();
-        OnStreamBytes transport = new OnStreamBytes(builder.build());
+        // The smallest window: with the default (16 MiB) the whole file could be buffered before the fault.
+        OnStreamBytes transport = new OnStreamBytes(builder.receiveWindow(SshTransport.Builder.MIN_RECEIVE_WINDOW)
+                .build());
         EtcdBackupException failure;
         try (EtcdBackupClient client = EtcdBackupClient.builder().transport(transport).timeout(timeout).build()) {
             transport.armNextStream(FAULT_AFTER_BYTES, fault);

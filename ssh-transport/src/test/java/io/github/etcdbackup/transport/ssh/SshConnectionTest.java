@@ -1,5 +1,7 @@
 package io.github.etcdbackup.transport.ssh;
 
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.client.EtcdBackupClient;
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.SnapshotRequest;
@@ -197,6 +199,26 @@ class SshConnectionTest {
                 assertThat(health(transport)).contains("is healthy");
             }
             assertThat(Files.readString(jump.logFile())).contains("Accepted publickey");
+        }
+    }
+
+    @Test
+    void rangesBeyondTheUnitsMaxSessionsWaitForASessionOnTheSameConnection() throws IOException {
+        // Before issue #22 a refused channel was taken for a dead connection, which was then closed under every
+        // other channel on it: parallel reads beyond MaxSessions failed the whole download.
+        Testbed.putRandomKeys(testbed.cluster.unit("etcd/0"), 200);
+        try (LocalSshd narrow = LocalSshd.builder().userKeyFrom(testbed.sshd).config("MaxSessions 2")
+                .start(shared.resolve("narrow"));
+             SshTransport transport = testbed.direct().port(narrow.port()).knownHosts(narrow.hostKnownHostsFile())
+                     .parallelReads(6, 16 * 1024).build();
+             EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)
+                     .timeout(Duration.ofMinutes(1)).build()) {
+            LocalSnapshot local = client.backup("etcd/0", shared.resolve("narrow-downloads"));
+            assertThat(local.sizeBytes()).as("several ranges").isGreaterThan(6 * 16 * 1024);
+            assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
+            assertThat(Files.readString(narrow.logFile())).contains("no more sessions");
+            assertThat(Files.readString(narrow.logFile()).split("Accepted publickey", -1)).as("one login")
+                    .hasSize(2);
         }
     }
 

@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 /**
  * Cut and corrupted streams through the real SSH stack: {@link SshTransport} (sshj) -> {@link CuttingProxy} ->
- * OpenSSH sshd -> {@code sudo -n cat} or {@code tail -c +N} of a file on the unit, with seeded random archives of
+ * OpenSSH sshd -> {@code sudo -n cat}, {@code tail -c +N} or (every other case, in ranges) {@code dd} of a file on
+ * the unit, with seeded random archives of
  * several sizes. The proxy counts the bytes of the encrypted TCP stream, so a cut is armed on a connection that is
  * already open (or, every {@value #NEW_CONNECTION_EVERY}th cut, on a dropped one, so that it can land in the
  * handshake) at a seeded offset below the file's size, which puts it anywhere from the channel opening to the last
@@ -58,6 +59,7 @@ class SshCutChecks {
     private static final int[] SIZES = {1, 4096, 65_537, 1 << 20, 5 * (1 << 20) + 3};
     private static final int[] FLIP_SIZES = {4096, 65_537, 1 << 20, 5 * (1 << 20) + 3};
     private static final int NEW_CONNECTION_EVERY = 8;
+    private static final int RANGE_BYTES = 256 * 1024;
     /** The last bytes of a stream on the wire: the last data packet, EOF, exit-status and CLOSE messages. */
     private static final int TAIL_BYTES = 160;
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -97,12 +99,17 @@ class SshCutChecks {
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
-        SshTransport transport = testbed.viaProxy().build();
+        SshTransport whole = testbed.viaProxy().build();
+        SshTransport ranged = ranged();
         Wire wire;
-        try (EtcdBackupClient client = client(transport, TIMEOUT)) {
-            wire = measureWire(client, transport);
+        try (EtcdBackupClient wholeClient = client(whole, TIMEOUT);
+             EtcdBackupClient rangedClient = client(ranged, TIMEOUT)) {
+            wire = measureWire(wholeClient, whole);
             for (int i = 0; i < CUTS; i++) {
                 int size = SIZES[i % SIZES.length];
+                boolean inRanges = inRanges(i);
+                SshTransport transport = inRanges ? ranged : whole;
+                EtcdBackupClient client = inRanges ? rangedClient : wholeClient;
                 boolean newConnection = i % NEW_CONNECTION_EVERY == NEW_CONNECTION_EVERY - 1;
                 Case c = newCase("cut-" + i, size, random);
                 if (newConnection) {
@@ -111,7 +118,8 @@ class SshCutChecks {
                 long at = newConnection ? random.nextLong(wire.handshake() + size)
                         : random.nextLong(size == 1 ? wire.oneByteStream() : size);
                 String where = "cut " + i + (newConnection ? " on a new connection" : "") + " of a " + size
-                        + "-byte archive after " + at + " bytes on the wire (seed " + ReliabilitySeeds.BASE + ")";
+                        + "-byte archive" + (inRanges ? " read in ranges" : "")
+                        + " after " + at + " bytes on the wire (seed " + ReliabilitySeeds.BASE + ")";
                 long cutsBefore = testbed.proxy.cutsDone();
                 testbed.proxy.cutAfter(at);
                 Throwable thrown = catchThrowable(() -> client.download(c.snapshot(), c.dir()));
@@ -143,9 +151,13 @@ class SshCutChecks {
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
         int fired = 0;
-        SshTransport transport = testbed.viaProxy().build();
-        try (EtcdBackupClient client = client(transport, TIMEOUT)) {
+        SshTransport whole = testbed.viaProxy().build();
+        SshTransport ranged = ranged();
+        try (EtcdBackupClient wholeClient = client(whole, TIMEOUT);
+             EtcdBackupClient rangedClient = client(ranged, TIMEOUT)) {
             for (int i = 0; i < TAIL_CUTS; i++) {
+                SshTransport transport = inRanges(i) ? ranged : whole;
+                EtcdBackupClient client = inRanges(i) ? rangedClient : wholeClient;
                 int size = SIZES[i % 3];
                 Case c = newCase("tail-" + i, size, random);
                 // This stream's length on the wire, from a clean download of the same file on the open connection.
@@ -153,7 +165,8 @@ class SshCutChecks {
                 long wire = bytesOnTheWire(() -> client.download(c.snapshot(), measured));
                 delete(measured);
                 long at = Math.max(0, wire - 1 - random.nextLong(Math.min(wire, TAIL_BYTES)));
-                String where = "tail cut " + i + " of a " + size + "-byte archive after " + at + " of about " + wire
+                String where = "tail cut " + i + " of a " + size + "-byte archive" + (inRanges(i) ? " read in ranges"
+                        : "") + " after " + at + " of about " + wire
                         + " bytes on the wire (seed " + ReliabilitySeeds.BASE + ")";
                 long cutsBefore = testbed.proxy.cutsDone();
                 testbed.proxy.cutAfter(at);
@@ -182,17 +195,24 @@ class SshCutChecks {
         SplittableRandom random = ReliabilitySeeds.random("ssh-flips");
         Set<String> threads = SshLeaks.libraryThreads();
         List<String> problems = new ArrayList<>();
-        SshTransport transport = testbed.viaProxy().build();
-        try (EtcdBackupClient client = client(transport, FLIP_TIMEOUT)) {
-            Case warmUp = newCase("flip-warm-up", 1, random);
-            client.download(warmUp.snapshot(), warmUp.dir());
-            cleanUp(warmUp);
+        SshTransport whole = testbed.viaProxy().build();
+        SshTransport ranged = ranged();
+        try (EtcdBackupClient wholeClient = client(whole, FLIP_TIMEOUT);
+             EtcdBackupClient rangedClient = client(ranged, FLIP_TIMEOUT)) {
+            for (EtcdBackupClient client : List.of(wholeClient, rangedClient)) {
+                Case warmUp = newCase("flip-warm-up", 1, random);
+                client.download(warmUp.snapshot(), warmUp.dir());
+                cleanUp(warmUp);
+            }
             for (int i = 0; i < FLIPS; i++) {
+                SshTransport transport = inRanges(i) ? ranged : whole;
+                EtcdBackupClient client = inRanges(i) ? rangedClient : wholeClient;
                 int size = FLIP_SIZES[i % FLIP_SIZES.length];
                 Case c = newCase("flip-" + i, size, random);
                 long at = random.nextLong(size);
                 int mask = 1 + random.nextInt(255);
-                String where = "flip " + i + " of a " + size + "-byte archive, byte " + at + " on the wire ^ " + mask
+                String where = "flip " + i + " of a " + size + "-byte archive" + (inRanges(i) ? " read in ranges" : "")
+                        + ", byte " + at + " on the wire ^ " + mask
                         + " (seed " + ReliabilitySeeds.BASE + ")";
                 long flipsBefore = testbed.proxy.flipsDone();
                 testbed.proxy.flipAfter(at, mask);
@@ -373,6 +393,19 @@ class SshCutChecks {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Every other case is read in ranges of {@value #RANGE_BYTES} bytes, 4 at a time (issue #22), so that a cut lands
+     * in the middle of a range, on its edge, in a channel's opening or among its last bytes, on small and large
+     * archives; its flips and cuts take down the connection, and with it every range in flight.
+     */
+    private static boolean inRanges(int i) {
+        return i % 2 == 1;
+    }
+
+    private static SshTransport ranged() {
+        return testbed.viaProxy().parallelReads(4, RANGE_BYTES).build();
     }
 
     private static EtcdBackupClient client(SshTransport transport, Duration timeout) {

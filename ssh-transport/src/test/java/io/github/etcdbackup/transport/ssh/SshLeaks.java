@@ -28,7 +28,8 @@ final class SshLeaks {
 
     static Set<String> libraryThreads() {
         return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
-                .filter(t -> t.getName().startsWith("sshj-") || t.getName().startsWith("etcd-backup-ssh-"))
+                .filter(t -> t.getName().startsWith("sshj-") || t.getName().startsWith("etcd-backup-ssh-")
+                        || t.getName().startsWith("etcd-backup-range-"))
                 .map(t -> t.getName() + "#" + t.getId()).collect(Collectors.toSet());
     }
 

@@ -38,6 +38,20 @@ public final class RemoteFiles {
     }
 
     /**
+     * {@code length} bytes of the file from {@code offset}, through {@code juju ssh ... sudo dd}. {@code dd} rather
+     * than {@code tail -c +N | head -c L}: head exits once it has its bytes and tail then dies of SIGPIPE, so the
+     * pipe's status either hides tail's own failure or fails a good read; dd reads exactly the range and its exit
+     * status is the read's. {@code skip_bytes} and {@code count_bytes} need GNU coreutils 8.16 (Ubuntu 14.04).
+     */
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo", "dd",
+                "if=" + Shell.quoteAlways(remotePath), "bs=1M", "iflag=skip_bytes,count_bytes", "skip=" + offset,
+                "count=" + length, "status=none");
+        return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath + " bytes " + offset
+                + " to " + (offset + length));
+    }
+
+    /**
      * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo cat 'PATH'} (or {@code sudo tail -c +N 'PATH'} from an
      * offset). The path is single-quoted because the remote side runs the words through a shell.
      */

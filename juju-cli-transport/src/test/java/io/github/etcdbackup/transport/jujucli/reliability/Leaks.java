@@ -24,7 +24,8 @@ final class Leaks {
         String name = thread.getName();
         return thread.isAlive() && (name.equals("juju-exec") || name.equals("juju-stdout")
                 || name.equals("juju-stderr") || name.equals("juju-ssh-data") || name.equals("juju-scp-data")
-                || name.equals("juju-ssh-stderr") || name.equals("juju-scp-stderr") || name.equals("juju-scp-open"));
+                || name.equals("juju-ssh-stderr") || name.equals("juju-scp-stderr") || name.equals("juju-scp-open")
+                || name.startsWith("etcd-backup-range-"));
     }
 
     static Set<String> libraryThreads() {

@@ -33,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Cut and corrupted streams through the real transport stack: {@code juju ssh ... cat} of the simulator (bash client,
  * socket, {@code cat} pipe, {@code tail -c +N} on resume), not a fake stream. Each cut ends in a typed error with the
  * partial file kept under {@code .part} and nothing under the final name; the next download resumes it and the final
- * file is byte-identical to the unit's. Each flipped byte is caught by the checksum.
+ * file is byte-identical to the unit's. Each flipped byte is caught by the checksum. Every other case of a large
+ * enough archive is read in parallel ranges ({@code juju ssh ... dd}), where the same must hold.
  */
 @Timeout(600)
 class SimulatorCutChecks {
@@ -43,8 +44,14 @@ class SimulatorCutChecks {
 
     @TempDir
     static Path work;
+    /**
+     * Every other case of an archive of at least 4 ranges is read in ranges of this size, 4 at a time (issue #22);
+     * its fault then lands, at a seeded offset, in whichever range's {@code juju ssh} the simulator serves first.
+     */
+    private static final int RANGE_BYTES = 64 * 1024;
     private static JujuSimulator sim;
     private static EtcdBackupClient client;
+    private static EtcdBackupClient rangedClient;
 
     @BeforeAll
     static void startModel() {
@@ -56,10 +63,19 @@ class SimulatorCutChecks {
         // (which ScpOnSimulatorTest covers).
         client = EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())
                 .fileTransfer(FileTransfer.SSH_CAT).build()).timeout(Duration.ofMinutes(1)).build();
+        rangedClient = EtcdBackupClient.builder().transport(JujuCliTransport.builder()
+                .executable(sim.jujuExecutable()).fileTransfer(FileTransfer.SSH_CAT).parallelReads(4, RANGE_BYTES)
+                .build()).timeout(Duration.ofMinutes(1)).build();
+    }
+
+    /** Whether case {@code i} of an archive of {@code size} bytes is read in ranges. */
+    private static boolean inRanges(int i, int size) {
+        return i % 2 == 1 && size >= 4 * RANGE_BYTES;
     }
 
     @AfterAll
     static void stopModel() {
+        rangedClient.close();
         client.close();
         sim.close();
     }
@@ -80,26 +96,35 @@ class SimulatorCutChecks {
     void everyCutEndsTypedAndResumesToTheSameBytes() throws Exception {
         SplittableRandom random = ReliabilitySeeds.random("simulator-cuts");
         Set<String> threads = Leaks.libraryThreads();
+        int ranged = 0;
         for (int i = 0; i < CUTS; i++) {
             int size = SIZES[i % SIZES.length];
             Snapshot snapshot = archiveOnUnit(i, size, random);
             byte[] expected = Files.readAllBytes(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
-            long cutAt = size == 1 ? 0 : random.nextLong(size);
+            boolean inRanges = inRanges(i, size);
+            EtcdBackupClient downloader = inRanges ? rangedClient : client;
+            ranged += inRanges ? 1 : 0;
+            long cutAt = size == 1 ? 0 : random.nextLong(inRanges ? RANGE_BYTES : size);
             Path dir = work.resolve("cuts-" + i);
             Ledger.FAULTS_INJECTED.incrementAndGet();
             sim.cutSshStreamAfter(cutAt, 1);
-            String where = "cut " + i + " of a " + size + "-byte archive at " + cutAt + " (seed " + ReliabilitySeeds.BASE + ")";
+            String where = "cut " + i + " of a " + size + "-byte archive" + (inRanges ? " read in ranges" : "")
+                    + " at " + cutAt + " (seed " + ReliabilitySeeds.BASE + ")";
 
-            assertThatThrownBy(() -> client.download(snapshot, dir)).as(where)
+            assertThatThrownBy(() -> downloader.download(snapshot, dir)).as(where)
                     .isInstanceOf(TransportException.class);
             Ledger.TYPED_ERRORS.incrementAndGet();
             // The client's transport names no model: local names start with the unit.
             Path finalFile = dir.resolve(snapshot.localName(""));
             assertThat(finalFile).as(where).doesNotExist();
             Path part = dir.resolve(snapshot.localName("") + ".part");
-            assertThat(Files.size(part)).as(where).isLessThanOrEqualTo(cutAt);
+            byte[] kept = Files.readAllBytes(part);
+            // In ranges the cut stream may be a later range's: the ranges before it are kept whole.
+            assertThat((long) kept.length).as(where).isLessThanOrEqualTo(inRanges ? size - 1 : cutAt);
+            assertThat(kept).as(where + ": a prefix of the archive")
+                    .isEqualTo(java.util.Arrays.copyOf(expected, kept.length));
 
-            LocalSnapshot resumed = client.download(snapshot, dir);
+            LocalSnapshot resumed = downloader.download(snapshot, dir);
             if (!java.util.Arrays.equals(Files.readAllBytes(resumed.file()), expected)) {
                 Ledger.CORRUPT_FINAL_FILES.incrementAndGet();
             }
@@ -109,8 +134,8 @@ class SimulatorCutChecks {
             Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
         }
         assertNoJujuLeftAndNoThreads(threads);
-        System.out.printf("simulator-cuts: cuts=%d typedErrors=%d resumedByteIdentical=%d sizes=%s%n", CUTS, CUTS,
-                CUTS, java.util.Arrays.toString(SIZES));
+        System.out.printf("simulator-cuts: cuts=%d (in ranges %d) typedErrors=%d resumedByteIdentical=%d sizes=%s%n",
+                CUTS, ranged, CUTS, CUTS, java.util.Arrays.toString(SIZES));
     }
 
     @Test
@@ -119,12 +144,14 @@ class SimulatorCutChecks {
         for (int i = 0; i < FLIPS; i++) {
             int size = SIZES[1 + i % (SIZES.length - 1)];
             Snapshot snapshot = archiveOnUnit(10_000 + i, size, random);
-            long at = random.nextLong(size);
+            boolean inRanges = inRanges(i, size);
+            EtcdBackupClient downloader = inRanges ? rangedClient : client;
+            long at = random.nextLong(inRanges ? RANGE_BYTES : size);
             Path dir = work.resolve("flips-" + i);
             Ledger.FAULTS_INJECTED.incrementAndGet();
             sim.flipSshByte(at, 1);
 
-            assertThatThrownBy(() -> client.download(snapshot, dir)).as("flip %d at %d", i, at)
+            assertThatThrownBy(() -> downloader.download(snapshot, dir)).as("flip %d at %d", i, at)
                     .isInstanceOf(ChecksumMismatchException.class);
             Ledger.TYPED_ERRORS.incrementAndGet();
             assertThat(dir.resolve(snapshot.localName(""))).doesNotExist();

@@ -74,6 +74,17 @@ class JujuCliTransportContractTest {
         }
     }
 
+    /**
+     * Against Juju 3.x, archives read as ranges of 4 KiB, 4 at a time, each its own {@code juju ssh ... dd} (issue
+     * #22): every download of the contract, cut streams included, goes through ranged reads.
+     */
+    @Nested
+    class Juju3Ranged extends Contract {
+        Juju3Ranged() {
+            super(juju3, FileTransfer.SSH_CAT, 4096);
+        }
+    }
+
     /** The model operations against Juju 3.x. */
     @Nested
     class ModelOperationsJuju3 extends ModelContract {
@@ -120,9 +131,17 @@ class JujuCliTransportContractTest {
         private final JujuSimulator sim;
         private final FileTransfer transfer;
 
+        private final long rangeBytes;
+
         Contract(JujuSimulator sim, FileTransfer transfer) {
+            this(sim, transfer, 0);
+        }
+
+        /** @param rangeBytes ranges of parallel reads, 0 for none */
+        Contract(JujuSimulator sim, FileTransfer transfer, long rangeBytes) {
             this.sim = sim;
             this.transfer = transfer;
+            this.rangeBytes = rangeBytes;
         }
 
         @AfterEach
@@ -133,6 +152,7 @@ class JujuCliTransportContractTest {
         @Override
         protected EtcdTransport newTransport() {
             return JujuCliTransport.builder().executable(sim.jujuExecutable()).fileTransfer(transfer)
+                    .parallelReads(rangeBytes == 0 ? 1 : 4, rangeBytes == 0 ? 4096 : rangeBytes)
                     .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build();
         }
 

@@ -124,7 +124,7 @@ final class RemoteExec implements AutoCloseable {
     }
 
     private static RuntimeException lost(IOException e, Deadline deadline, String operation, String unit) {
-        if (Thread.currentThread().isInterrupted()) {
+        if (Interrupts.caused(e)) {
             return new OperationInterruptedException(operation, e);
         }
         if (deadline.expired()) {

@@ -47,6 +47,9 @@ final class SshConnector {
         this.settings = settings;
         this.config = AlgorithmPolicy.config();
         config.setKeepAliveProvider(ReaderWatch.PROVIDER);
+        // sshj grows a channel's window only as far as its buffer may grow (16 MiB by default): the buffer must
+        // hold the whole window, or the window asked for is never granted.
+        config.setMaxCircularBufferSize(Math.max(config.getMaxCircularBufferSize(), settings.receiveWindow()));
     }
 
     /** A connected and authenticated link to {@code host}; the caller owns it. */
@@ -90,6 +93,9 @@ final class SshConnector {
         ConnectionEnd.listen(client);
         int timeoutMs = timeoutMillis(deadline);
         client.setConnectTimeout(timeoutMs);
+        // The window each new channel advertises: what the unit may send before it hears back, so the bound on one
+        // channel's speed is window / round trip (2 MiB at 50 ms is 40 MB/s, whatever the link).
+        client.getConnection().setWindowSize(settings.receiveWindow());
         // Bounds key exchange, authentication and channel opening; SO_TIMEOUT stays 0 so idle reuse is possible.
         client.getTransport().setTimeoutMs(timeoutMs);
         HostKeyCheck check = hostKeyCheck(client, who, host, port);

@@ -15,9 +15,11 @@ import java.util.Optional;
  * @param acceptAnyHostKey skip host key checks (the builder's {@code insecureAcceptAnyHostKey()})
  * @param connectTimeout   bound on TCP connect, key exchange and authentication
  * @param jump             the bastion to go through, if any
+ * @param receiveWindow    bytes each channel lets the unit send ahead of what was read (the SSH window)
  */
 public record SshSettings(int port, String user, Optional<Path> privateKey, char[] passphrase, Path knownHosts,
-                          boolean acceptAnyHostKey, Duration connectTimeout, Optional<Jump> jump) {
+                          boolean acceptAnyHostKey, Duration connectTimeout, Optional<Jump> jump,
+                          int receiveWindow) {
 
     /** A bastion: host, port and login. */
     public record Jump(String host, int port, String user) {
@@ -29,6 +31,6 @@ public record SshSettings(int port, String user, Optional<Path> privateKey, char
         return "SshSettings[port=" + port + ", user=" + user + ", privateKey=" + privateKey
                 + ", passphrase=" + (passphrase == null ? "none" : "(set)") + ", knownHosts=" + knownHosts
                 + ", acceptAnyHostKey=" + acceptAnyHostKey + ", connectTimeout=" + connectTimeout + ", jump=" + jump
-                + "]";
+                + ", receiveWindow=" + receiveWindow + "]";
     }
 }

@@ -84,21 +84,39 @@ public final class SshUnitOperations implements AutoCloseable {
     public InputStream openFile(String unit, String remotePath, long offset, Deadline deadline) {
         knownUnit(unit);
         String path = InputValidation.remotePath(remotePath);
-        if (offset < 0) {
-            throw new InvalidInputException("offset", Long.toString(offset), "must be >= 0");
+        requireNotNegative("offset", offset);
+        return stream(unit, Scripts.readFile(path, offset), "read " + unit + ":" + path + " from byte " + offset,
+                deadline);
+    }
+
+    /** Streams {@code length} bytes of {@code remotePath} from {@code offset} with {@code dd}, through sudo if set. */
+    public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
+        knownUnit(unit);
+        String path = InputValidation.remotePath(remotePath);
+        requireNotNegative("offset", offset);
+        requireNotNegative("length", length);
+        return stream(unit, Scripts.readRange(path, offset, length), "read " + unit + ":" + path + " bytes "
+                + offset + " to " + (offset + length), deadline);
+    }
+
+    private static void requireNotNegative(String what, long value) {
+        if (value < 0) {
+            throw new InvalidInputException(what, Long.toString(value), "must be >= 0");
         }
-        String operation = "read " + unit + ":" + path + " from byte " + offset;
+    }
+
+    /** Runs {@code script} on a session of its own and gives its stdout, which ends only on the script's success. */
+    private InputStream stream(String unit, String script, String operation, Deadline deadline) {
         deadline.check(operation);
         UnitSession channel = exec.connections().openSession(unit, deadline, operation);
         Session session = channel.session();
         try {
-            Session.Command process = channel.exec(command(Scripts.readFile(path, offset)), deadline,
-                    exec.drainers());
+            Session.Command process = channel.exec(command(script), deadline, exec.drainers());
             Future<String> stderr = exec.drainers().submit(() -> RemoteExec.drain(process.getErrorStream(), true));
             return new RemoteFileStream(channel, process, stderr, deadline, operation, exec.drainers());
         } catch (IOException | RuntimeException e) {
             Closing.quietly(session);
-            if (Thread.currentThread().isInterrupted()) {
+            if (Interrupts.caused(e)) {
                 throw new OperationInterruptedException(operation, e);
             }
             if (deadline.expired()) {

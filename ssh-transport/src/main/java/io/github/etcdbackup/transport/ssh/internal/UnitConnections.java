@@ -4,6 +4,7 @@ import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.connection.channel.OpenFailException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,9 @@ final class UnitConnections implements AutoCloseable {
         SshLink connect(String unit, String host, Deadline deadline);
     }
 
+    private static final long FIRST_PAUSE_MILLIS = 20;
+    private static final long LAST_PAUSE_MILLIS = 500;
+
     private final Connector connector;
     private final Map<String, String> hosts;
     private final Map<String, Slot> slots = new ConcurrentHashMap<>();
@@ -37,21 +41,58 @@ final class UnitConnections implements AutoCloseable {
         this.hosts = Map.copyOf(hosts);
     }
 
-    /** A new session channel on the unit's connection. */
+    /**
+     * A new session channel on the unit's connection. A channel the unit's sshd refuses while the connection is up
+     * ({@code no more sessions}: its {@code MaxSessions}, 10 by default, is reached by this transport's parallel
+     * reads and other calls) is asked for again once others may have closed, until the deadline: the connection is
+     * fine and stays, with every channel on it.
+     */
     UnitSession openSession(String unit, Deadline deadline, String operation) {
+        long pauseMillis = FIRST_PAUSE_MILLIS;
+        while (true) {
+            try {
+                return openOnce(unit, deadline, operation);
+            } catch (SessionRefused refused) {
+                if (deadline.remaining().toMillis() <= pauseMillis) {
+                    throw new OperationTimeoutException(operation + " (the unit's sshd kept refusing another "
+                            + "session: " + refused.getCause().getMessage() + "; its MaxSessions is reached, so lower "
+                            + "the parallel reads or raise MaxSessions)", deadline.timeout(), null, refused.getCause());
+                }
+                LOG.debug("{} refused a session ({}); asking again in {} ms", unit,
+                        refused.getCause().getMessage(), pauseMillis);
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new OperationInterruptedException(operation, e);
+                }
+                pauseMillis = Math.min(LAST_PAUSE_MILLIS, 2 * pauseMillis);
+            }
+        }
+    }
+
+    private UnitSession openOnce(String unit, Deadline deadline, String operation) {
         Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
         SshLink link = slot.link(unit, deadline);
         try {
             return new UnitSession(link.client().startSession(), link);
+        } catch (OpenFailException refused) {
+            throw new SessionRefused(refused);
         } catch (IOException | IllegalStateException firstAttempt) {
+            if (Interrupts.caused(firstAttempt)) {
+                // The caller's interrupt, not the connection's end: other channels on it go on.
+                throw new OperationInterruptedException(operation, firstAttempt);
+            }
             // A reused connection may have died since its last use; one fresh connection is worth a try.
             LOG.debug("Session on the connection to {} failed ({}); reconnecting once", unit, firstAttempt.toString());
             slot.discard(link);
             SshLink fresh = slot.link(unit, deadline);
             try {
                 return new UnitSession(fresh.client().startSession(), fresh);
+            } catch (OpenFailException refused) {
+                throw new SessionRefused(refused);
             } catch (IOException | IllegalStateException e) {
-                if (Thread.currentThread().isInterrupted()) {
+                if (Interrupts.caused(e)) {
                     throw new OperationInterruptedException(operation, e);
                 }
                 if (deadline.expired()) {
@@ -61,6 +102,13 @@ final class UnitConnections implements AutoCloseable {
                         + hosts.get(unit) + "): " + e.getMessage() + "; check that the unit's sshd allows sessions"
                         + " (MaxSessions)", e);
             }
+        }
+    }
+
+    /** The server answered a channel open with a refusal: the connection itself is up. */
+    private static final class SessionRefused extends RuntimeException {
+        SessionRefused(OpenFailException cause) {
+            super(cause.getMessage(), cause, false, false);
         }
     }
 

@@ -23,7 +23,7 @@ class NegotiationTest {
     void opensshNegotiatesSunJceAesGcm() {
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
             SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty());
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), 2 * 1024 * 1024);
             try (SshLink link = new SshConnector(settings).connect("etcd/0", sshd.host(),
                     Deadline.after(Duration.ofSeconds(30)))) {
                 assertThat(link.cipher()).isEqualTo("aes128-gcm@openssh.com");

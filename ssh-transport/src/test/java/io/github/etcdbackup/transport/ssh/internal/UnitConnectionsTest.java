@@ -36,7 +36,7 @@ class UnitConnectionsTest {
         // not an IOException. That escaped the reconnect and reached the caller untyped.
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
             SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty());
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), 2 * 1024 * 1024);
             SshConnector real = new SshConnector(settings);
             AtomicReference<DiesAfterChecks> first = new AtomicReference<>();
             AtomicInteger connects = new AtomicInteger();

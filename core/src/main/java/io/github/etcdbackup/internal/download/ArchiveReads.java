@@ -1,0 +1,63 @@
+package io.github.etcdbackup.internal.download;
+
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.spi.ArchiveSource;
+import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.ParallelReads;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+
+/**
+ * How the client reads a unit's archive: whole, through {@link EtcdTransport#openFile}, or, when the transport offers
+ * {@link EtcdTransport#parallelReads()} and the archive spans more than two ranges (or its size is unknown), as a
+ * {@link ParallelRangeStream} of {@link EtcdTransport#openRange} calls. Either way the store above sees one stream in
+ * file order.
+ */
+public final class ArchiveReads {
+    private static final Logger LOG = LoggerFactory.getLogger(ArchiveReads.class);
+    private static final long SMALLEST_SHRUNK_RANGE = 1024 * 1024;
+
+    private ArchiveReads() {
+    }
+
+    /** The source of {@code snapshot}'s archive through {@code transport}. */
+    public static ArchiveSource of(EtcdTransport transport, Snapshot snapshot) {
+        String unit = snapshot.unit();
+        String path = snapshot.remotePath();
+        Optional<ParallelReads> reads = transport.parallelReads()
+                .flatMap(wanted -> fit(wanted, Runtime.getRuntime().maxMemory()))
+                .filter(fitted -> snapshot.approximateSizeBytes() <= 0
+                        || snapshot.approximateSizeBytes() > 2 * fitted.rangeBytes());
+        if (reads.isEmpty()) {
+            return (offset, deadline) -> transport.openFile(unit, path, offset, deadline);
+        }
+        ParallelReads fitted = reads.get();
+        LOG.debug("Reading {}:{} in ranges of {} bytes, {} at a time", unit, path, fitted.rangeBytes(),
+                fitted.streams());
+        return (offset, deadline) -> new ParallelRangeStream(
+                (from, length, d) -> transport.openRange(unit, path, from, length, d), offset, fitted, deadline);
+    }
+
+    /**
+     * What is left of {@code wanted} once its buffers ({@code 2 x streams x rangeBytes}: each stream may hold a range
+     * that arrived early) fit a quarter of the heap: smaller ranges first (down to 1 MiB), then fewer streams; empty
+     * when not even two would fit, and the archive is then read as one stream.
+     */
+    static Optional<ParallelReads> fit(ParallelReads wanted, long maxHeap) {
+        long budget = maxHeap / 4;
+        int held = ParallelRangeStream.BUFFERED_PER_STREAM;
+        int streams = wanted.streams();
+        long range = wanted.rangeBytes();
+        if ((long) held * streams * range <= budget) {
+            return Optional.of(wanted);
+        }
+        long smallest = Math.min(range, SMALLEST_SHRUNK_RANGE);
+        range = Math.max(smallest, budget / held / streams);
+        if ((long) held * streams * range > budget) {
+            streams = (int) (budget / held / range);
+        }
+        return streams < 2 ? Optional.empty() : Optional.of(new ParallelReads(streams, range));
+    }
+}

@@ -1,0 +1,322 @@
+package io.github.etcdbackup.internal.download;
+
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ParallelReads;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A remote file from an offset to its end, read as consecutive ranges by several workers at once and given back in
+ * file order: to its reader it is one stream, like {@code EtcdTransport.openFile}'s, so the verified download above
+ * it (one-pass SHA-256, a {@code .part} that only grows at its end, resume, size limit, encryption) is unchanged.
+ *
+ * <p>At most {@code streams} ranges are read at once, and at most twice as many are held (a range that arrived
+ * early waits in memory for the reader while its stream already reads the next), each in a buffer that grows with
+ * what arrived up to {@code rangeBytes} (so ranges past a short file's end cost next to nothing); the first is read by
+ * the caller while it still arrives, the others fill meanwhile. A range shorter than asked marks the end of the file:
+ * no range after it is started, and one already started must have found nothing (else the file changed while it was
+ * read, an error). Every range must end by its stream's -1 (the remote command succeeded): a range that failed fails
+ * the next {@code read}, whichever range it was, so a broken transfer is seen at once. {@link #close()} closes every
+ * range's stream, which ends its worker (one still opening its range closes it once it is open); a caller blocked in {@code read} then gets an {@code IOException}, and an
+ * interrupted one an {@code InterruptedIOException}.
+ */
+public final class ParallelRangeStream extends InputStream {
+    /** Opens at most {@code length} bytes of the file from {@code offset} ({@code EtcdTransport.openRange}). */
+    @FunctionalInterface
+    public interface RangeOpener {
+        /** The range's stream; ends early only where the file ends. */
+        InputStream open(long offset, long length, Deadline deadline);
+    }
+
+    private static final int READ_CHUNK = 256 * 1024;
+    private static final int FIRST_BUFFER = 1024 * 1024;
+    /** Ranges held per stream: one being read, one that arrived early and waits for the reader. */
+    static final int BUFFERED_PER_STREAM = 2;
+    private static final AtomicInteger STREAM_NUMBERS = new AtomicInteger();
+
+    private final RangeOpener opener;
+    private final Deadline deadline;
+    private final int streams;
+    private final int rangeBytes;
+    private final ExecutorService workers;
+    private final Object lock = new Object();
+    /** Ranges started and not yet read to their end, in file order. Guarded by {@link #lock}. */
+    private final ArrayDeque<Range> inFlight = new ArrayDeque<>();
+    /** Buffers of ranges read to their end, for the next ones. Guarded by {@link #lock}. */
+    private final List<byte[]> spare = new ArrayList<>();
+    /** Workers still opening or reading their range. Guarded by {@link #lock}. */
+    private int active;
+    private long nextOffset;
+    private int headPosition;
+    private boolean endReached;
+    private boolean closed;
+
+    /**
+     * @param opener  opens one range
+     * @param offset  where the stream starts in the file
+     * @param reads   how many ranges at once, and how long each
+     * @param deadline bounds every range's opening and reading
+     */
+    public ParallelRangeStream(RangeOpener opener, long offset, ParallelReads reads, Deadline deadline) {
+        this.opener = opener;
+        this.deadline = deadline;
+        this.streams = reads.streams();
+        this.rangeBytes = Math.toIntExact(reads.rangeBytes());
+        this.nextOffset = offset;
+        int number = STREAM_NUMBERS.incrementAndGet();
+        AtomicInteger workerNumbers = new AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(streams, task -> {
+            Thread thread = new Thread(task, "etcd-backup-range-" + number + "-" + workerNumbers.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        synchronized (lock) {
+            startRanges();
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        byte[] one = new byte[1];
+        int n = read(one, 0, 1);
+        return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] buffer, int off, int len) throws IOException {
+        if (len == 0) {
+            return 0;
+        }
+        List<InputStream> abandoned = new ArrayList<>();
+        try {
+            synchronized (lock) {
+                return readLocked(buffer, off, len, abandoned);
+            }
+        } finally {
+            // Closing stops a remote command; done outside the lock, so that no worker waits on it meanwhile.
+            abandoned.forEach(ParallelRangeStream::closeQuietly);
+        }
+    }
+
+    private int readLocked(byte[] buffer, int off, int len, List<InputStream> abandoned) throws IOException {
+        while (true) {
+            if (closed) {
+                throw new IOException("the ranged read was closed");
+            }
+            failIfAnyRangeFailed();
+            Range head = inFlight.peekFirst();
+            if (head == null) {
+                return -1;
+            }
+            if (headPosition < head.filled) {
+                int n = Math.min(len, head.filled - headPosition);
+                System.arraycopy(head.buffer, headPosition, buffer, off, n);
+                headPosition += n;
+                return n;
+            }
+            if (head.done) {
+                finishHead(head, abandoned);
+                continue;
+            }
+            awaitProgress();
+        }
+    }
+
+    /** The head range was read to its end: a short one ends the file, a full one makes room for the next. */
+    private void finishHead(Range head, List<InputStream> abandoned) throws IOException {
+        inFlight.removeFirst();
+        headPosition = 0;
+        if (head.buffer.length == rangeBytes) {
+            spare.add(head.buffer);
+        }
+        if (head.filled < head.length) {
+            endReached = true;
+            for (Range later : inFlight) {
+                if (later.filled > 0) {
+                    throw new IOException("the file ended at byte " + (head.offset + head.filled) + " for one range "
+                            + "but had bytes at " + later.offset + " for another: it changed while it was read");
+                }
+            }
+            abandoned.addAll(stopWorkers());
+            return;
+        }
+        startRanges();
+    }
+
+    private void failIfAnyRangeFailed() throws IOException {
+        for (Range range : inFlight) {
+            if (range.failure != null) {
+                if (range.failure instanceof RuntimeException typed) {
+                    throw typed;
+                }
+                throw new IOException("bytes " + range.offset + " to " + (range.offset + range.length)
+                        + " of the file: " + range.failure.getMessage(), range.failure);
+            }
+        }
+    }
+
+    private void awaitProgress() throws IOException {
+        long waitMillis = Math.max(1, Math.min(1000, deadline.remaining().toMillis()));
+        try {
+            lock.wait(waitMillis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a range of the file");
+        }
+        if (deadline.expired()) {
+            throw new IOException("the deadline of " + deadline.timeout() + " passed while a range of the file was "
+                    + "on its way");
+        }
+    }
+
+    /** Starts ranges until {@code streams} are in flight, unless the end of the file was seen. */
+    private void startRanges() {
+        while (!endReached && !closed && active < streams && inFlight.size() < BUFFERED_PER_STREAM * streams) {
+            byte[] buffer = spare.isEmpty() ? new byte[Math.min(rangeBytes, FIRST_BUFFER)]
+                    : spare.remove(spare.size() - 1);
+            Range range = new Range(nextOffset, rangeBytes, buffer);
+            nextOffset += rangeBytes;
+            inFlight.addLast(range);
+            active++;
+            workers.execute(() -> fill(range));
+        }
+    }
+
+    /** A worker: reads one range into its buffer, then checks that its stream ends there with success. */
+    private void fill(Range range) {
+        InputStream in = null;
+        try {
+            synchronized (lock) {
+                if (closed || range.cancelled) {
+                    return;
+                }
+            }
+            in = opener.open(range.offset, range.length, deadline);
+            synchronized (lock) {
+                if (closed || range.cancelled) {
+                    return;
+                }
+                range.stream = in;
+            }
+            int filled = 0;
+            byte[] buffer = range.buffer;
+            while (filled < range.length) {
+                if (filled == buffer.length) {
+                    // Only this worker writes the range; the reader copies [0, filled) of whichever array it sees.
+                    buffer = Arrays.copyOf(buffer, (int) Math.min(range.length, 2L * buffer.length));
+                    synchronized (lock) {
+                        range.buffer = buffer;
+                    }
+                }
+                int n = in.read(buffer, filled, Math.min(READ_CHUNK, buffer.length - filled));
+                if (n < 0) {
+                    break;
+                }
+                filled += n;
+                synchronized (lock) {
+                    range.filled = filled;
+                    lock.notifyAll();
+                }
+            }
+            if (filled == range.length && in.read() != -1) {
+                throw new IOException("the range from byte " + range.offset + " brought more than the "
+                        + range.length + " bytes asked");
+            }
+            synchronized (lock) {
+                range.done = true;
+                // A range that arrived before the reader needs it frees its stream for the next one at once:
+                // otherwise ranges waiting in memory behind a slow head would leave the link to one stream.
+                startRanges();
+                lock.notifyAll();
+            }
+        } catch (IOException | RuntimeException e) {
+            synchronized (lock) {
+                if (!closed && !range.cancelled) {
+                    range.failure = e;
+                }
+                lock.notifyAll();
+            }
+        } finally {
+            synchronized (lock) {
+                active--;
+            }
+            closeQuietly(in);
+        }
+    }
+
+    /** Stops the workers of ranges nobody will read; returns their streams, for the caller to close. */
+    private List<InputStream> stopWorkers() {
+        List<InputStream> streamsToClose = new ArrayList<>();
+        for (Range range : inFlight) {
+            range.cancelled = true;
+            if (range.stream != null) {
+                streamsToClose.add(range.stream);
+            }
+        }
+        inFlight.clear();
+        spare.clear();
+        // No interrupt: a worker interrupted while its transport opens a channel or starts a process could leave
+        // them behind (sshj keeps a channel whose opening was interrupted). A cancelled worker closes what it opened
+        // as soon as the opening returns; one reading has its stream closed below, which ends the read.
+        workers.shutdown();
+        return streamsToClose;
+    }
+
+    @Override
+    public void close() {
+        List<InputStream> abandoned;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            abandoned = stopWorkers();
+            lock.notifyAll();
+        }
+        abandoned.forEach(ParallelRangeStream::closeQuietly);
+    }
+
+    /** Waits until every worker has stopped; for tests that count what is left running. */
+    boolean awaitWorkersStopped(long millis) throws InterruptedException {
+        return workers.awaitTermination(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try {
+            in.close();
+        } catch (IOException | RuntimeException ignored) {
+            // The range is abandoned; what its stream says on closing changes nothing.
+        }
+    }
+
+    /** One range of the file and what has arrived of it. Mutable fields are guarded by the stream's lock. */
+    private static final class Range {
+        final long offset;
+        final int length;
+        byte[] buffer;
+        int filled;
+        boolean done;
+        boolean cancelled;
+        Exception failure;
+        InputStream stream;
+
+        Range(long offset, int length, byte[] buffer) {
+            this.offset = offset;
+            this.length = length;
+            this.buffer = buffer;
+        }
+    }
+}

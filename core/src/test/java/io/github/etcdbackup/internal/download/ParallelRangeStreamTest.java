@@ -1,0 +1,266 @@
+package io.github.etcdbackup.internal.download;
+
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ParallelReads;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@Timeout(60)
+class ParallelRangeStreamTest {
+    private static final int RANGE = 4096;
+    private static final ParallelReads FOUR = new ParallelReads(4, RANGE);
+
+    private static byte[] file(int size) {
+        byte[] content = new byte[size];
+        new Random(size).nextBytes(content);
+        return content;
+    }
+
+    /** Serves slices of {@code content}, as a transport's openRange would: short only where the file ends. */
+    private static ParallelRangeStream.RangeOpener slices(byte[] content) {
+        return (offset, length, deadline) -> {
+            int from = (int) Math.min(offset, content.length);
+            int to = (int) Math.min(content.length, offset + length);
+            return new ByteArrayInputStream(Arrays.copyOfRange(content, from, to));
+        };
+    }
+
+    private static byte[] readAll(InputStream in) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[1000];
+        int n;
+        while ((n = in.read(buffer)) != -1) {
+            out.write(buffer, 0, n);
+        }
+        return out.toByteArray();
+    }
+
+    @ParameterizedTest(name = "{0} bytes from {1}")
+    @CsvSource({"0,0", "1,0", "4095,0", "4096,0", "4097,0", "16384,0", "16385,0", "100000,0", "100000,4096",
+            "100000,77777", "100000,100000", "100000,120000"})
+    void givesTheFileInOrderFromAnyOffset(int size, int offset) throws IOException {
+        byte[] content = file(size);
+        try (ParallelRangeStream in = new ParallelRangeStream(slices(content), offset, FOUR, deadline())) {
+            assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, Math.min(offset, size), size));
+        }
+    }
+
+    @Test
+    void rangesLargerThanTheFirstBufferGrowAndArriveWhole() throws IOException {
+        byte[] content = file(7 * 1024 * 1024 + 5);
+        ParallelReads large = new ParallelReads(2, 3 * 1024 * 1024);
+        try (ParallelRangeStream in = new ParallelRangeStream(slices(content), 0, large, deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void aRangeThatBringsMoreThanAskedIsAnError() {
+        byte[] content = file(20_000);
+        ParallelRangeStream.RangeOpener tooMuch = (offset, length, deadline) ->
+                new ByteArrayInputStream(Arrays.copyOfRange(content, (int) offset,
+                        (int) Math.min(content.length, offset + length + 1)));
+        try (ParallelRangeStream in = new ParallelRangeStream(tooMuch, 0, FOUR, deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class).hasMessageContaining("more than");
+        }
+    }
+
+    @Test
+    void aFileThatEndsInOneRangeButNotInTheNextIsAnError() throws Exception {
+        byte[] content = file(40_000);
+        CountDownLatch laterRangeArrived = new CountDownLatch(1);
+        ParallelRangeStream.RangeOpener changing = (offset, length, deadline) -> {
+            if (offset == RANGE) {
+                // The second range finds the file ended early, once the third already brought bytes.
+                await(laterRangeArrived);
+                return new ByteArrayInputStream(new byte[10]);
+            }
+            InputStream slice = slices(content).open(offset, length, deadline);
+            if (offset == 2 * RANGE) {
+                return new java.io.FilterInputStream(slice) {
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        int n = super.read(b, off, len);
+                        laterRangeArrived.countDown();
+                        return n;
+                    }
+                };
+            }
+            return slice;
+        };
+        try (ParallelRangeStream in = new ParallelRangeStream(changing, 0, FOUR, deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("changed while it was read");
+        }
+    }
+
+    @Test
+    void aLaterRangeThatFailsFailsTheReadBeforeTheHeadEnds() throws Exception {
+        byte[] content = file(40_000);
+        CountDownLatch never = new CountDownLatch(1);
+        ParallelRangeStream.RangeOpener failing = (offset, length, deadline) -> {
+            if (offset == 0) {
+                return new HangingStream(never);
+            }
+            if (offset == 2 * RANGE) {
+                return new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        throw new IOException("connection reset");
+                    }
+                };
+            }
+            return slices(content).open(offset, length, deadline);
+        };
+        try (ParallelRangeStream in = new ParallelRangeStream(failing, 0, FOUR, deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("bytes 8192 to 12288").hasRootCauseMessage("connection reset");
+        }
+    }
+
+    @Test
+    void aTypedErrorOfTheTransportComesThroughAsItIs() {
+        TransportException refused = new TransportException("fake", "sudo refused", 1, "sudo: a password is required",
+                null);
+        ParallelRangeStream.RangeOpener opener = (offset, length, deadline) -> {
+            throw refused;
+        };
+        try (ParallelRangeStream in = new ParallelRangeStream(opener, 0, FOUR, deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isSameAs(refused);
+        }
+    }
+
+    @Test
+    void closeWakesABlockedReaderStopsEveryWorkerAndClosesEveryRange() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        Set<HangingStream> opened = ConcurrentHashMap.newKeySet();
+        ParallelRangeStream in = new ParallelRangeStream((offset, length, deadline) -> {
+            HangingStream stream = new HangingStream(never);
+            opened.add(stream);
+            return stream;
+        }, 0, FOUR, deadline());
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread reader = new Thread(() -> {
+            try {
+                readAll(in);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        reader.start();
+        while (opened.size() < FOUR.streams()) {
+            Thread.sleep(5);
+        }
+        in.close();
+        reader.join(10_000);
+        assertThat(thrown.get()).isInstanceOf(IOException.class).hasMessageContaining("closed");
+        assertThat(in.awaitWorkersStopped(10_000)).isTrue();
+        assertThat(opened).hasSize(4).allMatch(HangingStream::closed);
+    }
+
+    @Test
+    void anInterruptedReaderGetsAnInterruptedIoExceptionWithItsFlagSet() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicReference<Boolean> flag = new AtomicReference<>();
+        try (ParallelRangeStream in = new ParallelRangeStream((o, l, d) -> new HangingStream(never), 0, FOUR,
+                deadline())) {
+            Thread reader = new Thread(() -> {
+                try {
+                    readAll(in);
+                } catch (Throwable e) {
+                    thrown.set(e);
+                    flag.set(Thread.currentThread().isInterrupted());
+                }
+            });
+            reader.start();
+            Thread.sleep(100);
+            reader.interrupt();
+            reader.join(10_000);
+        }
+        assertThat(thrown.get()).isInstanceOf(InterruptedIOException.class);
+        assertThat(flag.get()).isTrue();
+    }
+
+    @Test
+    void aDeadlineThatPassesWhileWaitingEndsTheRead() {
+        CountDownLatch never = new CountDownLatch(1);
+        try (ParallelRangeStream in = new ParallelRangeStream((o, l, d) -> new HangingStream(never), 0, FOUR,
+                Deadline.after(Duration.ofMillis(300)))) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class).hasMessageContaining("deadline");
+        }
+    }
+
+    @Test
+    void buffersAreShrunkToAQuarterOfTheHeapAndRangesDroppedBelowTwoStreams() {
+        long mib = 1024 * 1024;
+        ParallelReads wanted = new ParallelReads(4, 32 * mib);
+        assertThat(ArchiveReads.fit(wanted, 4096 * mib)).contains(wanted);
+        assertThat(ArchiveReads.fit(wanted, 64 * mib)).contains(new ParallelReads(4, 2 * mib));
+        assertThat(ArchiveReads.fit(wanted, 16 * mib)).contains(new ParallelReads(2, mib));
+        assertThat(ArchiveReads.fit(wanted, 8 * mib)).isEmpty();
+    }
+
+    private static Deadline deadline() {
+        return Deadline.after(Duration.ofSeconds(30));
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Blocks in read until the latch opens or it is closed. */
+    private static final class HangingStream extends InputStream {
+        private final CountDownLatch release;
+        private volatile boolean closed;
+
+        HangingStream(CountDownLatch release) {
+            this.release = release;
+        }
+
+        boolean closed() {
+            return closed;
+        }
+
+        @Override
+        public int read() throws IOException {
+            while (!closed && release.getCount() > 0) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException();
+                }
+            }
+            throw new IOException("closed");
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
