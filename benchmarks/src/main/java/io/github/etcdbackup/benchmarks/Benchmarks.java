@@ -50,7 +50,7 @@ import java.util.stream.Stream;
  * {@code bench.rounds} (repeats of each timing, default 3), {@code bench.clusters} (default 8), {@code bench.keys}
  * (keys written per scale cluster, default 4000), {@code bench.calls} (repeats of each CLI call, default 15),
  * {@code bench.only} (e.g. {@code 1,2,4}; default all), {@code bench.profile} (JFR of the downloads, default true),
- * {@code bench.dir} (work directory, deleted at start).
+ * {@code bench.dir} (work directory, deleted at start); benchmark 9's in {@link LinkBenchmarks}.
  *
  * <p>The sshd of every benchmark (testkit's {@code LocalSshd}) sets {@code SHLVL=1} in its sessions
  * ({@code SetEnv}): bash, started by sshd for each exec, then does not read {@code ~/.bashrc} (bash only sources it
@@ -165,6 +165,9 @@ public final class Benchmarks {
             }
             if (enabled("8")) {
                 new S3Benchmarks(this).run();
+            }
+            if (enabled("9")) {
+                new LinkBenchmarks(this).run();
             }
         } catch (VerificationFailed e) {
             report.info("FAILED: " + e.getMessage());

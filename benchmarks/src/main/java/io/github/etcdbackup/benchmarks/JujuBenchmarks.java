@@ -77,6 +77,14 @@ final class JujuBenchmarks {
                     Benchmarks.run(List.of("sha256sum", out.resolve("shell").toString()), null);
                 });
                 Benchmarks.fresh(out);
+                // The seed's own workflow: copy with juju scp, then check by hand.
+                report.time("juju-scp+sha256sum", () -> {
+                    Benchmarks.run(List.of(sim.jujuExecutable().toString(), "scp", "etcd/0:" + REMOTE,
+                            out.resolve("scp").toString()), null);
+                    Benchmarks.run(List.of("sha256sum", out.resolve("scp").toString()), null);
+                });
+                Benchmarks.verifyFile(out.resolve("scp"), sha256);
+                Benchmarks.fresh(out);
                 long[] raw = new long[2];
                 report.time("juju-raw", () -> {
                     try (JujuCliTransport transport = Benchmarks.jujuTransport(sim)) {
@@ -107,13 +115,22 @@ final class JujuBenchmarks {
                     Double.NaN, "mean bytes returned by one read(byte[128 KiB]) of the transport's stream");
             report.rate("juju.rejected.pipelined-hash-and-write (verified; vs shell)", "juju-proto-pipelined",
                     bytes, "juju-shell");
-            double ratio = report.rate("juju.download.verified (vs shell)", "juju-ours", bytes, "juju-shell");
+            report.rate("juju.download.verified (vs shell)", "juju-ours", bytes, "juju-shell");
             report.rate("juju.download.verified (vs shell+sha256sum: the same work done by hand)", "juju-ours", bytes,
                     "juju-shell+sha256sum");
-            report.goal("3", "juju-cli-transport verified download vs the same juju ssh cat run by the shell into a"
-                    + " file", ratio, 0.95, "the transport's stream alone keeps up with the shell (juju.raw-stream); what"
-                    + " is left is the SHA-256 and the fsync the shell's copy does not do (see"
-                    + " juju.shell-cat-to-file+sync)");
+            report.rate("juju.scp+sha256sum (the seed's workflow; vs shell)", "juju-scp+sha256sum", bytes,
+                    "juju-shell");
+            // Goal 3 as restated by issue 22: the old one set a durable, verified download against an unverified
+            // copy into the page cache (juju.download.verified vs shell above, still printed).
+            double vsSeed = report.rate("juju.download.verified (vs juju scp then sha256sum)", "juju-ours", bytes,
+                    "juju-scp+sha256sum");
+            double vsDurable = report.rate("juju.download.verified (vs juju ssh cat > file && sync)", "juju-ours",
+                    bytes, "juju-shell+sync");
+            report.goal("3a", "juju-cli-transport verified download vs the seed's juju scp then sha256sum", vsSeed,
+                    2.0, "see juju.scp+sha256sum and juju.raw-stream");
+            report.goal("3b", "juju-cli-transport verified download vs the shell's durable copy (juju ssh cat > file"
+                    + " && sync)", vsDurable, 0.8, "the transport's stream alone keeps up with the shell "
+                    + "(juju.raw-stream); what is left is the SHA-256");
             if (Benchmarks.PROFILE) {
                 Profiler.profile(report, "juju", dir.resolve("juju-download.jfr"),
                         () -> Benchmarks.verify(client.download(snapshot, Benchmarks.fresh(out)), sha256));

@@ -46,11 +46,12 @@ public interface EtcdTransport extends AutoCloseable {
     InputStream openFile(String unit, String remotePath, long offset, Deadline deadline);
 
     /**
-     * Whether, and how, this transport reads one file as several ranges at once ({@link #openRange}); empty (the
-     * default) means files are read whole with {@link #openFile}. The core only uses ranges for a file larger than
-     * two of them.
+     * Whether, and how, this transport reads a file of {@code unit} as several ranges at once ({@link #openRange});
+     * empty (the default) means files are read whole with {@link #openFile}. Asked when a download starts, within its
+     * deadline: a transport may measure how far the unit is (ranges pay only where one stream's window caps the
+     * speed). The core only uses ranges for a file larger than two of them.
      */
-    default Optional<ParallelReads> parallelReads() {
+    default Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
         return Optional.empty();
     }
 
@@ -59,9 +60,9 @@ public interface EtcdTransport extends AutoCloseable {
      * (none when it ends before {@code offset}). As for {@link #openFile}, the stream returns -1 only after the remote
      * side reported success, a cut or a failed command is an {@code IOException} from {@code read}, closing it stops
      * the transfer, and the deadline bounds opening and reading. Must be safe to call from several threads at once,
-     * up to {@link #parallelReads()}'s number of streams.
+     * up to {@link #parallelReads}'s number of streams.
      *
-     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if {@link #parallelReads()} is empty
+     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if the transport has no parallel reads
      *                                                                        (the default)
      */
     default InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {

@@ -7,8 +7,8 @@ import io.github.etcdbackup.exception.InvalidInputException;
  * with a long round trip one stream is capped by its window (OpenSSH's 2 MiB allows about 40 MB/s at 50 ms), not by
  * the bandwidth; several ranges in flight fill the link. The core fetches consecutive ranges of {@code rangeBytes},
  * at most {@code streams} at a time, and hands them to the verified download in file order, so the SHA-256 is still
- * computed in one pass and the {@code .part} still only grows at its end. It holds up to {@code streams} ranges in
- * memory, and shrinks both to a quarter of the heap.
+ * computed in one pass and the {@code .part} still only grows at its end. It holds up to {@code 2 x streams} ranges
+ * in memory (a range that arrived early waits for the reader), and shrinks both to fit a quarter of the heap.
  *
  * @param streams    ranges read at the same time, 2 to {@value #MAX_STREAMS}
  * @param rangeBytes bytes per range, {@value #MIN_RANGE_BYTES} to {@value #MAX_RANGE_BYTES}; each costs a remote

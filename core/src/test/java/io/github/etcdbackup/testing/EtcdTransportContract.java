@@ -101,7 +101,7 @@ public abstract class EtcdTransportContract {
     void rangesOfAFileAreExactSlicesEvenSeveralAtOnce() throws Exception {
         try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
             Deadline deadline = Deadline.after(Duration.ofMinutes(1));
-            if (transport.parallelReads().isEmpty()) {
+            if (transport.parallelReads(unit(), deadline).isEmpty()) {
                 assertThatThrownBy(() -> transport.openRange(unit(), "/var/snap/etcd/common/x.tar.gz", 0, 10,
                         deadline)).isInstanceOf(UnsupportedByTransportException.class);
                 return;

@@ -175,7 +175,7 @@ public final class FakeTransport implements EtcdTransport {
     }
 
     @Override
-    public Optional<ParallelReads> parallelReads() {
+    public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
         return Optional.ofNullable(parallelReads);
     }
 

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * How the client reads a unit's archive: whole, through {@link EtcdTransport#openFile}, or, when the transport offers
- * {@link EtcdTransport#parallelReads()} and the archive spans more than two ranges (or its size is unknown), as a
+ * {@link EtcdTransport#parallelReads} and the archive spans more than two ranges (or its size is unknown), as a
  * {@link ParallelRangeStream} of {@link EtcdTransport#openRange} calls. Either way the store above sees one stream in
  * file order.
  */
@@ -22,22 +22,23 @@ public final class ArchiveReads {
     private ArchiveReads() {
     }
 
-    /** The source of {@code snapshot}'s archive through {@code transport}. */
+    /** The source of {@code snapshot}'s archive through {@code transport}; ranged or not is decided on opening. */
     public static ArchiveSource of(EtcdTransport transport, Snapshot snapshot) {
         String unit = snapshot.unit();
         String path = snapshot.remotePath();
-        Optional<ParallelReads> reads = transport.parallelReads()
-                .flatMap(wanted -> fit(wanted, Runtime.getRuntime().maxMemory()))
-                .filter(fitted -> snapshot.approximateSizeBytes() <= 0
-                        || snapshot.approximateSizeBytes() > 2 * fitted.rangeBytes());
-        if (reads.isEmpty()) {
-            return (offset, deadline) -> transport.openFile(unit, path, offset, deadline);
-        }
-        ParallelReads fitted = reads.get();
-        LOG.debug("Reading {}:{} in ranges of {} bytes, {} at a time", unit, path, fitted.rangeBytes(),
-                fitted.streams());
-        return (offset, deadline) -> new ParallelRangeStream(
-                (from, length, d) -> transport.openRange(unit, path, from, length, d), offset, fitted, deadline);
+        return (offset, deadline) -> {
+            Optional<ParallelReads> reads = transport.parallelReads(unit, deadline)
+                    .flatMap(wanted -> fit(wanted, Runtime.getRuntime().maxMemory()))
+                    .filter(fitted -> snapshot.approximateSizeBytes() <= 0
+                            || snapshot.approximateSizeBytes() > 2 * fitted.rangeBytes());
+            if (reads.isEmpty()) {
+                return transport.openFile(unit, path, offset, deadline);
+            }
+            LOG.debug("Reading {}:{} in ranges of {} bytes, {} at a time", unit, path, reads.get().rangeBytes(),
+                    reads.get().streams());
+            return new ParallelRangeStream((from, length, d) -> transport.openRange(unit, path, from, length, d),
+                    offset, reads.get(), deadline);
+        };
     }
 
     /**

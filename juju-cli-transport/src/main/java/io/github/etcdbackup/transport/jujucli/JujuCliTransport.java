@@ -200,7 +200,7 @@ public final class JujuCliTransport implements EtcdTransport {
 
     /** The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}); none by default. */
     @Override
-    public Optional<ParallelReads> parallelReads() {
+    public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
         return parallelReads;
     }
 

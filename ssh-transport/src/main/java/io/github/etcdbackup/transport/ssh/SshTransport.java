@@ -49,9 +49,12 @@ public final class SshTransport implements EtcdTransport {
     private final String description;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Optional<ParallelReads> parallelReads;
+    private final Duration parallelReadsFrom;
 
-    private SshTransport(SshUnitOperations operations, String description, Optional<ParallelReads> parallelReads) {
+    private SshTransport(SshUnitOperations operations, String description, Optional<ParallelReads> parallelReads,
+                         Duration parallelReadsFrom) {
         this.parallelReads = parallelReads;
+        this.parallelReadsFrom = parallelReadsFrom;
         this.operations = operations;
         this.description = description;
     }
@@ -85,10 +88,19 @@ public final class SshTransport implements EtcdTransport {
         return operations.openFile(unit, remotePath, offset, deadline);
     }
 
-    /** The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}). */
+    /**
+     * The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}) for a unit at least
+     * {@link Builder#parallelReadsFrom(Duration)} away, measured by one round trip on its connection (which is
+     * opened if need be); none for a nearer unit, where one stream's window is not the limit.
+     */
     @Override
-    public Optional<ParallelReads> parallelReads() {
-        return parallelReads;
+    public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        if (parallelReads.isEmpty() || parallelReadsFrom.isZero()) {
+            return parallelReads;
+        }
+        Duration roundTrip = operations.roundTrip(unit, deadline);
+        return roundTrip.compareTo(parallelReadsFrom) >= 0 ? parallelReads : Optional.empty();
     }
 
     /** {@code dd} of the range on the unit, on a channel of its own over the unit's one connection. */
@@ -151,6 +163,8 @@ public final class SshTransport implements EtcdTransport {
     public static final class Builder {
         /** Default for {@link #connectTimeout(Duration)}. */
         public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+        /** Default of {@link #parallelReadsFrom(Duration)}: 5 ms, far beyond a LAN, well below another region. */
+        public static final Duration DEFAULT_PARALLEL_READS_FROM = Duration.ofMillis(5);
         /** Default streams of {@link #parallelReads(int, long)}. */
         public static final int DEFAULT_PARALLEL_STREAMS = 4;
         /** Default range of {@link #parallelReads(int, long)}: 16 MiB, many round trips' worth even far away. */
@@ -176,6 +190,7 @@ public final class SshTransport implements EtcdTransport {
         private int receiveWindow = defaultReceiveWindow(Runtime.getRuntime().maxMemory());
         private Optional<ParallelReads> parallelReads = Optional.of(
                 new ParallelReads(DEFAULT_PARALLEL_STREAMS, DEFAULT_RANGE_BYTES));
+        private Duration parallelReadsFrom = DEFAULT_PARALLEL_READS_FROM;
 
         private Builder() {
         }
@@ -304,7 +319,8 @@ public final class SshTransport implements EtcdTransport {
          * its own channel of the unit's one connection, handed to the verified download in file order (one-pass
          * SHA-256, resume and every check unchanged). Several channels fill a link one channel's window cannot, as
          * from another region. {@code parallelReads(1, ...)} reads every file as one {@code cat} stream. Default
-         * {@value #DEFAULT_PARALLEL_STREAMS} streams of 16 MiB, used for archives larger than two ranges; the core
+         * {@value #DEFAULT_PARALLEL_STREAMS} streams of 16 MiB, used for archives larger than two ranges on units at
+         * least {@link #parallelReadsFrom(Duration)} away; the core
          * shrinks them to a quarter of the heap. Each stream is an SSH session: keep it under the units' sshd
          * {@code MaxSessions} (10 by default), less what else runs at the same time.
          *
@@ -317,6 +333,23 @@ public final class SshTransport implements EtcdTransport {
                 return this;
             }
             this.parallelReads = Optional.of(new ParallelReads(streams, rangeBytes));
+            return this;
+        }
+
+        /**
+         * From which round trip to a unit its archives are read in parallel ranges: measured when a download starts,
+         * with one request on the unit's connection. Default {@link #DEFAULT_PARALLEL_READS_FROM}: nearer, one
+         * stream with a 16 MiB window already carries hundreds of MB/s, and ranges would only cost channels and
+         * memory. {@code Duration.ZERO}: always.
+         *
+         * @throws InvalidInputException if it is negative
+         */
+        public Builder parallelReadsFrom(Duration roundTrip) {
+            Objects.requireNonNull(roundTrip, "roundTrip");
+            if (roundTrip.isNegative()) {
+                throw new InvalidInputException("parallel reads round trip", roundTrip.toString(), "must be >= 0");
+            }
+            this.parallelReadsFrom = roundTrip;
             return this;
         }
 
@@ -350,7 +383,7 @@ public final class SshTransport implements EtcdTransport {
                     + ", jumpHost=" + (jumpHost == null ? "none" : jumpHost.user() + "@" + jumpHost.host() + ":"
                     + jumpHost.port()) + ", hostKeys=" + (acceptAnyHostKey ? "NOT CHECKED" : "checked") + "]";
             return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo),
-                    description, parallelReads);
+                    description, parallelReads, parallelReadsFrom);
         }
     }
 }

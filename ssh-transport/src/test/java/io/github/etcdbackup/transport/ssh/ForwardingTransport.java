@@ -36,8 +36,8 @@ abstract class ForwardingTransport implements EtcdTransport {
     }
 
     @Override
-    public Optional<ParallelReads> parallelReads() {
-        return real.parallelReads();
+    public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
+        return real.parallelReads(unit, deadline);
     }
 
     @Override

@@ -7,7 +7,9 @@ import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.testkit.LocalSshd;
+import io.github.etcdbackup.testkit.ShapedLink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -210,7 +212,7 @@ class SshConnectionTest {
         try (LocalSshd narrow = LocalSshd.builder().userKeyFrom(testbed.sshd).config("MaxSessions 2")
                 .start(shared.resolve("narrow"));
              SshTransport transport = testbed.direct().port(narrow.port()).knownHosts(narrow.hostKnownHostsFile())
-                     .parallelReads(6, 16 * 1024).build();
+                     .parallelReads(6, 16 * 1024).parallelReadsFrom(Duration.ZERO).build();
              EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)
                      .timeout(Duration.ofMinutes(1)).build()) {
             LocalSnapshot local = client.backup("etcd/0", shared.resolve("narrow-downloads"));
@@ -219,6 +221,26 @@ class SshConnectionTest {
             assertThat(Files.readString(narrow.logFile())).contains("no more sessions");
             assertThat(Files.readString(narrow.logFile()).split("Accepted publickey", -1)).as("one login")
                     .hasSize(2);
+        }
+    }
+
+    @Test
+    void parallelReadsAreForUnitsFartherThanTheirRoundTripThreshold() {
+        Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+        // 15 ms rather than the default 5: loopback on a loaded 2-core machine must not pass for far.
+        Duration threshold = Duration.ofMillis(15);
+        try (SshTransport near = testbed.direct().parallelReadsFrom(threshold).build()) {
+            assertThat(near.parallelReads("etcd/0", deadline)).as("loopback: one stream").isEmpty();
+        }
+        try (ShapedLink link = ShapedLink.start(testbed.sshd.host(), testbed.sshd.port(), Duration.ofMillis(10),
+                100_000_000);
+             SshTransport far = testbed.direct().port(link.port()).knownHosts(testbed.sshd.knownHostsFileFor(
+                     link.port())).parallelReadsFrom(threshold).build()) {
+            assertThat(far.parallelReads("etcd/0", deadline)).as("20 ms away").contains(new ParallelReads(
+                    SshTransport.Builder.DEFAULT_PARALLEL_STREAMS, SshTransport.Builder.DEFAULT_RANGE_BYTES));
+        }
+        try (SshTransport off = testbed.direct().parallelReads(1, 0).parallelReadsFrom(Duration.ZERO).build()) {
+            assertThat(off.parallelReads("etcd/0", deadline)).isEmpty();
         }
     }
 

@@ -405,7 +405,7 @@ class SshCutChecks {
     }
 
     private static SshTransport ranged() {
-        return testbed.viaProxy().parallelReads(4, RANGE_BYTES).build();
+        return testbed.viaProxy().parallelReads(4, RANGE_BYTES).parallelReadsFrom(Duration.ZERO).build();
     }
 
     private static EtcdBackupClient client(SshTransport transport, Duration timeout) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** The core's transport contract, run against a real OpenSSH sshd and a real 3-member etcd cluster. */
 @Timeout(120)
@@ -32,7 +33,8 @@ class SshTransportContractTest extends EtcdTransportContract {
     @Override
     protected EtcdTransport newTransport() {
         // Ranges of 16 KiB: the contract's archives (about 100 kB) are downloaded as several ranges at once.
-        transport = new CutNextStream(testbed.viaProxy().parallelReads(4, 16 * 1024).build(), testbed.proxy);
+        transport = new CutNextStream(testbed.viaProxy().parallelReads(4, 16 * 1024)
+                .parallelReadsFrom(Duration.ZERO).build(), testbed.proxy);
         return transport;
     }
 

@@ -20,6 +20,7 @@ import net.schmizz.sshj.connection.channel.direct.Session;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -97,6 +98,11 @@ public final class SshUnitOperations implements AutoCloseable {
         requireNotNegative("length", length);
         return stream(unit, Scripts.readRange(path, offset, length), "read " + unit + ":" + path + " bytes "
                 + offset + " to " + (offset + length), deadline);
+    }
+
+    /** The round trip to the unit on its connection, which is opened if need be. */
+    public Duration roundTrip(String unit, Deadline deadline) {
+        return exec.connections().roundTrip(knownUnit(unit), deadline);
     }
 
     private static void requireNotNegative(String what, long value) {

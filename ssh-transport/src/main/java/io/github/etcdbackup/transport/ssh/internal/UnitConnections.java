@@ -4,11 +4,14 @@ import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.OpenFailException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -30,6 +33,7 @@ final class UnitConnections implements AutoCloseable {
 
     private static final long FIRST_PAUSE_MILLIS = 20;
     private static final long LAST_PAUSE_MILLIS = 500;
+    private static final int ROUND_TRIP_PROBES = 3;
 
     private final Connector connector;
     private final Map<String, String> hosts;
@@ -69,6 +73,39 @@ final class UnitConnections implements AutoCloseable {
                 pauseMillis = Math.min(LAST_PAUSE_MILLIS, 2 * pauseMillis);
             }
         }
+    }
+
+    /**
+     * The round trip to {@code unit} on its connection (opened if need be): a global request OpenSSH answers at
+     * once ({@code keepalive@openssh.com}, refused as unknown, which is the answer). The deadline bounds it; a unit
+     * that does not answer in time is taken as far.
+     */
+    Duration roundTrip(String unit, Deadline deadline) {
+        SshLink link = slots.computeIfAbsent(unit, u -> new Slot()).link(unit, deadline);
+        Duration best = null;
+        // The least of a few: the first request on a new connection also pays for warming up both ends.
+        for (int i = 0; i < ROUND_TRIP_PROBES; i++) {
+            Duration one = probe(link, unit, deadline);
+            best = best == null || one.compareTo(best) < 0 ? one : best;
+        }
+        LOG.debug("Round trip to {}: {}", unit, best);
+        return best;
+    }
+
+    private static Duration probe(SshLink link, String unit, Deadline deadline) {
+        long start = System.nanoTime();
+        try {
+            link.client().getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
+                    .retrieve(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (ConnectionException answered) {
+            // REQUEST_FAILURE is the usual answer; a timeout or a lost connection leaves the time spent.
+            if (Interrupts.caused(answered)) {
+                throw new OperationInterruptedException("round trip to " + unit, answered);
+            }
+        } catch (net.schmizz.sshj.transport.TransportException lost) {
+            LOG.debug("No round trip to {}: {}", unit, lost.toString());
+        }
+        return Duration.ofNanos(System.nanoTime() - start);
     }
 
     private UnitSession openOnce(String unit, Deadline deadline, String operation) {

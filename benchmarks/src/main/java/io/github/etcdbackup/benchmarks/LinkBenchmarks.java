@@ -1,0 +1,192 @@
+package io.github.etcdbackup.benchmarks;
+
+import io.github.etcdbackup.LocalSnapshot;
+import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.client.EtcdBackupClient;
+import io.github.etcdbackup.internal.download.ParallelRangeStream;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.testkit.LocalSshd;
+import io.github.etcdbackup.testkit.ShapedLink;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import io.github.etcdbackup.transport.ssh.SshTransport;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Benchmark 9 (issue 22): verified downloads across a long link, the testkit's {@link ShapedLink} (25 ms each way
+ * and 1 Gbit/s by default: {@code bench.link.delay.ms}, {@code bench.link.mbit}) in front of the real sshd. Both
+ * transports cross it: the SSH transport directly, the juju-cli transport through the simulator's {@code juju ssh},
+ * which then runs OpenSSH's {@code ssh} through the same link ({@link JujuSimulator#sshThrough}). The baselines are
+ * OpenSSH's {@code scp} and {@code ssh cat > file && sync} over the same link; the goals: each verified download at
+ * least 3 x {@code scp} and 0.8 x the link's cap.
+ */
+final class LinkBenchmarks {
+    static final int DELAY_MS = Integer.getInteger("bench.link.delay.ms", 25);
+    static final int MBIT = Integer.getInteger("bench.link.mbit", 1000);
+    /** Ranges read at once by both transports ({@code bench.link.streams}). */
+    static final int STREAMS = Integer.getInteger("bench.link.streams", SshTransport.Builder.DEFAULT_PARALLEL_STREAMS);
+    /** The SSH transport's ranges ({@code bench.link.ssh.range.mib}; default the transport's). */
+    static final long SSH_RANGE_BYTES = Long.getLong("bench.link.ssh.range.mib",
+            SshTransport.Builder.DEFAULT_RANGE_BYTES >> 20) << 20;
+    /** The juju-cli transport's ranges: a {@code juju ssh} (a new OpenSSH connection) each, so large ones. */
+    static final long JUJU_RANGE_BYTES = Long.getLong("bench.link.juju.range.mib", 64) << 20;
+    private static final String REMOTE = "/home/ubuntu/etcd-snapshots/etcd-snapshot-2026-12-06-10.00.00.tar.gz";
+
+    private final Benchmarks bench;
+    private final Report report;
+
+    LinkBenchmarks(Benchmarks bench) {
+        this.bench = bench;
+        this.report = bench.report();
+    }
+
+    void run() throws Exception {
+        Path dir = bench.dir().resolve("link");
+        long rate = MBIT * 1_000_000L / 8;
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"));
+             ShapedLink link = ShapedLink.start(sshd.host(), sshd.port(), Duration.ofMillis(DELAY_MS), rate);
+             JujuSimulator sim = Benchmarks.simulator(dir.resolve("sim"))) {
+            sim.deploy("etcd", 1);
+            sim.deploy("easyrsa", 1);
+            sim.integrate("etcd", "easyrsa");
+            sim.sshThrough(sshd, link);
+            Path onUnit = sim.unit("etcd/0").hostPath(REMOTE);
+            Files.createDirectories(onUnit.getParent());
+            Files.deleteIfExists(onUnit);
+            // The same inode as the other benchmarks' file: the same pages in the page cache.
+            Files.createLink(onUnit, bench.archive());
+            try {
+                measure(sshd, link, sim, dir);
+            } finally {
+                Files.deleteIfExists(onUnit);
+            }
+        }
+    }
+
+    private SshTransport transport(LocalSshd sshd, ShapedLink link) {
+        return SshTransport.builder().port(link.port()).user(sshd.user()).privateKey(sshd.userPrivateKey())
+                .knownHosts(sshd.knownHostsFileFor(link.port())).connectTimeout(Duration.ofSeconds(30))
+                .unitAddress("etcd/0", link.host()).parallelReads(STREAMS, SSH_RANGE_BYTES).build();
+    }
+
+    private void measure(LocalSshd sshd, ShapedLink link, JujuSimulator sim, Path dir) throws Exception {
+        long bytes = bench.bytes();
+        report.section(String.format(Locale.ROOT, "9. verified download over a %d ms round trip, %d Mbit/s link "
+                + "(%d MiB)", 2 * DELAY_MS, MBIT, Benchmarks.MIB));
+        Path remote = bench.archive();
+        Snapshot sshSnapshot = Snapshot.of("etcd/0", remote.toString(), bench.sha256());
+        Snapshot jujuSnapshot = Snapshot.of("etcd/0", REMOTE, bench.sha256());
+        Path out = dir.resolve("out");
+        String jujuShell = "exec " + sim.jujuExecutable() + " ssh --pty=false etcd/0 -- sudo cat '" + REMOTE + "' > "
+                + out.resolve("juju-cat") + " && sync " + out.resolve("juju-cat");
+        for (int round = 1; round <= Benchmarks.ROUNDS; round++) {
+            report.info("round " + round + " of " + Benchmarks.ROUNDS);
+            LocalSnapshot[] ours = new LocalSnapshot[1];
+            report.time("link.ssh-transport", () -> {
+                try (EtcdBackupClient client = EtcdBackupClient.create(transport(sshd, link))) {
+                    ours[0] = client.download(sshSnapshot, Benchmarks.fresh(out));
+                }
+            });
+            Benchmarks.verify(ours[0], bench.sha256());
+            report.time("link.ssh-transport-ranges-null", () -> {
+                try (SshTransport transport = transport(sshd, link);
+                     InputStream in = new ParallelRangeStream((offset, length, deadline) -> transport.openRange(
+                             "etcd/0", remote.toString(), offset, length, deadline), 0,
+                             transport.parallelReads("etcd/0", Deadline.after(Duration.ofMinutes(1))).orElseThrow(),
+                             Deadline.after(Duration.ofMinutes(10)))) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+            });
+            report.time("link.juju-cli", () -> {
+                try (EtcdBackupClient client = EtcdBackupClient.create(JujuCliTransport.builder()
+                        .executable(sim.jujuExecutable()).fileTransfer(FileTransfer.SSH_CAT)
+                        .parallelReads(STREAMS, JUJU_RANGE_BYTES).build())) {
+                    ours[0] = client.download(jujuSnapshot, Benchmarks.fresh(out));
+                }
+            });
+            Benchmarks.verify(ours[0], bench.sha256());
+            Benchmarks.fresh(out);
+            report.time("link.scp", () -> Benchmarks.run(scp(sshd, link, remote, out.resolve("scp")), null));
+            Benchmarks.verifyFile(out.resolve("scp"), bench.sha256());
+            Benchmarks.fresh(out);
+            report.time("link.ssh-cat+sync", () -> Benchmarks.run(List.of("bash", "-c",
+                    String.join(" ", sshCat(sshd, link, remote)) + " > " + out.resolve("cat") + " && sync "
+                            + out.resolve("cat")), null));
+            Benchmarks.verifyFile(out.resolve("cat"), bench.sha256());
+            Benchmarks.fresh(out);
+            report.time("link.ssh-parallel-null", () -> Benchmarks.run(List.of("bash", "-c",
+                    parallelDdToNull(sshd, link, remote, bytes)), null));
+            report.time("link.juju-ssh-cat+sync", () -> Benchmarks.run(List.of("bash", "-c", jujuShell), null));
+            Benchmarks.verifyFile(out.resolve("juju-cat"), bench.sha256());
+            Benchmarks.fresh(out);
+        }
+        report.section("9. figures");
+        double cap = link.bytesPerSecond();
+        report.rate("scp over the link", "link.scp", bytes, "link.scp");
+        report.rate("ssh cat > file && sync over the link (vs scp)", "link.ssh-cat+sync", bytes, "link.scp");
+        report.rate("juju ssh cat > file && sync over the link (vs scp)", "link.juju-ssh-cat+sync", bytes,
+                "link.scp");
+        report.rate(String.format(Locale.ROOT, "%d x ssh dd of a quarter each > /dev/null: what the link, sshd and "
+                + "OpenSSH carry, nothing verified or written (vs scp)", STREAMS), "link.ssh-parallel-null", bytes,
+                "link.scp");
+        report.rate("ssh-transport's ranges alone: no hash, no write (vs scp)", "link.ssh-transport-ranges-null",
+                bytes, "link.scp");
+        double ssh = report.rate(String.format(Locale.ROOT, "ssh-transport verified download, %d x %d MiB ranges (vs "
+                + "scp)", STREAMS, SSH_RANGE_BYTES >> 20), "link.ssh-transport", bytes, "link.scp");
+        double juju = report.rate(String.format(Locale.ROOT, "juju-cli verified download, %d x %d MiB ranges (vs scp)",
+                STREAMS, JUJU_RANGE_BYTES >> 20), "link.juju-cli", bytes, "link.scp");
+        double sshOfCap = bytes / report.median("link.ssh-transport") / cap;
+        double jujuOfCap = bytes / report.median("link.juju-cli") / cap;
+        String cause = "see the load average and the figures above: the link, the sshd, both ends' ciphers and the "
+                + "hash share 2 cores";
+        report.goal("9a", "ssh-transport verified download vs scp over the same link", ssh, 3.0, cause);
+        report.goal("9b", String.format(Locale.ROOT, "ssh-transport verified download vs the link's cap (%.0f MB/s)",
+                cap / 1e6), sshOfCap, 0.8, cause);
+        report.goal("9c", "juju-cli verified download vs scp over the same link", juju, 3.0, cause);
+        report.goal("9d", String.format(Locale.ROOT, "juju-cli verified download vs the link's cap (%.0f MB/s)",
+                cap / 1e6), jujuOfCap, 0.8, cause);
+    }
+
+    private static List<String> scp(LocalSshd sshd, ShapedLink link, Path remote, Path local) {
+        List<String> command = new ArrayList<>(List.of("scp", "-q"));
+        for (String arg : sshd.sshClientArgs(link)) {
+            command.add(arg.equals("-p") ? "-P" : arg);
+        }
+        command.remove("-l");
+        command.remove(sshd.user());
+        command.add(sshd.user() + "@" + link.host() + ":" + remote);
+        command.add(local.toString());
+        return command;
+    }
+
+    /** {@code STREAMS} OpenSSH connections, each {@code dd} of its share of the file, into /dev/null. */
+    private static String parallelDdToNull(LocalSshd sshd, ShapedLink link, Path remote, long bytes) {
+        long share = (bytes + STREAMS - 1) / STREAMS;
+        StringBuilder script = new StringBuilder();
+        for (int i = 0; i < STREAMS; i++) {
+            List<String> ssh = sshCat(sshd, link, remote);
+            ssh.set(ssh.size() - 1, "dd if=" + remote + " bs=1M iflag=skip_bytes,count_bytes skip=" + i * share
+                    + " count=" + share + " status=none");
+            script.append(String.join(" ", ssh.subList(0, ssh.size() - 1))).append(" '")
+                    .append(ssh.get(ssh.size() - 1)).append("' > /dev/null & ");
+        }
+        return script.append("wait").toString();
+    }
+
+    private static List<String> sshCat(LocalSshd sshd, ShapedLink link, Path remote) {
+        List<String> command = new ArrayList<>(List.of("ssh"));
+        command.addAll(sshd.sshClientArgs(link));
+        command.add(link.host());
+        command.add("cat " + remote);
+        return command;
+    }
+}
