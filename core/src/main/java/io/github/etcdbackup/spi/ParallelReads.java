@@ -2,6 +2,8 @@ package io.github.etcdbackup.spi;
 
 import io.github.etcdbackup.exception.InvalidInputException;
 
+import java.util.Optional;
+
 /**
  * How a transport can read one file as several byte ranges at once ({@link EtcdTransport#openRange}). Over a link
  * with a long round trip one stream is capped by its window (OpenSSH's 2 MiB allows about 40 MB/s at 50 ms), not by
@@ -21,6 +23,16 @@ public record ParallelReads(int streams, long rangeBytes) {
     public static final long MIN_RANGE_BYTES = 4096;
     /** The largest range: one array. */
     public static final long MAX_RANGE_BYTES = 256L * 1024 * 1024;
+
+    /**
+     * A transport builder's setting: {@code streams} ranges of {@code rangeBytes}, or none for one stream.
+     *
+     * @throws InvalidInputException if {@code streams} is not 1 to {@value #MAX_STREAMS} or, above 1, the range is
+     *                               out of its bounds
+     */
+    public static Optional<ParallelReads> orOneStream(int streams, long rangeBytes) {
+        return streams == 1 ? Optional.empty() : Optional.of(new ParallelReads(streams, rangeBytes));
+    }
 
     /** @throws InvalidInputException if a value is out of its range */
     public ParallelReads {

@@ -179,7 +179,10 @@ public final class ParallelRangeStream extends InputStream {
         }
     }
 
-    /** Starts ranges until {@code streams} are in flight, unless the end of the file was seen. */
+    /**
+     * Starts ranges while fewer than {@code streams} are being read and fewer than twice that are held, unless the
+     * end of the file was seen.
+     */
     private void startRanges() {
         while (!endReached && !closed && active < streams && inFlight.size() < BUFFERED_PER_STREAM * streams) {
             byte[] buffer = spare.isEmpty() ? new byte[Math.min(rangeBytes, FIRST_BUFFER)]
@@ -234,9 +237,6 @@ public final class ParallelRangeStream extends InputStream {
             }
             synchronized (lock) {
                 range.done = true;
-                // A range that arrived before the reader needs it frees its stream for the next one at once:
-                // otherwise ranges waiting in memory behind a slow head would leave the link to one stream.
-                startRanges();
                 lock.notifyAll();
             }
         } catch (IOException | RuntimeException e) {
@@ -249,6 +249,11 @@ public final class ParallelRangeStream extends InputStream {
         } finally {
             synchronized (lock) {
                 active--;
+                if (range.done) {
+                    // A range that arrived before the reader needs it frees its stream for the next one at once:
+                    // otherwise ranges waiting in memory behind a slow head would leave the link to one stream.
+                    startRanges();
+                }
             }
             closeQuietly(in);
         }

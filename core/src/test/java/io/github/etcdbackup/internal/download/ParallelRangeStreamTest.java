@@ -74,6 +74,31 @@ class ParallelRangeStreamTest {
     }
 
     @Test
+    void rangesThatArriveBeforeASlowHeadFreeTheirStreamForTheNextOnes() throws Exception {
+        byte[] content = file(10 * RANGE);
+        CountDownLatch headMayGo = new CountDownLatch(1);
+        Set<Long> opened = ConcurrentHashMap.newKeySet();
+        ParallelRangeStream.RangeOpener slowHead = (offset, length, deadline) -> {
+            opened.add(offset);
+            if (offset == 0) {
+                await(headMayGo);
+            }
+            return slices(content).open(offset, length, deadline);
+        };
+        ParallelReads two = new ParallelReads(2, RANGE);
+        try (ParallelRangeStream in = new ParallelRangeStream(slowHead, 0, two, deadline())) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (opened.size() < 4 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            // Two streams, four ranges held: the head and three that came in while it waited.
+            assertThat(opened).containsExactlyInAnyOrder(0L, (long) RANGE, 2L * RANGE, 3L * RANGE);
+            headMayGo.countDown();
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+    }
+
+    @Test
     void aRangeThatBringsMoreThanAskedIsAnError() {
         byte[] content = file(20_000);
         ParallelRangeStream.RangeOpener tooMuch = (offset, length, deadline) ->

@@ -403,11 +403,7 @@ public final class JujuCliTransport implements EtcdTransport {
          *                               {@link FileTransfer#SCP}, which cannot start at an offset
          */
         public Builder parallelReads(int streams, long rangeBytes) {
-            if (streams == 1) {
-                this.parallelReads = Optional.empty();
-                return this;
-            }
-            this.parallelReads = Optional.of(new ParallelReads(streams, rangeBytes));
+            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes);
             return this;
         }
 

@@ -328,11 +328,7 @@ public final class SshTransport implements EtcdTransport {
          *                               is out of {@link ParallelReads}'s bounds
          */
         public Builder parallelReads(int streams, long rangeBytes) {
-            if (streams == 1) {
-                this.parallelReads = Optional.empty();
-                return this;
-            }
-            this.parallelReads = Optional.of(new ParallelReads(streams, rangeBytes));
+            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes);
             return this;
         }
 

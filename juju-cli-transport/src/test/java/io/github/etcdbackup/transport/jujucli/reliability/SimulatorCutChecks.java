@@ -107,6 +107,7 @@ class SimulatorCutChecks {
             long cutAt = size == 1 ? 0 : random.nextLong(inRanges ? RANGE_BYTES : size);
             Path dir = work.resolve("cuts-" + i);
             Ledger.FAULTS_INJECTED.incrementAndGet();
+            awaitPreviousDownloadGone();
             sim.cutSshStreamAfter(cutAt, 1);
             String where = "cut " + i + " of a " + size + "-byte archive" + (inRanges ? " read in ranges" : "")
                     + " at " + cutAt + " (seed " + ReliabilitySeeds.BASE + ")";
@@ -149,6 +150,7 @@ class SimulatorCutChecks {
             long at = random.nextLong(inRanges ? RANGE_BYTES : size);
             Path dir = work.resolve("flips-" + i);
             Ledger.FAULTS_INJECTED.incrementAndGet();
+            awaitPreviousDownloadGone();
             sim.flipSshByte(at, 1);
 
             assertThatThrownBy(() -> downloader.download(snapshot, dir)).as("flip %d at %d", i, at)
@@ -215,6 +217,25 @@ class SimulatorCutChecks {
             }
         }
         Files.delete(sim.unit("etcd/0").hostPath(snapshot.remotePath()));
+    }
+
+    /**
+     * Waits until no range of an earlier download is still starting its {@code juju ssh}: a range cancelled at the
+     * end of the file closes its process once started, and a call that reached the simulator only then would take
+     * the fault armed for the next case.
+     */
+    private static void awaitPreviousDownloadGone() throws InterruptedException {
+        String juju = sim.jujuExecutable().toString();
+        for (int i = 0; i < 500; i++) {
+            boolean ranges = Thread.getAllStackTraces().keySet().stream()
+                    .anyMatch(t -> t.isAlive() && t.getName().startsWith("etcd-backup-range-"));
+            boolean processes = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                    .anyMatch(p -> p.info().commandLine().map(c -> c.contains(juju)).orElse(false));
+            if (!ranges && !processes) {
+                return;
+            }
+            Thread.sleep(20);
+        }
     }
 
     private static void assertNoJujuLeftAndNoThreads(Set<String> threadBaseline) throws InterruptedException {
