@@ -208,7 +208,8 @@ public final class JujuCliTransport implements EtcdTransport {
      * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo dd if='PATH' bs=1M iflag=skip_bytes,count_bytes skip=N
      * count=L status=none}: one {@code juju ssh} process, and so one OpenSSH connection, per range.
      *
-     * @throws UnsupportedByTransportException if the transport was built without parallel reads
+     * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if the transport was built without
+     *                                                                        parallel reads
      */
     @Override
     public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
