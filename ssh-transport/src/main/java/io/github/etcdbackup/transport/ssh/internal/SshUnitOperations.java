@@ -19,12 +19,17 @@ import io.github.etcdbackup.transport.ssh.UnitLayout;
 import net.schmizz.sshj.connection.channel.direct.Session;
 
 import java.io.IOException;
+import java.io.FilterInputStream;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What the SSH transport does on a unit: the snapshot script, the file stream, the health script, and the restore
@@ -32,6 +37,7 @@ import java.util.concurrent.Future;
  * {@code SshTransport} validates its builder and delegates here, so that no sshj type is ever in its signatures.
  */
 public final class SshUnitOperations implements AutoCloseable {
+    private static final int RANGE_SESSIONS_PER_UNIT = 6;
     private final Map<String, String> hosts;
     private final Map<String, UnitLayout> layouts;
     private final UnitLayout defaultLayout;
@@ -40,6 +46,12 @@ public final class SshUnitOperations implements AutoCloseable {
     private final int port;
     private final RemoteExec exec;
     private final SshHostOperations host;
+    /**
+     * Range reads in progress per unit, in a fair queue: fewer than sshd's default {@code MaxSessions} (10), so that
+     * the parallel reads of several downloads at once neither starve each other in the retries of refused sessions
+     * nor take every session from the unit's other calls.
+     */
+    private final Map<String, Semaphore> rangeSessions = new ConcurrentHashMap<>();
 
     /**
      * @param settings      how to connect and log in
@@ -96,8 +108,51 @@ public final class SshUnitOperations implements AutoCloseable {
         String path = InputValidation.remotePath(remotePath);
         requireNotNegative("offset", offset);
         requireNotNegative("length", length);
-        return stream(unit, Scripts.readRange(path, offset, length), "read " + unit + ":" + path + " bytes "
-                + offset + " to " + (offset + length), deadline);
+        String operation = "read " + unit + ":" + path + " bytes " + offset + " to " + (offset + length);
+        Semaphore sessions = rangeSessions.computeIfAbsent(unit, u -> new Semaphore(RANGE_SESSIONS_PER_UNIT, true));
+        try {
+            if (!sessions.tryAcquire(Math.max(0, deadline.remaining().toNanos()), TimeUnit.NANOSECONDS)) {
+                throw new OperationTimeoutException(operation + " (waiting for one of the " + RANGE_SESSIONS_PER_UNIT
+                        + " range sessions of " + unit + ")", deadline.timeout(), null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OperationInterruptedException(operation, e);
+        }
+        try {
+            return new ReleasingStream(stream(unit, Scripts.readRange(path, offset, length), operation, deadline),
+                    sessions);
+        } catch (RuntimeException e) {
+            sessions.release();
+            throw e;
+        }
+    }
+
+    /** A range's stream that gives its session back to the unit's range sessions once, on close. */
+    private static final class ReleasingStream extends FilterInputStream {
+        private final Semaphore sessions;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        ReleasingStream(InputStream in, Semaphore sessions) {
+            super(in);
+            this.sessions = sessions;
+        }
+
+        @Override
+        public int read(byte[] buffer, int off, int len) throws IOException {
+            return in.read(buffer, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                super.close();
+            } finally {
+                if (released.compareAndSet(false, true)) {
+                    sessions.release();
+                }
+            }
+        }
     }
 
     /** The round trip to the unit on its connection, which is opened if need be. */
