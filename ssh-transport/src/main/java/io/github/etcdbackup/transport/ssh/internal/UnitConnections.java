@@ -34,6 +34,11 @@ final class UnitConnections implements AutoCloseable {
     private static final long FIRST_PAUSE_MILLIS = 20;
     private static final long LAST_PAUSE_MILLIS = 500;
     private static final int ROUND_TRIP_PROBES = 3;
+    /**
+     * A probe unanswered this long counts as that far: sshj may never wake a global request whose connection died
+     * under it, and the download's own calls then report the lost connection within their deadline.
+     */
+    private static final long PROBE_LIMIT_MILLIS = 2000;
 
     private final Connector connector;
     private final Map<String, String> hosts;
@@ -96,7 +101,8 @@ final class UnitConnections implements AutoCloseable {
         long start = System.nanoTime();
         try {
             link.client().getConnection().sendGlobalRequest("keepalive@openssh.com", true, new byte[0])
-                    .retrieve(Math.max(1, deadline.remaining().toMillis()), TimeUnit.MILLISECONDS);
+                    .retrieve(Math.max(1, Math.min(PROBE_LIMIT_MILLIS, deadline.remaining().toMillis())),
+                            TimeUnit.MILLISECONDS);
         } catch (ConnectionException answered) {
             // REQUEST_FAILURE is the usual answer; a timeout or a lost connection leaves the time spent.
             if (Interrupts.caused(answered)) {
