@@ -40,6 +40,19 @@ public final class UnitArchives {
     }
 
     /**
+     * Streams {@code length} bytes of {@code path} from byte {@code offset} (one range of a parallel read, both
+     * transports): nothing past the end of the file, exit 0; exit 1 when it cannot be read. {@code dd} rather than
+     * {@code tail -c +N | head -c L}: head exits once it has its bytes and tail then dies of SIGPIPE, so the pipe's
+     * status either hides tail's own failure or fails a good read under pipefail. {@code skip_bytes} and
+     * {@code count_bytes} (GNU coreutils 8.16, Ubuntu 14.04) count in bytes, not blocks. {@code path} must already be
+     * validated; it is single-quoted here.
+     */
+    public static String readRangeScript(String path, long offset, long length) {
+        return "dd if=" + Shell.quoteAlways(path) + " bs=1M iflag=skip_bytes,count_bytes skip=" + offset + " count="
+                + length + " status=none";
+    }
+
+    /**
      * Prints {@code archive SIZE MTIME NAME} for each regular file named like an archive directly in
      * {@code directory}; nothing when the directory does not exist.
      */

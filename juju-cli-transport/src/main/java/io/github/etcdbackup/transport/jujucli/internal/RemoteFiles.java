@@ -1,6 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.internal.common.Shell;
+import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 
@@ -38,15 +39,13 @@ public final class RemoteFiles {
     }
 
     /**
-     * {@code length} bytes of the file from {@code offset}, through {@code juju ssh ... sudo dd}. {@code dd} rather
-     * than {@code tail -c +N | head -c L}: head exits once it has its bytes and tail then dies of SIGPIPE, so the
-     * pipe's status either hides tail's own failure or fails a good read; dd reads exactly the range and its exit
-     * status is the read's. {@code skip_bytes} and {@code count_bytes} need GNU coreutils 8.16 (Ubuntu 14.04).
+     * {@code length} bytes of the file from {@code offset}: {@code juju ssh ... sudo} and the core's
+     * {@link UnitArchives#readRangeScript} ({@code dd}), whose words the unit's shell splits as it does
+     * {@code sudo cat 'PATH'}'s.
      */
     public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
-        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo", "dd",
-                "if=" + Shell.quoteAlways(remotePath), "bs=1M", "iflag=skip_bytes,count_bytes", "skip=" + offset,
-                "count=" + length, "status=none");
+        List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo",
+                UnitArchives.readRangeScript(remotePath, offset, length));
         return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath + " bytes " + offset
                 + " to " + (offset + length));
     }

@@ -248,15 +248,4 @@ final class Scripts {
     static String readFile(String path, long offset) {
         return offset == 0 ? "cat -- " + quoteAlways(path) : "tail -c +" + (offset + 1) + " -- " + quoteAlways(path);
     }
-
-    /**
-     * Streams {@code length} bytes of a file from a byte offset: nothing past its end, exit 0; exit 1 when it cannot
-     * be read. {@code dd} rather than {@code tail -c +N | head -c L}: head exits once it has its bytes and tail then
-     * dies of SIGPIPE, so the pipe's status either hides tail's own failure or fails a good read under pipefail.
-     * {@code skip_bytes} and {@code count_bytes} (GNU coreutils 8.16, Ubuntu 14.04) count in bytes, not blocks.
-     */
-    static String readRange(String path, long offset, long length) {
-        return "dd if=" + quoteAlways(path) + " bs=1M iflag=skip_bytes,count_bytes skip=" + offset + " count="
-                + length + " status=none";
-    }
 }

@@ -120,7 +120,7 @@ public final class SshUnitOperations implements AutoCloseable {
             throw new OperationInterruptedException(operation, e);
         }
         try {
-            return new ReleasingStream(stream(unit, Scripts.readRange(path, offset, length), operation, deadline),
+            return new ReleasingStream(stream(unit, UnitArchives.readRangeScript(path, offset, length), operation, deadline),
                     sessions);
         } catch (RuntimeException e) {
             sessions.release();
@@ -136,11 +136,6 @@ public final class SshUnitOperations implements AutoCloseable {
         ReleasingStream(InputStream in, Semaphore sessions) {
             super(in);
             this.sessions = sessions;
-        }
-
-        @Override
-        public int read(byte[] buffer, int off, int len) throws IOException {
-            return in.read(buffer, off, len);
         }
 
         @Override
