@@ -236,8 +236,28 @@ class SshConnectionTest {
                 100_000_000);
              SshTransport far = testbed.direct().port(link.port()).knownHosts(testbed.sshd.knownHostsFileFor(
                      link.port())).parallelReadsFrom(threshold).build()) {
-            assertThat(far.parallelReads("etcd/0", deadline)).as("20 ms away").contains(new ParallelReads(
-                    SshTransport.Builder.DEFAULT_PARALLEL_STREAMS, SshTransport.Builder.DEFAULT_RANGE_BYTES));
+            ParallelReads defaults = new ParallelReads(SshTransport.Builder.DEFAULT_PARALLEL_STREAMS,
+                    SshTransport.Builder.DEFAULT_RANGE_BYTES);
+            CapturedLogs.start();
+            List<String> firstDownload;
+            try {
+                assertThat(far.parallelReads("etcd/0", deadline)).as("20 ms away").contains(defaults);
+            } finally {
+                firstDownload = CapturedLogs.stop();
+            }
+            // OpenSSH refuses the probe's request, which is the answer: sshj's promise logs that at ERROR, here DEBUG.
+            assertThat(firstDownload).filteredOn(line -> line.contains("keepalive@openssh.com>> woke to"))
+                    .isNotEmpty().allMatch(line -> line.startsWith("DEBUG "));
+            assertThat(firstDownload).noneMatch(line -> line.startsWith("ERROR ") || line.startsWith("WARN "));
+            CapturedLogs.start();
+            List<String> secondDownload;
+            try {
+                assertThat(far.parallelReads("etcd/0", deadline)).contains(defaults);
+            } finally {
+                secondDownload = CapturedLogs.stop();
+            }
+            assertThat(secondDownload).as("measured once per connection")
+                    .noneMatch(line -> line.contains("keepalive@openssh.com"));
         }
         try (SshTransport off = testbed.direct().parallelReads(1, 0).parallelReadsFrom(Duration.ZERO).build()) {
             assertThat(off.parallelReads("etcd/0", deadline)).isEmpty();

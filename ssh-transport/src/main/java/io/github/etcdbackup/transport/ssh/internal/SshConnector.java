@@ -47,6 +47,7 @@ final class SshConnector {
         this.settings = settings;
         this.config = AlgorithmPolicy.config();
         config.setKeepAliveProvider(ReaderWatch.PROVIDER);
+        config.setLoggerFactory(PromiseLogging.FACTORY);
         // sshj grows a channel's window only as far as its buffer may grow (16 MiB by default): the buffer must
         // hold the whole window, or the window asked for is never granted.
         config.setMaxCircularBufferSize(Math.max(config.getMaxCircularBufferSize(), settings.receiveWindow()));

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -83,10 +84,16 @@ final class UnitConnections implements AutoCloseable {
     /**
      * The round trip to {@code unit} on its connection (opened if need be): a global request OpenSSH answers at
      * once ({@code keepalive@openssh.com}, refused as unknown, which is the answer). The deadline bounds it; a unit
-     * that does not answer in time is taken as far.
+     * that does not answer in time is taken as far. Measured once per connection: a path does not change under an
+     * open connection often enough to pay three round trips at every download.
      */
     Duration roundTrip(String unit, Deadline deadline) {
-        SshLink link = slots.computeIfAbsent(unit, u -> new Slot()).link(unit, deadline);
+        Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
+        SshLink link = slot.link(unit, deadline);
+        return slot.roundTrip(link).orElseGet(() -> slot.remember(link, measure(link, unit, deadline)));
+    }
+
+    private static Duration measure(SshLink link, String unit, Deadline deadline) {
         Duration best = null;
         // The least of a few: the first request on a new connection also pays for warming up both ends.
         for (int i = 0; i < ROUND_TRIP_PROBES; i++) {
@@ -168,6 +175,19 @@ final class UnitConnections implements AutoCloseable {
     /** The connection of one unit; connecting is serialised so that concurrent first calls open one connection. */
     private final class Slot {
         private SshLink link;
+        /** The round trip measured on {@link #link}, or {@code null}. */
+        private Duration roundTrip;
+
+        synchronized Optional<Duration> roundTrip(SshLink on) {
+            return on == link ? Optional.ofNullable(roundTrip) : Optional.empty();
+        }
+
+        synchronized Duration remember(SshLink on, Duration measured) {
+            if (on == link) {
+                roundTrip = measured;
+            }
+            return measured;
+        }
 
         synchronized SshLink link(String unit, Deadline deadline) {
             if (closed) {
@@ -180,6 +200,7 @@ final class UnitConnections implements AutoCloseable {
                 link.close();
             }
             link = connector.connect(unit, hosts.get(unit), deadline);
+            roundTrip = null;
             return link;
         }
 
