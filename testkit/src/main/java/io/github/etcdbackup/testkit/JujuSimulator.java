@@ -335,6 +335,11 @@ public final class JujuSimulator implements AutoCloseable {
      * by this user, like the units' commands) through {@code link}, e.g. a {@link ShapedLink} 25 ms away at 1 Gbit/s,
      * so that {@code juju ssh} pays a real connection, a real SSH window and the link's round trip. The ssh faults
      * still apply to what arrives. {@code null} and {@code null}: run unit commands directly again (the default).
+     * Juju's own {@code juju ssh} to a machine unit runs the OpenSSH client when {@code ssh} is on the PATH
+     * (juju/utils {@code ssh/ssh.go}, {@code initDefaultClient}: OpenSSH first, the embedded go.crypto client only
+     * without it; juju/juju {@code cmd/juju/ssh/ssh_machine.go}, {@code sshMachine.ssh}, runs {@code ssh.Command} with
+     * it), one connection per invocation, so each {@code juju ssh} here is one {@code ssh} process and one
+     * connection too.
      */
     public void sshThrough(LocalSshd sshd, ShapedLink link) {
         if (sshd == null || link == null) {

@@ -198,10 +198,20 @@ public final class JujuCliTransport implements EtcdTransport {
         return files.open(unit, remotePath, offset, deadline);
     }
 
-    /** The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}); none by default. */
+    /**
+     * The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}); none by default.
+     * With {@link FileTransfer#AUTO}, only for a unit where {@code sudo -n true} runs through {@code juju ssh}
+     * (asked once per unit while it succeeds): elsewhere the download is one stream, which falls back to scp as
+     * {@code AUTO} promises, where every range would have failed on sudo.
+     */
     @Override
     public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
-        return parallelReads;
+        if (parallelReads.isEmpty() || fileTransfer != FileTransfer.AUTO) {
+            return parallelReads;
+        }
+        open();
+        InputValidation.unitOrLeader(unit);
+        return files.sudoRuns(unit, deadline) ? parallelReads : Optional.empty();
     }
 
     /**
@@ -395,8 +405,9 @@ public final class JujuCliTransport implements EtcdTransport {
          * order (one-pass SHA-256, resume and every check unchanged). Off by default ({@code streams} 1): it pays
          * where one connection's window caps the speed, as from another region (OpenSSH's 2 MiB window gives about
          * 40 MB/s at 50 ms), and costs a connection per range everywhere. Every range needs passwordless sudo, as
-         * {@link FileTransfer#SSH_CAT} does: a unit that refuses sudo fails the download, where
-         * {@link FileTransfer#AUTO} would have fallen back to scp for a whole file. Suggested: 4 streams of 64 MiB;
+         * {@link FileTransfer#SSH_CAT} does: with {@code SSH_CAT} a unit that refuses sudo fails the download; with
+         * {@link FileTransfer#AUTO} ranges are used only on units where {@code sudo -n true} runs (one more
+         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Suggested: 4 streams of 64 MiB;
          * the core shrinks them to a quarter of the heap.
          *
          * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, the range

@@ -90,8 +90,8 @@ public final class SshTransport implements EtcdTransport {
 
     /**
      * The ranged reads this transport was built with ({@link Builder#parallelReads(int, long)}) for a unit at least
-     * {@link Builder#parallelReadsFrom(Duration)} away, measured by one round trip on its connection (which is
-     * opened if need be); none for a nearer unit, where one stream's window is not the limit.
+     * {@link Builder#parallelReadsFrom(Duration)} away, measured on its connection (opened if need be) once per
+     * connection; none for a nearer unit, where one stream's window is not the limit.
      */
     @Override
     public Optional<ParallelReads> parallelReads(String unit, Deadline deadline) {
@@ -333,8 +333,8 @@ public final class SshTransport implements EtcdTransport {
         }
 
         /**
-         * From which round trip to a unit its archives are read in parallel ranges: measured when a download starts,
-         * with one request on the unit's connection. Default {@link #DEFAULT_PARALLEL_READS_FROM}: nearer, one
+         * From which round trip to a unit its archives are read in parallel ranges: measured once per connection to
+         * the unit, the least of three requests on it. Default {@link #DEFAULT_PARALLEL_READS_FROM}: nearer, one
          * stream with a 16 MiB window already carries hundreds of MB/s, and ranges would only cost channels and
          * memory. {@code Duration.ZERO}: always.
          *

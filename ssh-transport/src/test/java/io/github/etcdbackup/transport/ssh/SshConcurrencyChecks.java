@@ -40,7 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Many threads on one {@link EtcdBackupClient} over one {@link SshTransport} (one SSH connection per unit, shared)
  * against the 3 real etcd units of a {@link Testbed}: each thread downloads its own archives (own bytes, own
- * SHA-256) from its unit and asks for health once, and the first three also take a real snapshot of their unit. Each
+ * SHA-256; in parallel ranges, several channels per download) from its unit and asks for health once, and the first three also take a real snapshot of their unit. Each
  * must get its own file, byte for byte. Part way, one seeded cut drops every connection under the running calls: each broken call
  * must end in a {@link TransportException}, leave no final file, and succeed (resuming) when called again. Afterwards
  * no channel is open, nothing runs on the units, and no thread outlives {@code close()}.
@@ -51,6 +51,7 @@ class SshConcurrencyChecks {
     static final int ROUNDS = 3;
     private static final int UNITS = 3;
     private static final int ATTEMPTS = 5;
+    private static final long RANGE_BYTES = 256 * 1024;
 
     @TempDir
     Path work;
@@ -75,7 +76,10 @@ class SshConcurrencyChecks {
             Archive[][] archives = archives(testbed, random);
             // Below what thread 0 alone still reads after arming it, so the cut surely happens mid-way.
             long cutAfter = random.nextLong(archives[0][1].bytes().length + archives[0][2].bytes().length);
-            SshTransport transport = testbed.viaProxy().build();
+            // Every download in ranges (the archives carry no size, so all are read in 256 KiB ranges): 12 threads'
+            // ranges compete for the units' sessions with each other and with the health and snapshot calls.
+            SshTransport transport = testbed.viaProxy().parallelReads(4, RANGE_BYTES).parallelReadsFrom(Duration.ZERO)
+                    .build();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             CountDownLatch go = new CountDownLatch(1);
             try (EtcdBackupClient client = EtcdBackupClient.builder().transport(transport)

@@ -5,8 +5,13 @@ import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.InputStream;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Opens remote files the way the transport was built for ({@link FileTransfer}): {@code juju ssh ... sudo cat},
@@ -14,9 +19,12 @@ import java.util.List;
  * caller. Thread-safe.
  */
 public final class RemoteFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(RemoteFiles.class);
     private final JujuCli cli;
     private final FileTransfer transfer;
     private final ScpDownload scp;
+    /** Units where {@code sudo -n true} ran. */
+    private final Set<String> sudoRuns = ConcurrentHashMap.newKeySet();
 
     /**
      * @param cli      the command vocabulary and runner
@@ -48,6 +56,26 @@ public final class RemoteFiles {
                 UnitArchives.readRangeScript(remotePath, offset, length));
         return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath + " bytes " + offset
                 + " to " + (offset + length));
+    }
+
+    /**
+     * Whether {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo -n true} succeeds: the unit runs sudo without a
+     * password (and ssh reaches it). A success is remembered for the unit; a failure, refusal or not, is asked again
+     * next time, as it may pass.
+     */
+    public boolean sudoRuns(String unit, Deadline deadline) {
+        if (sudoRuns.contains(unit)) {
+            return true;
+        }
+        CommandResult result = cli.runner().run(cli.argv("ssh", "--pty=false", unit, "--", "sudo", "-n", "true"),
+                deadline, "sudo check on " + unit);
+        if (result.exitCode() != 0) {
+            LOG.info("sudo does not run on {} ({}): its files are read as one stream", unit,
+                    result.stderr().strip());
+            return false;
+        }
+        sudoRuns.add(unit);
+        return true;
     }
 
     /**

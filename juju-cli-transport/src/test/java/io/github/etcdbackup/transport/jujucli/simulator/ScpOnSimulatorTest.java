@@ -25,6 +25,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -103,6 +107,53 @@ class ScpOnSimulatorTest {
             assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
             assertThat(Files.readAllBytes(local.file())).isEqualTo(onUnit(local.source()));
         }
+    }
+
+    @Test
+    void autoReadsInRangesOnlyOnUnitsWhereSudoRunsWithoutAPassword() throws IOException, InterruptedException {
+        // Incompressible values: an archive of several 4 KiB ranges.
+        Random random = new Random(22);
+        Map<String, String> keys = new HashMap<>();
+        for (int i = 0; i < 500; i++) {
+            byte[] value = new byte[64];
+            random.nextBytes(value);
+            keys.put("/registry/ranged/" + i, HexFormat.of().formatHex(value));
+        }
+        sim.unit("etcd/0").putAll(keys);
+        Thread.sleep(1000);
+        sim.sudoRequiresPassword(true);
+        int before = sim.commandsRun().size();
+        try (EtcdBackupClient auto = ranged()) {
+            LocalSnapshot local = auto.backup("etcd/1", work.resolve("auto-ranged-no-sudo"));
+
+            assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
+        }
+        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size())).as("scp, never a range")
+                .anyMatch(argv -> argv.get(0).equals("scp")).noneMatch(ScpOnSimulatorTest::readsARange);
+
+        sim.sudoRequiresPassword(false);
+        before = sim.commandsRun().size();
+        try (EtcdBackupClient auto = ranged()) {
+            LocalSnapshot local = auto.backup("etcd/1", work.resolve("auto-ranged-sudo"));
+
+            assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
+        }
+        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size())).as("ranges, never scp: %s", sim.commandsRun().subList(before, sim.commandsRun().size()))
+                .filteredOn(ScpOnSimulatorTest::readsARange).hasSizeGreaterThan(2);
+        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size()))
+                .noneMatch(argv -> argv.get(0).equals("scp"));
+    }
+
+    /** AUTO with ranges small enough for a small snapshot to be several. */
+    private static EtcdBackupClient ranged() {
+        return EtcdBackupClient.builder().transport(JujuCliTransport.builder().executable(sim.jujuExecutable())
+                .model("k8s").fileTransfer(FileTransfer.AUTO).parallelReads(4, 4096)
+                .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build())
+                .timeout(Duration.ofMinutes(2)).build();
+    }
+
+    private static boolean readsARange(List<String> argv) {
+        return argv.get(0).equals("ssh") && argv.stream().anyMatch(word -> word.startsWith("dd if="));
     }
 
     @Test
