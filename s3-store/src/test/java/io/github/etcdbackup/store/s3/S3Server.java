@@ -6,9 +6,14 @@ import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 /**
  * A real S3 protocol server on loopback: S3Proxy on a free port, keeping objects as files under a directory
@@ -61,6 +66,31 @@ public final class S3Server implements AutoCloseable {
     /** The file that holds an object (the filesystem backend keeps a key as a path under its bucket). */
     public Path file(String bucket, String key) {
         return dir.resolve(bucket).resolve(key);
+    }
+
+    /**
+     * Every file the backend holds for a bucket (objects, and parts of uploads if it kept any), relative to it and
+     * sorted, except an empty {@code .mpus-ID-KEY-stub}: jclouds' record of a multipart upload. S3Proxy's abort is
+     * not atomic ({@code S3ProxyHandler.handleAbortMultipartUpload} removes its own record of the upload, then asks
+     * jclouds to drop the parts and that stub): when a part request the client cut is still failing on the server,
+     * the second step can fail, and the client's next abort hears {@code NoSuchUpload}, S3's word for gone. The
+     * empty stub then stays; it holds no byte of anything.
+     */
+    public List<String> files(String bucket) throws IOException {
+        Path root = file(bucket, "");
+        try (Stream<Path> files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).filter(S3Server::notAnEmptyUploadStub)
+                    .map(path -> root.relativize(path).toString()).sorted().toList();
+        }
+    }
+
+    private static boolean notAnEmptyUploadStub(Path file) {
+        try {
+            return !(file.getFileName().toString().endsWith("-stub") && file.toString().contains("/.mpus-")
+                    && Files.size(file) == 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Every key of a bucket, sub-"directories" included, as the backend holds them. */

@@ -34,7 +34,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -85,13 +84,6 @@ class UnitToBucketTest {
         client.close();
     }
 
-    private List<String> filesOfBucket() throws IOException {
-        try (Stream<Path> files = Files.walk(server.file(bucket, ""))) {
-            return files.filter(Files::isRegularFile).map(p -> server.file(bucket, "").relativize(p).toString())
-                    .sorted().toList();
-        }
-    }
-
     @Test
     void aBackupGoesStraightFromTheUnitIntoTheBucketVerified() throws Exception {
         StoredSnapshot stored = client.backup("etcd/0", store);
@@ -132,7 +124,7 @@ class UnitToBucketTest {
 
         assertThatThrownBy(() -> client.backup("etcd/0", store)).isInstanceOf(TransportException.class);
         assertThat(store.list()).isEmpty();
-        assertThat(filesOfBucket()).isEmpty();
+        assertThat(server.files(bucket)).isEmpty();
     }
 
     @Test
@@ -142,7 +134,7 @@ class UnitToBucketTest {
         assertThatThrownBy(() -> client.backup("etcd/0", store)).isInstanceOf(ChecksumMismatchException.class)
                 .hasMessageContaining("s3://" + bucket + "/prod/");
         assertThat(store.list()).isEmpty();
-        assertThat(filesOfBucket()).isEmpty();
+        assertThat(server.files(bucket)).isEmpty();
     }
 
     @Test
@@ -154,7 +146,7 @@ class UnitToBucketTest {
                 .timeout(Duration.ofSeconds(3)).build(), store)).isInstanceOf(OperationTimeoutException.class);
         never.countDown();
         assertThat(store.list()).isEmpty();
-        assertThat(filesOfBucket()).isEmpty();
+        assertThat(server.files(bucket)).isEmpty();
     }
 
     @Test
@@ -182,6 +174,6 @@ class UnitToBucketTest {
             Thread.interrupted();
         }
         assertThat(store.list()).isEmpty();
-        assertThat(filesOfBucket()).as("parts and marker gone").isEmpty();
+        assertThat(server.files(bucket)).as("parts and marker gone").isEmpty();
     }
 }

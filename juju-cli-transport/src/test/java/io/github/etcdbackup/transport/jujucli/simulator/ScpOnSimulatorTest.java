@@ -128,7 +128,7 @@ class ScpOnSimulatorTest {
 
             assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
         }
-        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size())).as("scp, never a range")
+        assertThat(commandsSince(before)).as("scp, never a range")
                 .anyMatch(argv -> argv.get(0).equals("scp")).noneMatch(ScpOnSimulatorTest::readsARange);
 
         sim.sudoRequiresPassword(false);
@@ -138,10 +138,15 @@ class ScpOnSimulatorTest {
 
             assertThat(local.verify().sha256()).isEqualTo(local.source().sha256());
         }
-        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size())).as("ranges, never scp: %s", sim.commandsRun().subList(before, sim.commandsRun().size()))
+        List<List<String>> withSudo = commandsSince(before);
+        assertThat(withSudo).as("ranges, never scp: %s", withSudo)
+                .noneMatch(argv -> argv.get(0).equals("scp"))
                 .filteredOn(ScpOnSimulatorTest::readsARange).hasSizeGreaterThan(2);
-        assertThat(sim.commandsRun().subList(before, sim.commandsRun().size()))
-                .noneMatch(argv -> argv.get(0).equals("scp"));
+    }
+
+    private static List<List<String>> commandsSince(int count) {
+        List<List<String>> all = sim.commandsRun();
+        return all.subList(count, all.size());
     }
 
     /** AUTO with ranges small enough for a small snapshot to be several. */
