@@ -407,8 +407,8 @@ public final class JujuCliTransport implements EtcdTransport {
          * 40 MB/s at 50 ms), and costs a connection per range everywhere. Every range needs passwordless sudo, as
          * {@link FileTransfer#SSH_CAT} does: with {@code SSH_CAT} a unit that refuses sudo fails the download; with
          * {@link FileTransfer#AUTO} ranges are used only on units where {@code sudo -n true} runs (one more
-         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Suggested: 4 streams of 64 MiB;
-         * the core shrinks them to a quarter of the heap.
+         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Suggested: 4 streams of
+         * 64 MiB; the core shrinks them to a quarter of the heap.
          *
          * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, the range
          *                               is out of {@link ParallelReads}'s bounds, or files go through

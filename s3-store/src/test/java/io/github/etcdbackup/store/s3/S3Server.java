@@ -79,15 +79,16 @@ public final class S3Server implements AutoCloseable {
     public List<String> files(String bucket) throws IOException {
         Path root = file(bucket, "");
         try (Stream<Path> files = Files.walk(root)) {
-            return files.filter(Files::isRegularFile).filter(S3Server::notAnEmptyUploadStub)
+            return files.filter(Files::isRegularFile).filter(file -> !emptyUploadStub(root, file))
                     .map(path -> root.relativize(path).toString()).sorted().toList();
         }
     }
 
-    private static boolean notAnEmptyUploadStub(Path file) {
+    /** {@code .mpus-ID-KEY-stub} right under the bucket (KEY may hold slashes), with nothing in it. */
+    private static boolean emptyUploadStub(Path root, Path file) {
+        String name = root.relativize(file).toString();
         try {
-            return !(file.getFileName().toString().endsWith("-stub") && file.toString().contains("/.mpus-")
-                    && Files.size(file) == 0);
+            return name.startsWith(".mpus-") && name.endsWith("-stub") && Files.size(file) == 0;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

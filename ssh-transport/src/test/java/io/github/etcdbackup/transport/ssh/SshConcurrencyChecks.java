@@ -39,11 +39,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Many threads on one {@link EtcdBackupClient} over one {@link SshTransport} (one SSH connection per unit, shared)
- * against the 3 real etcd units of a {@link Testbed}: each thread downloads its own archives (own bytes, own
- * SHA-256; in parallel ranges, several channels per download) from its unit and asks for health once, and the first three also take a real snapshot of their unit. Each
- * must get its own file, byte for byte. Part way, one seeded cut drops every connection under the running calls: each broken call
- * must end in a {@link TransportException}, leave no final file, and succeed (resuming) when called again. Afterwards
- * no channel is open, nothing runs on the units, and no thread outlives {@code close()}.
+ * against the 3 real etcd units of a {@link Testbed}: each thread downloads its own archives (own bytes, own SHA-256;
+ * in parallel ranges, several channels per download) from its unit and asks for health once, and the first three also
+ * take a real snapshot of their unit. Each must get its own file, byte for byte. Part way, one seeded cut drops every
+ * connection under the running calls: each broken call must end in a {@link TransportException}, leave no final file,
+ * and succeed (resuming) when called again. Afterwards no channel is open, nothing runs on the units, and no thread
+ * outlives {@code close()}.
  */
 @Timeout(300)
 class SshConcurrencyChecks {

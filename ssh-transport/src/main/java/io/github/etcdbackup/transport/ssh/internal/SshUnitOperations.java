@@ -120,8 +120,8 @@ public final class SshUnitOperations implements AutoCloseable {
             throw new OperationInterruptedException(operation, e);
         }
         try {
-            return new ReleasingStream(stream(unit, UnitArchives.readRangeScript(path, offset, length), operation, deadline),
-                    sessions);
+            String script = UnitArchives.readRangeScript(path, offset, length);
+            return new ReleasingStream(stream(unit, script, operation, deadline), sessions);
         } catch (RuntimeException e) {
             sessions.release();
             throw e;
