@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * One {@code juju} invocation as the simulator sees it: the client's arguments, working directory and
  * {@code JUJU_MODEL}, a stdout that streams straight to the client, a stderr collected for the end, and the exit
  * code the client will exit with. A copy call ({@code scp} from a unit) instead hands the client one local file to
- * write the bytes into, see {@link #copyInto(Path)}.
+ * write the bytes into, see {@link #copyInto(Path)}. An exec call ({@code juju ssh} through a real sshd) may instead
+ * hand the client a command line to replace itself with, see {@link #exec(List)}.
  */
 final class Call {
     private final List<String> argv;
@@ -22,17 +23,20 @@ final class Call {
     private final StringBuilder stderr = new StringBuilder();
     private final Supplier<String> stdinLine;
     private final boolean copy;
+    private final boolean mayExec;
     private boolean copyStarted;
+    private List<String> execArgv = List.of();
     private int exitCode;
 
     Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine,
-         boolean copy) {
+         SimulatorServer.Mode mode) {
         this.argv = List.copyOf(argv);
         this.workingDir = workingDir;
         this.modelFromEnv = modelFromEnv;
         this.stdout = stdout;
         this.stdinLine = stdinLine;
-        this.copy = copy;
+        this.copy = mode == SimulatorServer.Mode.COPY;
+        this.mayExec = mode == SimulatorServer.Mode.EXEC;
     }
 
     List<String> argv() {
@@ -80,6 +84,27 @@ final class Call {
 
     boolean copyStarted() {
         return copyStarted;
+    }
+
+    /** Whether the client may replace itself with a command line ({@link SimulatorServer.Mode#EXEC}). */
+    boolean mayExec() {
+        return mayExec;
+    }
+
+    /**
+     * Tells the client to replace itself with {@code command} ({@code exec}), whose stdout, stderr and exit status
+     * then are the call's: nothing passes through the simulator.
+     */
+    void exec(List<String> command) {
+        if (!mayExec || command.isEmpty()) {
+            throw new IllegalStateException("not an exec call, or no command");
+        }
+        execArgv = List.copyOf(command);
+    }
+
+    /** The command line the client replaces itself with; empty if it prints the stderr and exit status instead. */
+    List<String> execArgv() {
+        return execArgv;
     }
 
     void err(String text) {

@@ -86,6 +86,11 @@ final class Faults {
         cutScp.set(afterBytes, times);
     }
 
+    /** Whether the next {@code juju ssh} stdout would be cut, flipped or slowed: then it must pass the simulator. */
+    boolean sshStreamFaultArmed() {
+        return cutSsh.armed() || flipSsh.armed() || slowOutputBytesPerSecond > 0;
+    }
+
     boolean sudoRequiresPassword() {
         return sudoRequiresPassword;
     }
@@ -118,6 +123,10 @@ final class Faults {
         synchronized void set(long at, int times) {
             offset = at;
             remaining = times;
+        }
+
+        synchronized boolean armed() {
+            return remaining > 0 && offset >= 0;
         }
 
         synchronized long take() {

@@ -33,7 +33,7 @@ final class JujuCli {
             return SimulatorServer.Mode.PROMPT;
         }
         if (streamsOutput(argv)) {
-            return SimulatorServer.Mode.STREAM;
+            return units.sshGoesStraight(argv) ? SimulatorServer.Mode.EXEC : SimulatorServer.Mode.STREAM;
         }
         return copiesToClient(argv) ? SimulatorServer.Mode.COPY : SimulatorServer.Mode.INLINE;
     }

@@ -339,7 +339,9 @@ public final class JujuSimulator implements AutoCloseable {
      * (juju/utils {@code ssh/ssh.go}, {@code initDefaultClient}: OpenSSH first, the embedded go.crypto client only
      * without it; juju/juju {@code cmd/juju/ssh/ssh_machine.go}, {@code sshMachine.ssh}, runs {@code ssh.Command} with
      * it), one connection per invocation, so each {@code juju ssh} here is one {@code ssh} process and one
-     * connection too.
+     * connection too. Its stdout and stderr go straight to the caller, as Juju hands OpenSSH its own (the
+     * {@code juju} client replaces itself with {@code ssh}), unless a stream fault or {@code --pty=true} needs them
+     * to pass the simulator.
      */
     public void sshThrough(LocalSshd sshd, ShapedLink link) {
         if (sshd == null || link == null) {
@@ -409,6 +411,18 @@ public final class JujuSimulator implements AutoCloseable {
                 + "  printf '%s\\0' JUJUSIM1-RESULT \"$id\" >&3\n"
                 + "  IFS= read -r -d '' rc <&3\n"
                 + "  IFS= read -r -d '' err <&3\n"
+                + "  printf '%s' \"$err\" >&2\n"
+                + "  exit \"${rc:-1}\";;\n"
+                + "exec)\n"
+                + "  IFS= read -r -d '' argc <&3\n"
+                + "  if [ \"${argc:-0}\" -gt 0 ]; then\n"
+                + "    argv=()\n"
+                + "    for ((i = 0; i < argc; i++)); do IFS= read -r -d '' word <&3; argv+=(\"$word\"); done\n"
+                + "    exec 3<&-\n"
+                + "    exec \"${argv[@]}\"\n"
+                + "  fi\n"
+                + "  IFS= read -r -d '' err <&3\n"
+                + "  IFS= read -r -d '' rc <&3\n"
                 + "  printf '%s' \"$err\" >&2\n"
                 + "  exit \"${rc:-1}\";;\n"
                 + "prompt)\n"

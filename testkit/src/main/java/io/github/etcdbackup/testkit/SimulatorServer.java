@@ -45,6 +45,10 @@ import java.util.function.Function;
  *       nothing is to be written) and the raw bytes go into that local file, written by the client's {@code cat}:
  *       like scp's sink, the writer is a process of the {@code juju} call, so killing the call's session stops
  *       it, and it opens an existing destination (a FIFO included) without replacing it.</li>
+ *   <li>{@code exec} ({@code juju ssh} through a real sshd, no stream fault armed): when the command has been
+ *       handled, {@code argc \0 args... \0}; with arguments the client replaces itself with that command
+ *       ({@code exec ssh ...}), so the bytes go from ssh to the caller as with Juju's own {@code juju ssh}; with none
+ *       it reads {@code stderr \0 exitCode \0}, prints and exits.</li>
  * </ul>
  */
 final class SimulatorServer implements AutoCloseable {
@@ -66,7 +70,7 @@ final class SimulatorServer implements AutoCloseable {
 
     /** How a call's output reaches the client; see the class comment. */
     enum Mode {
-        INLINE, PROMPT, STREAM, COPY
+        INLINE, PROMPT, STREAM, COPY, EXEC
     }
 
     private record Result(int exitCode, String stderr) {
@@ -137,10 +141,14 @@ final class SimulatorServer implements AutoCloseable {
             stream(argv, cwd, model, in, out, mode == Mode.COPY);
             return;
         }
+        if (mode == Mode.EXEC) {
+            exec(argv, cwd, model, in, out);
+            return;
+        }
         out.write(((mode == Mode.PROMPT ? "prompt" : "inline") + "\0").getBytes(StandardCharsets.UTF_8));
         out.flush();
         ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-        Call call = new Call(argv, cwd, model, stdout, () -> readStdinLine(in), false);
+        Call call = new Call(argv, cwd, model, stdout, () -> readStdinLine(in), mode);
         execute(call);
         Path stdoutFile = null;
         if (stdout.size() > 0) {
@@ -164,7 +172,7 @@ final class SimulatorServer implements AutoCloseable {
         String id = String.valueOf(callIds.incrementAndGet());
         out.write(((copy ? "copy" : "stream") + "\0" + id + "\0").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in), copy);
+        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in), copy ? Mode.COPY : Mode.STREAM);
         execute(call);
         if (copy && !call.copyStarted()) {
             try {
@@ -180,6 +188,22 @@ final class SimulatorServer implements AutoCloseable {
         } catch (IOException clientGone) {
             LOG.debug("client of call {} went away before the end of stdout", id);
         }
+    }
+
+    private void exec(List<String> argv, Path cwd, String model, InputStream in, OutputStream out)
+            throws IOException {
+        out.write("exec\0".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        Call call = new Call(argv, cwd, model, OutputStream.nullOutputStream(), () -> readStdinLine(in), Mode.EXEC);
+        execute(call);
+        StringBuilder answer = new StringBuilder().append(call.execArgv().size()).append('\0');
+        call.execArgv().forEach(word -> answer.append(word).append('\0'));
+        if (call.execArgv().isEmpty()) {
+            // Only a refusal ends here (unit not found, no command...): Juju prints it on stderr, nothing on stdout.
+            answer.append(call.stderr()).append('\0').append(call.exitCode()).append('\0');
+        }
+        out.write(answer.toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     private void execute(Call call) {

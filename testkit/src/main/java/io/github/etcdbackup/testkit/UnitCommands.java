@@ -40,6 +40,23 @@ final class UnitCommands {
         return unit;
     }
 
+    /**
+     * Whether this {@code juju ssh} runs as Juju's does, one OpenSSH process whose stdout and stderr go straight to
+     * the caller ({@link JujuSimulator#sshThrough} set, no stream fault armed, no forced pty): then the client
+     * replaces itself with {@code ssh} and no byte passes through the simulator. Decided before the call runs.
+     */
+    boolean sshGoesStraight(List<String> argv) {
+        if (argv.isEmpty() || !argv.get(0).equals("ssh") || model.sshRoute().isEmpty()
+                || model.faults().sshStreamFaultArmed()) {
+            return false;
+        }
+        try {
+            return !CliArgs.parse(argv).flag("pty").map(Boolean::parseBoolean).orElse(false);
+        } catch (CliArgs.UsageException e) {
+            return false;
+        }
+    }
+
     void ssh(Call call, CliArgs args) {
         List<String> words = args.positionals();
         if (words.isEmpty()) {
@@ -58,6 +75,11 @@ final class UnitCommands {
             return;
         }
         Faults faults = model.faults();
+        if (call.mayExec()) {
+            call.exec(UnitShell.sshCommand(unit.get().etcd(), String.join(" ", remote), faults.sudoRequiresPassword(),
+                    model.sshRoute().orElseThrow(() -> new IllegalStateException("sshThrough was switched off"))));
+            return;
+        }
         boolean pty = args.flag("pty").map(Boolean::parseBoolean).orElse(false);
         FaultyStream stdout = new FaultyStream(call.stdout(), faults.takeSshCut(), faults.takeSshFlip(),
                 faults.slowOutputBytesPerSecond(), pty);

@@ -73,19 +73,9 @@ final class UnitShell {
     static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses,
                    Optional<List<String>> sshRoute) {
         try {
-            Files.createDirectories(unit.root().resolve("tmp"));
-            Files.createDirectories(unit.root().resolve("var/tmp"));
-            Path home = Files.createDirectories(unit.root().resolve("home/ubuntu"));
-            String script = translate(unit, command, sudoRefuses);
-            List<String> argv = new ArrayList<>();
-            if (sshRoute.isPresent()) {
-                // OpenSSH runs the remote words through the login shell, as on a unit: cd and HOME are set there.
-                argv.addAll(sshRoute.get());
-                argv.add("cd " + quote(home.toString()) + " && HOME=" + quote(home.toString())
-                        + " exec bash -c " + quote(script));
-            } else {
-                argv.addAll(List.of("bash", "-c", script));
-            }
+            Path home = unitHome(unit);
+            List<String> argv = sshRoute.isPresent() ? sshCommand(unit, command, sudoRefuses, sshRoute.get())
+                    : List.of("bash", "-c", translate(unit, command, sudoRefuses));
             ProcessBuilder builder = new ProcessBuilder(argv).directory(home.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().put("HOME", home.toString());
@@ -117,6 +107,38 @@ final class UnitShell {
             Thread.currentThread().interrupt();
             return 130;
         }
+    }
+
+    /**
+     * The {@code ssh} command line ({@code sshRoute} and the remote words) that runs {@code command} on the unit
+     * through a real sshd. OpenSSH runs the remote words through the login shell, as on a unit: cd and HOME are set
+     * there, and the unit's root is taken out of what the command prints on stderr (sed, on the unit's side), so
+     * that errors name unit paths whether the output passes the simulator or goes straight to the caller.
+     */
+    static List<String> sshCommand(EtcdUnit unit, String command, boolean sudoRefuses, List<String> sshRoute) {
+        String home = unitHome(unit).toString();
+        String unmapPaths = "exec 2> >(exec sed -u -e \"$1\" >&2); exec bash -c \"$2\"";
+        List<String> argv = new ArrayList<>(sshRoute);
+        argv.add("cd " + quote(home) + " && HOME=" + quote(home) + " exec bash -c " + quote(unmapPaths)
+                + " unit-shell " + quote("s|" + sedLiteral(unit.root().toString()) + "||g") + " "
+                + quote(translate(unit, command, sudoRefuses)));
+        return argv;
+    }
+
+    /** The unit's home, with the temp directories a unit has, created if need be. */
+    private static Path unitHome(EtcdUnit unit) {
+        try {
+            Files.createDirectories(unit.root().resolve("tmp"));
+            Files.createDirectories(unit.root().resolve("var/tmp"));
+            return Files.createDirectories(unit.root().resolve("home/ubuntu"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code text} as a sed basic regular expression matching it literally, with {@code |} as the delimiter. */
+    private static String sedLiteral(String text) {
+        return text.replaceAll("([\\\\.\\[\\]*^$|])", "\\\\$1");
     }
 
     /** One shell word, single-quoted. */

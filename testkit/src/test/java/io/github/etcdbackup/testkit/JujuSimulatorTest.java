@@ -267,9 +267,11 @@ class JujuSimulatorTest {
 
     @Test
     void sshThroughALinkRunsUnitCommandsOverOpenSshWithTheSameOutputAndFaults() throws Exception {
-        Path file = sim.unit("etcd/1").dataDir().resolve("member/snap/db");
-        byte[] db = Files.readAllBytes(file);
-        String unitPath = "/var/snap/etcd/current/member/snap/db";
+        // Not etcd's live db: etcd may write it between reading it here and through the link.
+        byte[] db = new byte[3 * 1024 * 1024 + 7];
+        new java.util.Random(22).nextBytes(db);
+        String unitPath = "/var/snap/etcd/common/link-test.bin";
+        Files.write(sim.unit("etcd/1").hostPath(unitPath), db);
         CommandResult missingHere = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("link-sshd"));
              ShapedLink link = ShapedLink.start(sshd.host(), sshd.port(), Duration.ofMillis(20), 100_000_000)) {
@@ -289,6 +291,22 @@ class JujuSimulatorTest {
             CommandResult missing = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
             assertThat(missing.exitCode()).isEqualTo(missingHere.exitCode()).isEqualTo(1);
             assertThat(missing.stderr()).isEqualTo(missingHere.stderr());
+
+            // As Juju's own: the juju process becomes the ssh process, whose output no simulator thread relays.
+            Process straight = new ProcessBuilder(sim.jujuExecutable().toString(), "ssh", "etcd/1", "--", "sleep", "5")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            try {
+                long until = System.nanoTime() + 10_000_000_000L;
+                String running = "";
+                while (!running.endsWith("/ssh") && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                    running = straight.info().command().orElse("");
+                }
+                assertThat(running).endsWith("/ssh");
+            } finally {
+                straight.destroy();
+            }
 
             sim.cutSshStreamAfter(1000, 1);
             CommandResult cut = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath);

@@ -46,7 +46,7 @@ public final class ArchiveReads {
      * that arrived early) fit a quarter of the heap: smaller ranges first (down to 1 MiB), then fewer streams; empty
      * when not even two would fit, and the archive is then read as one stream.
      */
-    static Optional<ParallelReads> fit(ParallelReads wanted, long maxHeap) {
+    public static Optional<ParallelReads> fit(ParallelReads wanted, long maxHeap) {
         long budget = maxHeap / 4;
         int held = ParallelRangeStream.BUFFERED_PER_STREAM;
         int streams = wanted.streams();
