@@ -160,11 +160,13 @@ final class LinkBenchmarks {
 
     /** The ranges the core really reads with: it shrinks what was asked to fit a quarter of this JVM's heap. */
     private static String rangesUsed(long asked) {
-        ParallelReads used = ArchiveReads.fit(new ParallelReads(STREAMS, asked), Runtime.getRuntime().maxMemory())
-                .orElse(new ParallelReads(1, asked));
-        return String.format(Locale.ROOT, "%d x %d MiB ranges%s", used.streams(), used.rangeBytes() >> 20,
-                used.rangeBytes() == asked ? "" : String.format(Locale.ROOT, " (%d MiB asked, shrunk to fit -Xmx%dm)",
-                        asked >> 20, Runtime.getRuntime().maxMemory() >> 20));
+        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
+        return ArchiveReads.fit(new ParallelReads(STREAMS, asked), Runtime.getRuntime().maxMemory())
+                .map(used -> String.format(Locale.ROOT, "%d x %d MiB ranges%s", used.streams(),
+                        used.rangeBytes() >> 20, used.rangeBytes() == asked ? "" : String.format(Locale.ROOT,
+                                " (%d MiB asked, shrunk to fit -Xmx%dm)", asked >> 20, heapMib)))
+                .orElse(String.format(Locale.ROOT, "one stream (no two ranges of %d MiB fit -Xmx%dm)", asked >> 20,
+                        heapMib));
     }
 
     private static List<String> scp(LocalSshd sshd, ShapedLink link, Path remote, Path local) {

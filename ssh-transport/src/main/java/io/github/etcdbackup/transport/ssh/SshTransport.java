@@ -349,6 +349,17 @@ public final class SshTransport implements EtcdTransport {
             return this;
         }
 
+        /**
+         * The window of each range's channel: the receive window shared by the streams, at least the SSH default, so
+         * that a download in ranges lets the unit send about as much ahead as one stream would. Measured over a 50 ms,
+         * 1 Gbit/s link (benchmark 9): four ranges with 16 MiB windows each kept the link's queue full (64 MiB
+         * allowed ahead for 6 MB of link) and carried 80 to 90 MB/s; with 4 MiB each, 99 to 104.
+         */
+        static int rangeWindow(int receiveWindow, Optional<ParallelReads> parallelReads) {
+            return parallelReads.map(reads -> Math.max(MIN_RECEIVE_WINDOW, receiveWindow / reads.streams()))
+                    .orElse(receiveWindow);
+        }
+
         /** A 64th of the heap, between the SSH default and 16 MiB. */
         static int defaultReceiveWindow(long maxHeap) {
             return (int) Math.max(MIN_RECEIVE_WINDOW, Math.min(LARGEST_DEFAULT_WINDOW, maxHeap / 64));
@@ -378,8 +389,8 @@ public final class SshTransport implements EtcdTransport {
             String description = "SshTransport[units=" + addresses + ", user=" + user + ", port=" + port
                     + ", jumpHost=" + (jumpHost == null ? "none" : jumpHost.user() + "@" + jumpHost.host() + ":"
                     + jumpHost.port()) + ", hostKeys=" + (acceptAnyHostKey ? "NOT CHECKED" : "checked") + "]";
-            return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo),
-                    description, parallelReads, parallelReadsFrom);
+            return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo,
+                    rangeWindow(receiveWindow, parallelReads)), description, parallelReads, parallelReadsFrom);
         }
     }
 }

@@ -39,6 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SshUnitOperations implements AutoCloseable {
     private static final int RANGE_SESSIONS_PER_UNIT = 6;
     private final Map<String, String> hosts;
+    private final int rangeWindow;
     private final Map<String, UnitLayout> layouts;
     private final UnitLayout defaultLayout;
     private final boolean sudo;
@@ -60,14 +61,19 @@ public final class SshUnitOperations implements AutoCloseable {
      * @param defaultLayout the layout of every other unit
      * @param sudo          whether remote commands run through {@code sudo -n}
      */
+    /**
+     * @param rangeWindow the SSH window of each range's channel ({@link #openRange}); other channels advertise the
+     *                    settings' receive window
+     */
     public SshUnitOperations(SshSettings settings, Map<String, String> hosts, Map<String, UnitLayout> layouts,
-                             UnitLayout defaultLayout, boolean sudo) {
+                             UnitLayout defaultLayout, boolean sudo, int rangeWindow) {
         this.hosts = Map.copyOf(hosts);
         this.layouts = Map.copyOf(layouts);
         this.defaultLayout = defaultLayout;
         this.sudo = sudo;
         this.user = settings.user();
         this.port = settings.port();
+        this.rangeWindow = rangeWindow;
         this.exec = new RemoteExec(new UnitConnections(new SshConnector(settings)::connect, this.hosts));
         this.host = new SshHostOperations(this, exec);
     }
@@ -121,7 +127,7 @@ public final class SshUnitOperations implements AutoCloseable {
         }
         try {
             String script = UnitArchives.readRangeScript(path, offset, length);
-            return new ReleasingStream(stream(unit, script, operation, deadline), sessions);
+            return new ReleasingStream(stream(unit, script, operation, deadline, rangeWindow), sessions);
         } catch (RuntimeException e) {
             sessions.release();
             throw e;
@@ -163,8 +169,13 @@ public final class SshUnitOperations implements AutoCloseable {
 
     /** Runs {@code script} on a session of its own and gives its stdout, which ends only on the script's success. */
     private InputStream stream(String unit, String script, String operation, Deadline deadline) {
+        return stream(unit, script, operation, deadline, 0);
+    }
+
+    /** As {@link #stream(String, String, String, Deadline)}, on a channel of {@code window} bytes (0: the usual). */
+    private InputStream stream(String unit, String script, String operation, Deadline deadline, int window) {
         deadline.check(operation);
-        UnitSession channel = exec.connections().openSession(unit, deadline, operation);
+        UnitSession channel = exec.connections().openSession(unit, deadline, operation, window);
         Session session = channel.session();
         try {
             Session.Command process = channel.exec(command(script), deadline, exec.drainers());

@@ -4,8 +4,11 @@ import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.connection.Connection;
 import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.OpenFailException;
+import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.connection.channel.direct.SessionChannel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,10 +61,15 @@ final class UnitConnections implements AutoCloseable {
      * fine and stays, with every channel on it.
      */
     UnitSession openSession(String unit, Deadline deadline, String operation) {
+        return openSession(unit, deadline, operation, 0);
+    }
+
+    /** As {@link #openSession(String, Deadline, String)}, on a channel of {@code window} bytes (0: the usual). */
+    UnitSession openSession(String unit, Deadline deadline, String operation, int window) {
         long pauseMillis = FIRST_PAUSE_MILLIS;
         while (true) {
             try {
-                return openOnce(unit, deadline, operation);
+                return openOnce(unit, deadline, operation, window);
             } catch (SessionRefused refused) {
                 if (deadline.remaining().toMillis() <= pauseMillis) {
                     throw new OperationTimeoutException(operation + " (the unit's sshd kept refusing another "
@@ -124,11 +132,11 @@ final class UnitConnections implements AutoCloseable {
         return Duration.ofNanos(System.nanoTime() - start);
     }
 
-    private UnitSession openOnce(String unit, Deadline deadline, String operation) {
+    private UnitSession openOnce(String unit, Deadline deadline, String operation, int window) {
         Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
         SshLink link = slot.link(unit, deadline);
         try {
-            return new UnitSession(link.client().startSession(), link);
+            return new UnitSession(startSession(link, window), link);
         } catch (OpenFailException refused) {
             throw new SessionRefused(refused);
         } catch (IOException | IllegalStateException firstAttempt) {
@@ -141,7 +149,7 @@ final class UnitConnections implements AutoCloseable {
             slot.discard(link);
             SshLink fresh = slot.link(unit, deadline);
             try {
-                return new UnitSession(fresh.client().startSession(), fresh);
+                return new UnitSession(startSession(fresh, window), fresh);
             } catch (OpenFailException refused) {
                 throw new SessionRefused(refused);
             } catch (IOException | IllegalStateException e) {
@@ -159,6 +167,31 @@ final class UnitConnections implements AutoCloseable {
     }
 
     /** The server answered a channel open with a refusal: the connection itself is up. */
+    /**
+     * A session on {@code link} whose channel advertises {@code window} bytes (0: the connection's usual window).
+     * sshj reads the connection's window size when it builds a channel, so it is set for that moment only, under the
+     * link's lock; a channel another thread builds meanwhile through {@code startSession} may get the same window,
+     * which changes its speed, nothing else.
+     */
+    private static Session startSession(SshLink link, int window) throws IOException {
+        if (window <= 0) {
+            return link.client().startSession();
+        }
+        Connection connection = link.client().getConnection();
+        SessionChannel channel;
+        synchronized (link) {
+            long usual = connection.getWindowSize();
+            connection.setWindowSize(window);
+            try {
+                channel = new SessionChannel(connection, link.client().getRemoteCharset());
+            } finally {
+                connection.setWindowSize(usual);
+            }
+        }
+        channel.open();
+        return channel;
+    }
+
     private static final class SessionRefused extends RuntimeException {
         SessionRefused(OpenFailException cause) {
             super(cause.getMessage(), cause, false, false);

@@ -6,6 +6,7 @@ import io.github.etcdbackup.testkit.LocalSshd;
 import net.schmizz.sshj.DefaultConfig;
 import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.channel.direct.Session;
+import net.schmizz.sshj.connection.channel.direct.SessionChannel;
 import net.schmizz.sshj.transport.verification.OpenSSHKnownHosts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -57,6 +58,26 @@ class UnitConnectionsTest {
             }
         }
         assertThat(LeftoverProcesses.etcdOrSshdUnder(dir)).isEmpty();
+    }
+
+    @Test
+    void aSessionOpenedWithItsOwnWindowAdvertisesItAndLeavesTheConnectionsWindowAlone() throws Exception {
+        int usual = 16 * 1024 * 1024;
+        int range = 4 * 1024 * 1024;
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
+            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), usual);
+            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
+                    Map.of("etcd/0", sshd.host()))) {
+                Deadline deadline = Deadline.after(Duration.ofSeconds(30));
+                try (Session ranged = connections.openSession("etcd/0", deadline, "range", range).session();
+                     Session plain = connections.openSession("etcd/0", deadline, "plain").session()) {
+                    assertThat(((SessionChannel) ranged).getLocalWinSize()).isEqualTo(range);
+                    assertThat(((SessionChannel) plain).getLocalWinSize()).isEqualTo(usual);
+                }
+                assertThat(echo(connections)).isEqualTo("ok\n");
+            }
+        }
     }
 
     private static String echo(UnitConnections connections) throws IOException {
