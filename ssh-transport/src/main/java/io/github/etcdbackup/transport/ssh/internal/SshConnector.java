@@ -48,9 +48,12 @@ final class SshConnector {
         this.config = AlgorithmPolicy.config();
         config.setKeepAliveProvider(ReaderWatch.PROVIDER);
         config.setLoggerFactory(PromiseLogging.FACTORY);
-        // sshj grows a channel's window only as far as its buffer may grow (16 MiB by default): the buffer must
-        // hold the whole window, or the window asked for is never granted.
-        config.setMaxCircularBufferSize(Math.max(config.getMaxCircularBufferSize(), settings.receiveWindow()));
+        // A channel's buffer bounds what the unit may send ahead, not the window alone: sshj re-grants the whole
+        // window after a read even while unread bytes still wait in the buffer (ChannelInputStream.checkWindow), and
+        // stops only where the buffer cannot grow (16 MiB by default). So a reader that lags a moment let the buffer
+        // of a 2 MiB window grow to 16 MiB and stay (benchmark 4's live heap rose in steps of 2, 2, 4 and 8 MiB at
+        // -Xmx64m). Twice the window: the whole window is always granted, and the memory follows the window.
+        config.setMaxCircularBufferSize(2 * settings.receiveWindow());
     }
 
     /** A connected and authenticated link to {@code host}; the caller owns it. */

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,6 +77,33 @@ class UnitConnectionsTest {
                     assertThat(((SessionChannel) plain).getLocalWinSize()).isEqualTo(usual);
                 }
                 assertThat(echo(connections)).isEqualTo("ok\n");
+            }
+        }
+    }
+
+    @Test
+    void aReaderThatLagsNeverHasMoreThanTwiceTheWindowWaitingInMemory() throws Exception {
+        // sshj re-grants the whole window after each read, unread bytes or not: only the buffer's cap bounds what
+        // piles up. With sshj's default cap (16 MiB) a 2 MiB window let 16 MiB wait here (benchmark 4, -Xmx64m).
+        int window = 2 * 1024 * 1024;
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
+            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
+            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
+                    Map.of("etcd/0", sshd.host()));
+                 Session session = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)),
+                         "slow read").session()) {
+                Session.Command zeros = session.exec("head -c 48M /dev/zero");
+                InputStream in = zeros.getInputStream();
+                byte[] chunk = new byte[64 * 1024];
+                int mostWaiting = 0;
+                for (int i = 0; i < 40; i++) {
+                    Thread.sleep(50);
+                    mostWaiting = Math.max(mostWaiting, in.available());
+                    assertThat(in.read(chunk)).isPositive();
+                }
+                assertThat(mostWaiting).as("bytes waiting unread").isGreaterThan(window / 2)
+                        .isLessThanOrEqualTo(2 * window);
             }
         }
     }
