@@ -160,8 +160,9 @@ final class LinkBenchmarks {
 
     /** The ranges the core really reads with: it shrinks what was asked to fit a quarter of this JVM's heap. */
     private static String rangesUsed(long asked) {
-        long heapMib = Runtime.getRuntime().maxMemory() >> 20;
-        return ArchiveReads.fit(new ParallelReads(STREAMS, asked), Runtime.getRuntime().maxMemory())
+        long heap = Runtime.getRuntime().maxMemory();
+        long heapMib = heap >> 20;
+        return ArchiveReads.fit(new ParallelReads(STREAMS, asked), heap)
                 .map(used -> String.format(Locale.ROOT, "%d x %d MiB ranges%s", used.streams(),
                         used.rangeBytes() >> 20, used.rangeBytes() == asked ? "" : String.format(Locale.ROOT,
                                 " (%d MiB asked, shrunk to fit -Xmx%dm)", asked >> 20, heapMib)))

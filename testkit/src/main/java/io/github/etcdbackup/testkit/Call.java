@@ -22,8 +22,7 @@ final class Call {
     private final OutputStream stdout;
     private final StringBuilder stderr = new StringBuilder();
     private final Supplier<String> stdinLine;
-    private final boolean copy;
-    private final boolean mayExec;
+    private final SimulatorServer.Mode mode;
     private boolean copyStarted;
     private List<String> execArgv = List.of();
     private int exitCode;
@@ -35,8 +34,7 @@ final class Call {
         this.modelFromEnv = modelFromEnv;
         this.stdout = stdout;
         this.stdinLine = stdinLine;
-        this.copy = mode == SimulatorServer.Mode.COPY;
-        this.mayExec = mode == SimulatorServer.Mode.EXEC;
+        this.mode = mode;
     }
 
     List<String> argv() {
@@ -74,7 +72,7 @@ final class Call {
      * scp opens nothing before the unit has sent the file's header.
      */
     OutputStream copyInto(Path destination) {
-        if (!copy || copyStarted) {
+        if (mode != SimulatorServer.Mode.COPY || copyStarted) {
             throw new IllegalStateException("not a copy call, or its destination was already sent");
         }
         copyStarted = true;
@@ -88,7 +86,7 @@ final class Call {
 
     /** Whether the client may replace itself with a command line ({@link SimulatorServer.Mode#EXEC}). */
     boolean mayExec() {
-        return mayExec;
+        return mode == SimulatorServer.Mode.EXEC;
     }
 
     /**
@@ -96,7 +94,7 @@ final class Call {
      * then are the call's: nothing passes through the simulator.
      */
     void exec(List<String> command) {
-        if (!mayExec || command.isEmpty()) {
+        if (!mayExec() || command.isEmpty()) {
             throw new IllegalStateException("not an exec call, or no command");
         }
         execArgv = List.copyOf(command);

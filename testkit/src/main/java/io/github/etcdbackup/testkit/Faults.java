@@ -130,7 +130,7 @@ final class Faults {
         }
 
         synchronized long take() {
-            if (remaining <= 0 || offset < 0) {
+            if (!armed()) {
                 return -1;
             }
             remaining--;

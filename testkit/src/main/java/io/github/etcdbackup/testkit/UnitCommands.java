@@ -51,10 +51,15 @@ final class UnitCommands {
             return false;
         }
         try {
-            return !CliArgs.parse(argv).flag("pty").map(Boolean::parseBoolean).orElse(false);
+            return !forcesPty(CliArgs.parse(argv));
         } catch (CliArgs.UsageException e) {
             return false;
         }
+    }
+
+    /** {@code --pty=true}: OpenSSH then gives the command a terminal, which turns {@code \n} into {@code \r\n}. */
+    private static boolean forcesPty(CliArgs args) {
+        return args.flag("pty").map(Boolean::parseBoolean).orElse(false);
     }
 
     void ssh(Call call, CliArgs args) {
@@ -80,9 +85,8 @@ final class UnitCommands {
                     model.sshRoute().orElseThrow(() -> new IllegalStateException("sshThrough was switched off"))));
             return;
         }
-        boolean pty = args.flag("pty").map(Boolean::parseBoolean).orElse(false);
         FaultyStream stdout = new FaultyStream(call.stdout(), faults.takeSshCut(), faults.takeSshFlip(),
-                faults.slowOutputBytesPerSecond(), pty);
+                faults.slowOutputBytesPerSecond(), forcesPty(args));
         StringBuilder stderr = new StringBuilder();
         int code = UnitShell.run(unit.get().etcd(), String.join(" ", remote), stdout, stderr,
                 faults.sudoRequiresPassword(), model.sshRoute());

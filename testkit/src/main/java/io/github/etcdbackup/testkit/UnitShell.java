@@ -74,7 +74,7 @@ final class UnitShell {
                    Optional<List<String>> sshRoute) {
         try {
             Path home = unitHome(unit);
-            List<String> argv = sshRoute.isPresent() ? sshCommand(unit, command, sudoRefuses, sshRoute.get())
+            List<String> argv = sshRoute.isPresent() ? sshCommand(unit, home, command, sudoRefuses, sshRoute.get())
                     : List.of("bash", "-c", translate(unit, command, sudoRefuses));
             ProcessBuilder builder = new ProcessBuilder(argv).directory(home.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -116,7 +116,12 @@ final class UnitShell {
      * that errors name unit paths whether the output passes the simulator or goes straight to the caller.
      */
     static List<String> sshCommand(EtcdUnit unit, String command, boolean sudoRefuses, List<String> sshRoute) {
-        String home = unitHome(unit).toString();
+        return sshCommand(unit, unitHome(unit), command, sudoRefuses, sshRoute);
+    }
+
+    private static List<String> sshCommand(EtcdUnit unit, Path unitHome, String command, boolean sudoRefuses,
+                                           List<String> sshRoute) {
+        String home = unitHome.toString();
         String unmapPaths = "exec 2> >(exec sed -u -e \"$1\" >&2); exec bash -c \"$2\"";
         List<String> argv = new ArrayList<>(sshRoute);
         argv.add("cd " + quote(home) + " && HOME=" + quote(home) + " exec bash -c " + quote(unmapPaths)

@@ -60,10 +60,8 @@ public final class SshUnitOperations implements AutoCloseable {
      * @param layouts       per-unit layouts that replace {@code defaultLayout}
      * @param defaultLayout the layout of every other unit
      * @param sudo          whether remote commands run through {@code sudo -n}
-     */
-    /**
-     * @param rangeWindow the SSH window of each range's channel ({@link #openRange}); other channels advertise the
-     *                    settings' receive window
+     * @param rangeWindow   the SSH window of each range's channel ({@link #openRange}); other channels advertise the
+     *                      settings' receive window
      */
     public SshUnitOperations(SshSettings settings, Map<String, String> hosts, Map<String, UnitLayout> layouts,
                              UnitLayout defaultLayout, boolean sudo, int rangeWindow) {

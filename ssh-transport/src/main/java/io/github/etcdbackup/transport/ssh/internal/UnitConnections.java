@@ -166,7 +166,6 @@ final class UnitConnections implements AutoCloseable {
         }
     }
 
-    /** The server answered a channel open with a refusal: the connection itself is up. */
     /**
      * A session on {@code link} whose channel advertises {@code window} bytes (0: the connection's usual window).
      * sshj reads the connection's window size when it builds a channel, so it is set for that moment only, under the
@@ -192,6 +191,7 @@ final class UnitConnections implements AutoCloseable {
         return channel;
     }
 
+    /** The server answered a channel open with a refusal: the connection itself is up. */
     private static final class SessionRefused extends RuntimeException {
         SessionRefused(OpenFailException cause) {
             super(cause.getMessage(), cause, false, false);
