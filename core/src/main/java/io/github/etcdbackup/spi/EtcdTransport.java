@@ -60,7 +60,8 @@ public interface EtcdTransport extends AutoCloseable {
      * (none when it ends before {@code offset}). As for {@link #openFile}, the stream returns -1 only after the remote
      * side reported success, a cut or a failed command is an {@code IOException} from {@code read}, closing it stops
      * the transfer, and the deadline bounds opening and reading. Must be safe to call from several threads at once,
-     * up to {@link #parallelReads}'s number of streams.
+     * up to {@link #parallelReads}'s number of streams. A transport that stores each range's bytes itself as they
+     * arrive returns {@link SpooledRange}s and says so with {@link ParallelReads#spooled()}.
      *
      * @throws io.github.etcdbackup.exception.UnsupportedByTransportException if the transport has no parallel reads
      *                                                                        (the default)

@@ -44,9 +44,12 @@ public final class ArchiveReads {
     /**
      * What is left of {@code wanted} once its buffers ({@code 2 x streams x rangeBytes}: each stream may hold a range
      * that arrived early) fit a quarter of the heap: smaller ranges first (down to 1 MiB), then fewer streams; empty
-     * when not even two would fit, and the archive is then read as one stream.
+     * when not even two would fit, and the archive is then read as one stream. Spooled ranges take no heap: kept.
      */
     public static Optional<ParallelReads> fit(ParallelReads wanted, long maxHeap) {
+        if (wanted.spooled()) {
+            return Optional.of(wanted);
+        }
         long budget = maxHeap / 4;
         int held = ParallelRangeStream.BUFFERED_PER_STREAM;
         int streams = wanted.streams();

@@ -2,6 +2,7 @@ package io.github.etcdbackup.internal.download;
 
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ParallelReads;
+import io.github.etcdbackup.spi.SpooledRange;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,8 +28,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * no range after it is started, and one already started must have found nothing (else the file changed while it was
  * read, an error). Every range must end by its stream's -1 (the remote command succeeded): a range that failed fails
  * the next {@code read}, whichever range it was, so a broken transfer is seen at once. {@link #close()} closes every
- * range's stream, which ends its worker (one still opening its range closes it once it is open); a caller blocked in {@code read} then gets an {@code IOException}, and an
- * interrupted one an {@code InterruptedIOException}.
+ * range's stream, which ends its worker (one still opening its range closes it once it is open); a caller blocked in
+ * {@code read} then gets an {@code IOException}, and an interrupted one an {@code InterruptedIOException}.
+ *
+ * <p>A range whose stream is a {@link SpooledRange} (its transport stores the bytes as they arrive) is not copied
+ * into memory: its worker only waits for it to arrive, which frees the stream for the next range, and the reader
+ * reads it from its stream when its turn comes, then closes it (which frees what the transport stored).
  */
 public final class ParallelRangeStream extends InputStream {
     /** Opens at most {@code length} bytes of the file from {@code offset} ({@code EtcdTransport.openRange}). */
@@ -42,6 +47,8 @@ public final class ParallelRangeStream extends InputStream {
     private static final int FIRST_BUFFER = 1024 * 1024;
     /** Ranges held per stream: one being read, one that arrived early and waits for the reader. */
     static final int BUFFERED_PER_STREAM = 2;
+    /** {@link #readLocked}'s answer when the head range is spooled: the caller reads its stream, outside the lock. */
+    private static final int READ_SPOOLED_HEAD = -2;
     private static final AtomicInteger STREAM_NUMBERS = new AtomicInteger();
 
     private final RangeOpener opener;
@@ -97,15 +104,46 @@ public final class ParallelRangeStream extends InputStream {
         if (len == 0) {
             return 0;
         }
-        List<InputStream> abandoned = new ArrayList<>();
-        try {
-            synchronized (lock) {
-                return readLocked(buffer, off, len, abandoned);
+        while (true) {
+            Range spooledHead;
+            int left;
+            List<InputStream> abandoned = new ArrayList<>();
+            try {
+                synchronized (lock) {
+                    int n = readLocked(buffer, off, len, abandoned);
+                    if (n != READ_SPOOLED_HEAD) {
+                        return n;
+                    }
+                    spooledHead = inFlight.peekFirst();
+                    left = spooledHead.length - headPosition;
+                }
+            } finally {
+                // Closing stops a remote command; done outside the lock, so that no worker waits on it meanwhile.
+                abandoned.forEach(ParallelRangeStream::closeQuietly);
             }
-        } finally {
-            // Closing stops a remote command; done outside the lock, so that no worker waits on it meanwhile.
-            abandoned.forEach(ParallelRangeStream::closeQuietly);
+            // Outside the lock: a spooled stream may wait for its bytes, and workers must go on meanwhile.
+            int n = left > 0 ? spooledHead.stream.read(buffer, off, Math.min(len, left)) : endOf(spooledHead);
+            synchronized (lock) {
+                if (n >= 0) {
+                    headPosition += n;
+                    return n;
+                }
+                spooledHead.readToEnd = true;
+            }
         }
+    }
+
+    /** A spooled range read to its length must end there. */
+    private static int endOf(Range range) throws IOException {
+        if (range.stream.read() != -1) {
+            throw tooLong(range);
+        }
+        return -1;
+    }
+
+    private static IOException tooLong(Range range) {
+        return new IOException("the range from byte " + range.offset + " brought more than the " + range.length
+                + " bytes asked");
     }
 
     private int readLocked(byte[] buffer, int off, int len, List<InputStream> abandoned) throws IOException {
@@ -117,6 +155,14 @@ public final class ParallelRangeStream extends InputStream {
             Range head = inFlight.peekFirst();
             if (head == null) {
                 return -1;
+            }
+            if (head.spooled) {
+                if (!head.readToEnd) {
+                    return READ_SPOOLED_HEAD;
+                }
+                head.filled = headPosition;
+                finishHead(head, abandoned);
+                continue;
             }
             if (headPosition < head.filled) {
                 int n = Math.min(len, head.filled - headPosition);
@@ -132,11 +178,16 @@ public final class ParallelRangeStream extends InputStream {
         }
     }
 
-    /** The head range was read to its end: a short one ends the file, a full one makes room for the next. */
+    /**
+     * The head range was read to its end: a short one ends the file, a full one makes room for the next. A spooled
+     * one's stream is closed, which frees what its transport stored.
+     */
     private void finishHead(Range head, List<InputStream> abandoned) throws IOException {
         inFlight.removeFirst();
         headPosition = 0;
-        if (head.buffer.length == rangeBytes) {
+        if (head.spooled) {
+            abandoned.add(head.stream);
+        } else if (head.buffer != null && head.buffer.length == rangeBytes) {
             spare.add(head.buffer);
         }
         if (head.filled < head.length) {
@@ -185,9 +236,8 @@ public final class ParallelRangeStream extends InputStream {
      */
     private void startRanges() {
         while (!endReached && !closed && active < streams && inFlight.size() < BUFFERED_PER_STREAM * streams) {
-            byte[] buffer = spare.isEmpty() ? new byte[Math.min(rangeBytes, FIRST_BUFFER)]
-                    : spare.remove(spare.size() - 1);
-            Range range = new Range(nextOffset, rangeBytes, buffer);
+            // A buffer only for a range read into memory: its worker makes one if none is spare.
+            Range range = new Range(nextOffset, rangeBytes, spare.isEmpty() ? null : spare.remove(spare.size() - 1));
             nextOffset += rangeBytes;
             inFlight.addLast(range);
             active++;
@@ -210,9 +260,21 @@ public final class ParallelRangeStream extends InputStream {
                     return;
                 }
                 range.stream = in;
+                range.spooled = in instanceof SpooledRange;
+                lock.notifyAll();
+            }
+            if (in instanceof SpooledRange spooled) {
+                awaitSpooled(range, spooled);
+                return;
             }
             int filled = 0;
-            byte[] buffer = range.buffer;
+            byte[] buffer;
+            synchronized (lock) {
+                if (range.buffer == null) {
+                    range.buffer = new byte[Math.min(range.length, FIRST_BUFFER)];
+                }
+                buffer = range.buffer;
+            }
             while (filled < range.length) {
                 if (filled == buffer.length) {
                     // Only this worker writes the range; the reader copies [0, filled) of whichever array it sees.
@@ -232,8 +294,7 @@ public final class ParallelRangeStream extends InputStream {
                 }
             }
             if (filled == range.length && in.read() != -1) {
-                throw new IOException("the range from byte " + range.offset + " brought more than the "
-                        + range.length + " bytes asked");
+                throw tooLong(range);
             }
             synchronized (lock) {
                 range.done = true;
@@ -247,6 +308,7 @@ public final class ParallelRangeStream extends InputStream {
                 lock.notifyAll();
             }
         } finally {
+            boolean readerTakesIt;
             synchronized (lock) {
                 active--;
                 if (range.done) {
@@ -254,8 +316,24 @@ public final class ParallelRangeStream extends InputStream {
                     // otherwise ranges waiting in memory behind a slow head would leave the link to one stream.
                     startRanges();
                 }
+                readerTakesIt = range.spooled && range.failure == null && !range.cancelled && !closed;
             }
-            closeQuietly(in);
+            if (!readerTakesIt) {
+                closeQuietly(in);
+            }
+        }
+    }
+
+    /** A spooled range: waits until all of it arrived; the reader reads (and closes) its stream later. */
+    private void awaitSpooled(Range range, SpooledRange spooled) throws IOException {
+        long arrived = spooled.awaitArrival(deadline);
+        if (arrived > range.length) {
+            throw tooLong(range);
+        }
+        synchronized (lock) {
+            range.filled = (int) arrived;
+            range.done = true;
+            lock.notifyAll();
         }
     }
 
@@ -315,6 +393,10 @@ public final class ParallelRangeStream extends InputStream {
         int filled;
         boolean done;
         boolean cancelled;
+        /** Its stream is a {@link SpooledRange}: read by the reader from the stream, never copied into memory. */
+        boolean spooled;
+        /** A spooled range's stream returned -1 to the reader. */
+        boolean readToEnd;
         Exception failure;
         InputStream stream;
 

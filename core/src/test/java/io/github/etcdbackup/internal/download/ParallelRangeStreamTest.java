@@ -3,6 +3,7 @@ package io.github.etcdbackup.internal.download;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ParallelReads;
+import io.github.etcdbackup.spi.SpooledRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -15,9 +16,11 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -245,6 +248,92 @@ class ParallelRangeStreamTest {
         assertThat(ArchiveReads.fit(wanted, 8 * mib)).isEmpty();
     }
 
+    @ParameterizedTest(name = "{0} bytes from {1}")
+    @CsvSource({"0,0", "4095,0", "4096,0", "16385,0", "100000,0", "100000,77777", "100000,120000"})
+    void spooledRangesAreReadFromTheirStreamsInFileOrderAndEachIsClosedOnceRead(int size, int offset)
+            throws IOException {
+        byte[] content = file(size);
+        List<Spooled> opened = new CopyOnWriteArrayList<>();
+        try (ParallelRangeStream in = new ParallelRangeStream(spooledSlices(content, opened, new CountDownLatch(0)),
+                offset, FOUR.asSpooled(), deadline())) {
+            assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, Math.min(offset, size), size));
+            // Every range read to its end was closed by the reader, which frees what its transport stored.
+            assertThat(opened).filteredOn(range -> range.readToEnd).isNotEmpty().allMatch(range -> range.closed);
+        }
+        assertThat(opened).allMatch(range -> range.closed);
+    }
+
+    @Test
+    void aSpooledHeadIsReadWhileItArrivesAndRangesThatArrivedFreeTheirStreams() throws Exception {
+        byte[] content = file(10 * RANGE);
+        CountDownLatch headArrives = new CountDownLatch(1);
+        List<Spooled> opened = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener slowHead = (offset, length, deadline) ->
+                spooledSlice(content, offset, length, offset == 0 ? headArrives : new CountDownLatch(0), opened);
+        try (ParallelRangeStream in = new ParallelRangeStream(slowHead, 0, new ParallelReads(2, RANGE, true),
+                deadline())) {
+            byte[] first = new byte[100];
+            assertThat(in.read(first)).isEqualTo(100);
+            assertThat(first).isEqualTo(Arrays.copyOf(content, 100));
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (opened.size() < 4 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            // Two streams, four ranges held: the head, still arriving, and three that arrived meanwhile.
+            assertThat(opened).extracting(range -> range.offset).containsExactlyInAnyOrder(0L, (long) RANGE, 2L * RANGE,
+                    3L * RANGE);
+            headArrives.countDown();
+            assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, 100, content.length));
+        }
+    }
+
+    @Test
+    void aSpooledRangeThatFailsToArriveFailsTheRead() {
+        byte[] content = file(40_000);
+        ParallelRangeStream.RangeOpener failing = (offset, length, deadline) -> {
+            Spooled range = spooledSlice(content, offset, length, new CountDownLatch(0), new CopyOnWriteArrayList<>());
+            range.failure = offset == 2 * RANGE ? new IOException("juju ssh exited with 255") : null;
+            return range;
+        };
+        try (ParallelRangeStream in = new ParallelRangeStream(failing, 0, FOUR.asSpooled(), deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("bytes 8192 to 12288").hasRootCauseMessage("juju ssh exited with 255");
+        }
+    }
+
+    @Test
+    void aSpooledRangeThatHoldsMoreThanAskedIsAnError() {
+        byte[] content = file(20_000);
+        ParallelRangeStream.RangeOpener tooMuch = (offset, length, deadline) -> new Spooled(offset,
+                Arrays.copyOfRange(content, (int) Math.min(offset, content.length),
+                        (int) Math.min(content.length, offset + length + 1)), new CountDownLatch(0), length);
+        try (ParallelRangeStream in = new ParallelRangeStream(tooMuch, 0, FOUR.asSpooled(), deadline())) {
+            assertThatThrownBy(() -> readAll(in)).isInstanceOf(IOException.class).hasMessageContaining("more than");
+        }
+    }
+
+    @Test
+    void spooledRangesKeepTheirSizeWhateverTheHeap() {
+        long mib = 1024 * 1024;
+        ParallelReads spooled = new ParallelReads(4, 128 * mib, true);
+        assertThat(ArchiveReads.fit(spooled, 64 * mib)).contains(spooled);
+    }
+
+    /** Serves slices of {@code content} as spooled ranges that arrive when {@code arrival} opens. */
+    private static ParallelRangeStream.RangeOpener spooledSlices(byte[] content, List<Spooled> opened,
+                                                                CountDownLatch arrival) {
+        return (offset, length, deadline) -> spooledSlice(content, offset, length, arrival, opened);
+    }
+
+    private static Spooled spooledSlice(byte[] content, long offset, long length, CountDownLatch arrival,
+                                        List<Spooled> opened) {
+        int from = (int) Math.min(offset, content.length);
+        int to = (int) Math.min(content.length, offset + length);
+        Spooled range = new Spooled(offset, Arrays.copyOfRange(content, from, to), arrival, to - from);
+        opened.add(range);
+        return range;
+    }
+
     private static Deadline deadline() {
         return Deadline.after(Duration.ofSeconds(30));
     }
@@ -254,6 +343,56 @@ class ParallelRangeStreamTest {
             latch.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * A range whose bytes are all there from the start, as a transport's spool file that is written ahead of its
+     * reader; it arrives (its remote command ends) when {@code arrival} opens, with {@code failure} if set.
+     */
+    private static final class Spooled extends InputStream implements SpooledRange {
+        final long offset;
+        private final ByteArrayInputStream bytes;
+        private final CountDownLatch arrival;
+        private final long arrived;
+        volatile IOException failure;
+        volatile boolean readToEnd;
+        volatile boolean closed;
+
+        Spooled(long offset, byte[] bytes, CountDownLatch arrival, long arrived) {
+            this.offset = offset;
+            this.bytes = new ByteArrayInputStream(bytes);
+            this.arrival = arrival;
+            this.arrived = arrived;
+        }
+
+        @Override
+        public long awaitArrival(Deadline deadline) throws IOException {
+            await(arrival);
+            if (failure != null) {
+                throw failure;
+            }
+            return arrived;
+        }
+
+        @Override
+        public int read() {
+            return bytes.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("closed");
+            }
+            int n = bytes.read(b, off, len);
+            readToEnd = n == -1;
+            return n;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
         }
     }
 

@@ -69,7 +69,7 @@ public final class JujuCliTransport implements EtcdTransport {
         Map<String, String> environment = new HashMap<>(System.getenv());
         environment.putAll(builder.environment);
         this.cli = new JujuCli(new ProcessRunner(builder.executable, environment), builder.model);
-        this.files = new RemoteFiles(cli, builder.fileTransfer);
+        this.files = new RemoteFiles(cli, builder.fileTransfer, builder.spoolDirectory);
         this.modelOperations = new JujuModelOperations(cli);
         this.timeout = builder.timeout;
         this.model = Optional.ofNullable(builder.model);
@@ -329,6 +329,7 @@ public final class JujuCliTransport implements EtcdTransport {
         private Duration timeout = DEFAULT_TIMEOUT;
         private FileTransfer fileTransfer = FileTransfer.AUTO;
         private Optional<ParallelReads> parallelReads = Optional.empty();
+        private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
 
         private Builder() {
         }
@@ -407,15 +408,35 @@ public final class JujuCliTransport implements EtcdTransport {
          * 40 MB/s at 50 ms), and costs a connection per range everywhere. Every range needs passwordless sudo, as
          * {@link FileTransfer#SSH_CAT} does: with {@code SSH_CAT} a unit that refuses sudo fails the download; with
          * {@link FileTransfer#AUTO} ranges are used only on units where {@code sudo -n true} runs (one more
-         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Suggested: 4 streams of
-         * 64 MiB; the core shrinks them to a quarter of the heap.
+         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Each process writes its range
+         * into a file of the {@link #spoolDirectory(Path)}, where it waits for its turn: ranges cost disk there
+         * (up to {@code 2 x streams x rangeBytes} at once), not heap, so they can be large, and each range's new
+         * connection is paid less often. Suggested: 4 streams of 128 MiB.
          *
          * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, the range
          *                               is out of {@link ParallelReads}'s bounds, or files go through
          *                               {@link FileTransfer#SCP}, which cannot start at an offset
          */
         public Builder parallelReads(int streams, long rangeBytes) {
-            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes);
+            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes).map(ParallelReads::asSpooled);
+            return this;
+        }
+
+        /**
+         * Where the ranges of {@link #parallelReads(int, long)} wait for their turn; default {@code java.io.tmpdir}.
+         * Each range is a file in a new owner-only directory, unlinked as soon as its process holds it, so nothing is
+         * left there whatever happens. A directory that others can write to without the sticky bit is refused when a
+         * range starts ({@link io.github.etcdbackup.exception.LocalStorageException}).
+         *
+         * @throws InvalidInputException if it is not an existing directory
+         */
+        public Builder spoolDirectory(Path spoolDirectory) {
+            Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+            if (!Files.isDirectory(spoolDirectory)) {
+                throw new InvalidInputException("spool directory", spoolDirectory.toString(), "not an existing "
+                        + "directory");
+            }
+            this.spoolDirectory = spoolDirectory;
             return this;
         }
 

@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.OptionalLong;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * A replaying fake {@code juju}: a bash script in a temp directory that records the argv of every call (NUL
  * separated, so any byte but NUL survives) and answers {@code juju version} with a chosen version and every other
@@ -171,6 +173,27 @@ final class FakeJuju {
             throw new AssertionError("expected one juju command, got " + commands);
         }
         return commands.get(0);
+    }
+
+    /** Waits (up to 5 s) until the hanging fake wrote the pid of {@code which}: {@code parent} or {@code child}. */
+    void awaitPid(String which) throws InterruptedException {
+        for (int i = 0; i < 200 && pid(which).isEmpty(); i++) {
+            Thread.sleep(25);
+        }
+        assertThat(pid(which)).isPresent();
+    }
+
+    /** The fake's process {@code which} ({@code parent} or {@code child}) is gone; reaping may take a moment. */
+    void assertGone(String which) throws InterruptedException {
+        OptionalLong pid = pid(which);
+        assertThat(pid).isPresent();
+        for (int i = 0; i < 100; i++) {
+            if (ProcessHandle.of(pid.getAsLong()).map(p -> !p.isAlive()).orElse(true)) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("process " + pid.getAsLong() + " is still alive");
     }
 
     OptionalLong pid(String which) {

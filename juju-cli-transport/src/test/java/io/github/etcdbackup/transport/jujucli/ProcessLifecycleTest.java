@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,8 +46,8 @@ class ProcessLifecycleTest {
                     });
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.plus(MARGIN));
         }
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
     }
 
     @Test
@@ -67,14 +66,14 @@ class ProcessLifecycleTest {
                 }
             });
             worker.start();
-            waitForPid(juju, "child");
+            juju.awaitPid("child");
             worker.interrupt();
             worker.join(10_000);
         }
         assertThat(thrown.get()).isInstanceOf(OperationInterruptedException.class);
         assertThat(flag.get()).isTrue();
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
     }
 
     @Test
@@ -131,8 +130,8 @@ class ProcessLifecycleTest {
             throw new AssertionError(e);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(1500).plus(MARGIN));
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
     }
 
     @Test
@@ -141,13 +140,13 @@ class ProcessLifecycleTest {
         try (JujuCliTransport transport = juju.transport()) {
             InputStream in = transport.openFile("etcd/0", "/x", 0, Deadline.after(Duration.ofMinutes(1)));
             assertThat(in.read()).isEqualTo('s');
-            waitForPid(juju, "child");
+            juju.awaitPid("child");
             in.close();
             in.close();
             assertThatThrownBy(in::read).isInstanceOf(IOException.class);
         }
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
     }
 
     @Test
@@ -173,24 +172,5 @@ class ProcessLifecycleTest {
         stream.close();
         assertThatThrownBy(() -> transport.openFile("etcd/0", "/x", 0, Deadline.after(Duration.ofMinutes(1))))
                 .isInstanceOf(TransportException.class);
-    }
-
-    private static void waitForPid(FakeJuju juju, String which) throws InterruptedException {
-        for (int i = 0; i < 200 && juju.pid(which).isEmpty(); i++) {
-            Thread.sleep(25);
-        }
-        assertThat(juju.pid(which)).isPresent();
-    }
-
-    /** The process is gone (reaping may take a moment after a kill). */
-    private static void assertGone(OptionalLong pid) throws InterruptedException {
-        assertThat(pid).isPresent();
-        for (int i = 0; i < 100; i++) {
-            if (ProcessHandle.of(pid.getAsLong()).map(p -> !p.isAlive()).orElse(true)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("process " + pid.getAsLong() + " is still alive");
     }
 }

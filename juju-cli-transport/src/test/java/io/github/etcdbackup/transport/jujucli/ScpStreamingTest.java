@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -146,8 +145,8 @@ class ScpStreamingTest {
                             e -> assertThat(e.timeout()).isEqualTo(timeout));
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.plus(MARGIN));
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
         List<String> argv = juju.command();
         assertThat(Path.of(argv.get(argv.size() - 1)).getParent()).doesNotExist();
     }
@@ -164,8 +163,8 @@ class ScpStreamingTest {
             throw new AssertionError(e);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(timeout.plus(MARGIN));
-        assertGone(juju.pid("parent"));
-        assertGone(juju.pid("child"));
+        juju.assertGone("parent");
+        juju.assertGone("child");
     }
 
     @Test
@@ -265,17 +264,5 @@ class ScpStreamingTest {
     void theFileTransferCannotBeNull() {
         assertThatThrownBy(() -> JujuCliTransport.builder().fileTransfer(null))
                 .isInstanceOf(NullPointerException.class);
-    }
-
-    /** The process is gone (reaping may take a moment after a kill). */
-    private static void assertGone(OptionalLong pid) throws InterruptedException {
-        assertThat(pid).isPresent();
-        for (int i = 0; i < 100; i++) {
-            if (ProcessHandle.of(pid.getAsLong()).map(p -> !p.isAlive()).orElse(true)) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        throw new AssertionError("process " + pid.getAsLong() + " is still alive");
     }
 }

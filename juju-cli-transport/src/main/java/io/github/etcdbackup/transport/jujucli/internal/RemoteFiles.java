@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,16 +24,19 @@ public final class RemoteFiles {
     private final JujuCli cli;
     private final FileTransfer transfer;
     private final ScpDownload scp;
+    private final Path spoolDirectory;
     /** Units where {@code sudo -n true} ran. */
     private final Set<String> sudoRuns = ConcurrentHashMap.newKeySet();
 
     /**
-     * @param cli      the command vocabulary and runner
-     * @param transfer how files are streamed
+     * @param cli            the command vocabulary and runner
+     * @param transfer       how files are streamed
+     * @param spoolDirectory where ranges wait for the reader ({@link SpooledRangeStream})
      */
-    public RemoteFiles(JujuCli cli, FileTransfer transfer) {
+    public RemoteFiles(JujuCli cli, FileTransfer transfer, Path spoolDirectory) {
         this.cli = cli;
         this.transfer = transfer;
+        this.spoolDirectory = spoolDirectory;
         this.scp = new ScpDownload(cli);
     }
 
@@ -49,13 +53,13 @@ public final class RemoteFiles {
     /**
      * {@code length} bytes of the file from {@code offset}: {@code juju ssh ... sudo} and the core's
      * {@link UnitArchives#readRangeScript} ({@code dd}), whose words the unit's shell splits as it does
-     * {@code sudo cat 'PATH'}'s.
+     * {@code sudo cat 'PATH'}'s; written by the process into a file of the spool directory.
      */
     public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
         List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo",
                 UnitArchives.readRangeScript(remotePath, offset, length));
-        return RemoteFileStream.start(cli.runner(), argv, deadline, unit + ":" + remotePath + " bytes " + offset
-                + " to " + (offset + length));
+        return SpooledRangeStream.start(cli.runner(), argv, length, spoolDirectory, deadline, unit + ":" + remotePath
+                + " bytes " + offset + " to " + (offset + length));
     }
 
     /**
