@@ -2,8 +2,9 @@
  * etcd-backup core: the client API, values, exceptions, events and the transport SPI.
  *
  * <p>{@code io.github.etcdbackup.internal.common} (validation, shell quoting, hashing, the stream watchdog) and
- * {@code io.github.etcdbackup.internal.unit} (the scripts that list and remove archives on a unit) are shared with the
- * transports only (qualified exports), never with applications.
+ * {@code io.github.etcdbackup.internal.unit} (the scripts that list and remove archives on a unit) and
+ * {@code io.github.etcdbackup.internal.spool} (the files ranges wait in) are shared with the transports only
+ * (qualified exports), never with applications.
  */
 module io.github.etcdbackup {
     requires org.slf4j;
@@ -26,6 +27,9 @@ module io.github.etcdbackup {
             io.github.etcdbackup.transport.ssh,
             io.github.etcdbackup.store.s3;
     exports io.github.etcdbackup.internal.unit to
+            io.github.etcdbackup.transport.jujucli,
+            io.github.etcdbackup.transport.ssh;
+    exports io.github.etcdbackup.internal.spool to
             io.github.etcdbackup.transport.jujucli,
             io.github.etcdbackup.transport.ssh;
     exports io.github.etcdbackup.internal.archive to io.github.etcdbackup.store.s3;

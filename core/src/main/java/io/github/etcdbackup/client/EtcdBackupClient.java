@@ -296,7 +296,7 @@ public final class EtcdBackupClient implements AutoCloseable {
                 ? OptionalLong.of(snapshot.approximateSizeBytes()) : OptionalLong.empty();
         long start = System.nanoTime();
         LocalSnapshot local = downloader.run(snapshot, dir, model,
-                ArchiveReads.of(transport, snapshot)::open, deadline,
+                ArchiveReads.of(transport, snapshot, encryptTo.isEmpty())::open, deadline,
                 bytes -> emit(new BackupEvent.BytesTransferred(operation, file, bytes, estimate, Instant.now())),
                 onFailure, encryptTo);
         // The one INFO line of a finished backup or download: what an operator greps for the next morning.
@@ -382,8 +382,8 @@ public final class EtcdBackupClient implements AutoCloseable {
                                   List<AgeRecipient> encryptTo) {
         long start = System.nanoTime();
         StoredSnapshot stored = store.receive(snapshot, transport.modelName().orElse(""),
-                ArchiveReads.of(transport, snapshot), encryptTo,
-                deadline);
+                ArchiveReads.of(transport, snapshot, encryptTo.isEmpty() && store instanceof LocalSnapshotStore),
+                encryptTo, deadline);
         LOG.info("Saved {} from {}:{}: {} bytes, SHA-256 {}{}, in {} ms", stored.location(), snapshot.unit(),
                 snapshot.remotePath(), stored.sizeBytes(), stored.sha256(), stored.encrypted() ? " (age-encrypted)"
                         : "", (System.nanoTime() - start) / 1_000_000);

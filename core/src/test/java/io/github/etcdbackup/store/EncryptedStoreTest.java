@@ -12,6 +12,7 @@ import io.github.etcdbackup.exception.FileConflictException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.download.SnapshotManifest;
 import io.github.etcdbackup.internal.files.FileLocks;
+import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
 import org.junit.jupiter.api.BeforeEach;
@@ -118,6 +119,20 @@ class EncryptedStoreTest {
         // sha256sum -c checks the file as stored.
         AgeKeys.run(List.of("sh", "-c", "cd \"$0\" && sha256sum -c \"$1\"", dir.toString(),
                 local.file().getFileName() + ".sha256"));
+    }
+
+    @Test
+    void rangesThatWouldWaitOnDiskInPlaintextAreNotUsedForAnEncryptedBackup() throws Exception {
+        // Both transports' ranges wait in spool files: for an encrypted backup that would put plaintext on disk.
+        transport.parallelReads(new ParallelReads(2, 4096, true));
+        LocalSnapshot encrypted = encryptedBackup();
+        assertThat(transport.rangesOpened()).isZero();
+        Path out = work.resolve("decrypted");
+        AgeKeys.runToFile(List.of("age", "-d", "-i", alice.toString(), encrypted.file().toString()), out);
+        assertThat(Files.readAllBytes(out)).isEqualTo(archive);
+
+        client.backup(SnapshotRequest.builder().unit("etcd/0").build(), work.resolve("plain"));
+        assertThat(transport.rangesOpened()).as("a plain backup's ranges may wait on disk").isPositive();
     }
 
     @Test

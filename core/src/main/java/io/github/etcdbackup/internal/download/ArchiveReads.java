@@ -13,7 +13,8 @@ import java.util.Optional;
  * How the client reads a unit's archive: whole, through {@link EtcdTransport#openFile}, or, when the transport offers
  * {@link EtcdTransport#parallelReads} and the archive spans more than two ranges (or its size is unknown), as a
  * {@link ParallelRangeStream} of {@link EtcdTransport#openRange} calls. Either way the store above sees one stream in
- * file order.
+ * file order. Ranges that wait on local disk ({@link ParallelReads#spooled()}) are used only where the plaintext may
+ * touch it: not for an encrypted download, nor on the way to a bucket.
  */
 public final class ArchiveReads {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveReads.class);
@@ -22,12 +23,20 @@ public final class ArchiveReads {
     private ArchiveReads() {
     }
 
-    /** The source of {@code snapshot}'s archive through {@code transport}; ranged or not is decided on opening. */
-    public static ArchiveSource of(EtcdTransport transport, Snapshot snapshot) {
+    /**
+     * The source of {@code snapshot}'s archive through {@code transport}; ranged or not is decided on opening.
+     *
+     * @param plaintextMayTouchDisk false where the archive's bytes must not reach the local disk on their way: an
+     *                              encrypted download (only ciphertext may), a store that is not local (a bucket is
+     *                              filled without touching local disk). Ranges that wait on disk
+     *                              ({@link ParallelReads#spooled()}) are then not used: the archive is one stream.
+     */
+    public static ArchiveSource of(EtcdTransport transport, Snapshot snapshot, boolean plaintextMayTouchDisk) {
         String unit = snapshot.unit();
         String path = snapshot.remotePath();
         return (offset, deadline) -> {
             Optional<ParallelReads> reads = transport.parallelReads(unit, deadline)
+                    .filter(wanted -> plaintextMayTouchDisk || !wanted.spooled())
                     .flatMap(wanted -> fit(wanted, Runtime.getRuntime().maxMemory()))
                     .filter(fitted -> snapshot.approximateSizeBytes() <= 0
                             || snapshot.approximateSizeBytes() > 2 * fitted.rangeBytes());

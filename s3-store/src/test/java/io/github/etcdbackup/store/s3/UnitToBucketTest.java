@@ -12,6 +12,7 @@ import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.store.StoreCheck;
 import io.github.etcdbackup.StoredSnapshot;
 import io.github.etcdbackup.testing.AgeKeys;
+import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.testing.FakeTransport;
 import io.github.etcdbackup.testing.TestArchives;
 import org.junit.jupiter.api.AfterAll;
@@ -82,6 +83,16 @@ class UnitToBucketTest {
     void tearDown() {
         store.close();
         client.close();
+    }
+
+    @Test
+    void rangesThatWouldWaitOnLocalDiskAreNotUsedOnTheWayToTheBucket() throws Exception {
+        // A transport whose ranges wait in a spool file (as both of ours do) would put the archive on local disk.
+        transport.parallelReads(new ParallelReads(4, MIB, true));
+        StoredSnapshot stored = client.backup("etcd/0", store);
+
+        assertThat(transport.rangesOpened()).isZero();
+        assertThat(Files.readAllBytes(server.file(bucket, ((S3Snapshot) stored).key()))).isEqualTo(archive);
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.spool.SpoolingRangeStream;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.HostOperations;
@@ -14,6 +15,7 @@ import io.github.etcdbackup.transport.ssh.internal.SshUnitOperations;
 import io.github.etcdbackup.transport.ssh.internal.TransportName;
 
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -50,11 +52,13 @@ public final class SshTransport implements EtcdTransport {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Optional<ParallelReads> parallelReads;
     private final Duration parallelReadsFrom;
+    private final Path spoolDirectory;
 
     private SshTransport(SshUnitOperations operations, String description, Optional<ParallelReads> parallelReads,
-                         Duration parallelReadsFrom) {
+                         Duration parallelReadsFrom, Path spoolDirectory) {
         this.parallelReads = parallelReads;
         this.parallelReadsFrom = parallelReadsFrom;
+        this.spoolDirectory = spoolDirectory;
         this.operations = operations;
         this.description = description;
     }
@@ -103,11 +107,16 @@ public final class SshTransport implements EtcdTransport {
         return roundTrip.compareTo(parallelReadsFrom) >= 0 ? parallelReads : Optional.empty();
     }
 
-    /** {@code dd} of the range on the unit, on a channel of its own over the unit's one connection. */
+    /**
+     * {@code dd} of the range on the unit, on a channel of its own over the unit's one connection, copied into a file
+     * of the {@link Builder#spoolDirectory(Path) spool directory} as it arrives ({@link SpoolingRangeStream}).
+     */
     @Override
     public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
         Objects.requireNonNull(deadline, "deadline");
-        return operations.openRange(unit, remotePath, offset, length, deadline);
+        InputStream range = operations.openRange(unit, remotePath, offset, length, deadline);
+        return SpoolingRangeStream.of(range, spoolDirectory, unit + ":" + remotePath + " bytes " + offset + " to "
+                + (offset + length), deadline);
     }
 
     @Override
@@ -167,8 +176,11 @@ public final class SshTransport implements EtcdTransport {
         public static final Duration DEFAULT_PARALLEL_READS_FROM = Duration.ofMillis(5);
         /** Default streams of {@link #parallelReads(int, long)}. */
         public static final int DEFAULT_PARALLEL_STREAMS = 4;
-        /** Default range of {@link #parallelReads(int, long)}: 16 MiB, many round trips' worth even far away. */
-        public static final long DEFAULT_RANGE_BYTES = 16L * 1024 * 1024;
+        /**
+         * Default range of {@link #parallelReads(int, long)}: 64 MiB, many round trips' worth even far away, and few
+         * channel openings (each costs two round trips in which its stream carries nothing).
+         */
+        public static final long DEFAULT_RANGE_BYTES = 64L * 1024 * 1024;
         /** The smallest {@link #receiveWindow(int)}: sshj's and OpenSSH's own, 2 MiB. */
         public static final int MIN_RECEIVE_WINDOW = 2 * 1024 * 1024;
         /** The largest {@link #receiveWindow(int)}: 256 MiB. */
@@ -189,8 +201,9 @@ public final class SshTransport implements EtcdTransport {
         private boolean acceptAnyHostKey;
         private int receiveWindow = defaultReceiveWindow(Runtime.getRuntime().maxMemory());
         private Optional<ParallelReads> parallelReads = Optional.of(
-                new ParallelReads(DEFAULT_PARALLEL_STREAMS, DEFAULT_RANGE_BYTES));
+                new ParallelReads(DEFAULT_PARALLEL_STREAMS, DEFAULT_RANGE_BYTES, true));
         private Duration parallelReadsFrom = DEFAULT_PARALLEL_READS_FROM;
+        private Path spoolDirectory = Path.of(System.getProperty("java.io.tmpdir"));
 
         private Builder() {
         }
@@ -319,16 +332,35 @@ public final class SshTransport implements EtcdTransport {
          * its own channel of the unit's one connection, handed to the verified download in file order (one-pass
          * SHA-256, resume and every check unchanged). Several channels fill a link one channel's window cannot, as
          * from another region. {@code parallelReads(1, ...)} reads every file as one {@code cat} stream. Default
-         * {@value #DEFAULT_PARALLEL_STREAMS} streams of 16 MiB, used for archives larger than two ranges on units at
-         * least {@link #parallelReadsFrom(Duration)} away; the core
-         * shrinks them to a quarter of the heap. Each stream is an SSH session: keep it under the units' sshd
-         * {@code MaxSessions} (10 by default), less what else runs at the same time.
+         * {@value #DEFAULT_PARALLEL_STREAMS} streams of 64 MiB, used for archives larger than two ranges on units at
+         * least {@link #parallelReadsFrom(Duration)} away. A range that arrived before its turn waits in the
+         * {@link #spoolDirectory(Path) spool directory}, not in heap. Each stream is an SSH session: keep it under the
+         * units' sshd {@code MaxSessions} (10 by default), less what else runs at the same time.
          *
          * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, or the range
          *                               is out of {@link ParallelReads}'s bounds
          */
         public Builder parallelReads(int streams, long rangeBytes) {
-            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes);
+            this.parallelReads = ParallelReads.orOneStream(streams, rangeBytes).map(ParallelReads::asSpooled);
+            return this;
+        }
+
+        /**
+         * Where the ranges of {@link #parallelReads(int, long)} wait for their turn; default {@code java.io.tmpdir}.
+         * Each range is copied into a file of a new owner-only directory there, unlinked as soon as it is open, so
+         * nothing is left there whatever happens; a download takes up to {@code 2 x streams x rangeBytes} of it at
+         * once. A directory that others can write to without the sticky bit is refused when a range starts
+         * ({@link io.github.etcdbackup.exception.LocalStorageException}).
+         *
+         * @throws InvalidInputException if it is not an existing directory
+         */
+        public Builder spoolDirectory(Path spoolDirectory) {
+            Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+            if (!Files.isDirectory(spoolDirectory)) {
+                throw new InvalidInputException("spool directory", spoolDirectory.toString(), "not an existing "
+                        + "directory");
+            }
+            this.spoolDirectory = spoolDirectory;
             return this;
         }
 
@@ -390,7 +422,8 @@ public final class SshTransport implements EtcdTransport {
                     + ", jumpHost=" + (jumpHost == null ? "none" : jumpHost.user() + "@" + jumpHost.host() + ":"
                     + jumpHost.port()) + ", hostKeys=" + (acceptAnyHostKey ? "NOT CHECKED" : "checked") + "]";
             return new SshTransport(new SshUnitOperations(settings, addresses, unitLayouts, layout, useSudo,
-                    rangeWindow(receiveWindow, parallelReads)), description, parallelReads, parallelReadsFrom);
+                    rangeWindow(receiveWindow, parallelReads)), description, parallelReads, parallelReadsFrom,
+                    spoolDirectory);
         }
     }
 }

@@ -237,7 +237,7 @@ class SshConnectionTest {
              SshTransport far = testbed.direct().port(link.port()).knownHosts(testbed.sshd.knownHostsFileFor(
                      link.port())).parallelReadsFrom(threshold).build()) {
             ParallelReads defaults = new ParallelReads(SshTransport.Builder.DEFAULT_PARALLEL_STREAMS,
-                    SshTransport.Builder.DEFAULT_RANGE_BYTES);
+                    SshTransport.Builder.DEFAULT_RANGE_BYTES, true);
             CapturedLogs.start();
             List<String> firstDownload;
             try {

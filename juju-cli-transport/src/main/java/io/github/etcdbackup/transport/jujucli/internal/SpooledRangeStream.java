@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
+import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.SpooledRange;
 
@@ -10,7 +11,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -30,10 +30,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 46-57 MB/s, into files (shell) 90; 128 MiB ranges into files 104, a quarter each 111 (benchmarks/RESULTS.md,
  * issue 22).
  *
- * <p>The file is created in a new owner-only directory under the spool directory, opened for reading, and unlinked
- * (with its directory) as soon as the process holds it: nothing is left on disk whatever becomes of the JVM, and the
- * space is freed when the stream is closed. A spool directory that others can write to without the sticky bit is
- * refused: there another user could swap the new directory before the process opens the file.
+ * <p>The file comes from {@link SpoolFiles} (a new owner-only directory; a spool directory others could swap it in is
+ * refused), is opened for reading, and is unlinked as soon as the process holds it: nothing is left on disk whatever
+ * becomes of the JVM, and the space is freed when the stream is closed.
  *
  * <p>End of stream is reported only once the process exited with 0, and only the bytes written by then are read; any
  * other exit, a kill by the deadline, or a range longer than asked is an {@link IOException}. {@link #close()} kills
@@ -43,8 +42,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SpooledRangeStream extends InputStream implements SpooledRange {
     /** How long a reader that caught up with the process waits before it looks at the file again. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    private static final int OTHERS_WRITE = 0002;
-    private static final int STICKY = 01000;
 
     private final ProcessTree tree;
     private final Process process;
@@ -92,13 +89,9 @@ public final class SpooledRangeStream extends InputStream implements SpooledRang
     public static SpooledRangeStream start(ProcessRunner runner, List<String> argv, long length, Path spoolDirectory,
                                            Deadline deadline, String description) {
         deadline.check(description);
-        requirePrivateEnough(spoolDirectory);
-        Path dir = null;
-        Path target = null;
+        Path target = SpoolFiles.newFile(spoolDirectory, description);
         FileChannel file = null;
         try {
-            dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
-            target = Files.createFile(dir.resolve("range"));
             file = FileChannel.open(target, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             // appendTo, not to: the JDK opens the name again for the child, and O_APPEND never truncates.
             ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.appendTo(target.toFile()),
@@ -107,28 +100,11 @@ public final class SpooledRangeStream extends InputStream implements SpooledRang
             file = null;
             return stream;
         } catch (IOException e) {
-            throw new LocalStorageException(spoolDirectory, "Creating a file for " + description + " in", e);
+            throw new LocalStorageException(spoolDirectory, "Opening a file for " + description + " in", e);
         } finally {
             // Once the child holds the file (or failed to start) its name is of no more use to anyone.
             closeQuietly(file);
-            deleteQuietly(target);
-            deleteQuietly(dir);
-        }
-    }
-
-    private static void requirePrivateEnough(Path spoolDirectory) {
-        try {
-            int mode = (Integer) Files.getAttribute(spoolDirectory, "unix:mode");
-            if ((mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
-                throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("others can "
-                        + "write to it and it has no sticky bit, so another user could swap the files the ranges are "
-                        + "written to; give JujuCliTransport.Builder.spoolDirectory a directory only you can write "
-                        + "to, or one with the sticky bit (as /tmp)"));
-            }
-        } catch (UnsupportedOperationException | IllegalArgumentException noUnixModes) {
-            // Not a POSIX file system: it has no such sharing to guard against.
-        } catch (IOException e) {
-            throw new LocalStorageException(spoolDirectory, "Spooling ranges in", e);
+            SpoolFiles.discard(target);
         }
     }
 
@@ -289,17 +265,6 @@ public final class SpooledRangeStream extends InputStream implements SpooledRang
             channel.close();
         } catch (IOException ignored) {
             // Nothing was written through this channel: closing it cannot lose anything.
-        }
-    }
-
-    private static void deleteQuietly(Path path) {
-        if (path == null) {
-            return;
-        }
-        try {
-            Files.deleteIfExists(path);
-        } catch (IOException ignored) {
-            // A leftover empty directory or file in the spool directory is harmless.
         }
     }
 }

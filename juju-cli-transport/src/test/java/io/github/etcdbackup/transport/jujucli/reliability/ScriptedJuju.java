@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  *   <li>{@code ssh}: streams {@code files/UNIT} ({@code cat} or {@code tail -c +N}); a {@code cut.UNIT} file makes the
  *       next {@code cat} stop after that many bytes with exit 1 (once);</li>
  *   <li>{@code hang.CMD}: print the answer, then wait on a child {@code sleep} until killed;</li>
- *   <li>{@code orphan.CMD}: print the answer, leave a background {@code sleep} holding stdout and stderr, exit 0;</li>
+ *   <li>{@code orphan.CMD}: print the answer, leave a background {@code sleep} holding stdout and stderr, exit 0 a
+ *       moment later;</li>
  *   <li>{@code setsid-orphan.CMD}: the same, with the {@code sleep} in a session of its own ({@code setsid}), out of
  *       reach of a kill of {@code juju}'s tree or session, as a daemonising helper would be;</li>
  *   <li>{@code flood.CMD} ({@code FD BYTES}): print {@code BYTES} bytes of garbage on stdout (1) or stderr (2), or
@@ -41,6 +42,11 @@ final class ScriptedJuju {
             for a in "$@"; do
               if [[ "$a" =~ ^[a-z][a-z0-9-]*/([0-9]+|leader)$ ]]; then unit="${a//\\//_}"; break; fi
             done
+            # Real juju lives for round trips to its controller. A fake that exits within a millisecond of its
+            # start can beat the JVM to its own pipes: the JDK then drains and closes stdout and stderr at the exit
+            # (before any reader thread is in read), so the orphan's pipes look ended, and the process tree has
+            # not read their identities yet. That race is the JDK's, not the scenario's: give the start a moment.
+            settle() { sleep 0.3; }
             answer() {
               if [ -f "$dir/out.$cmd.$unit" ]; then cat "$dir/out.$cmd.$unit"; elif [ -f "$dir/out.$cmd" ]; then cat "$dir/out.$cmd"; fi
               [ -f "$dir/err.$cmd" ] && cat "$dir/err.$cmd" >&2
@@ -56,12 +62,14 @@ final class ScriptedJuju {
               answer
               sleep 1000 &
               : > "$dir/pids/$!"
+              settle
               exit 0
             fi
             if [ -f "$dir/setsid-orphan.$cmd" ]; then
               answer
               setsid sleep 1000 &
               : > "$dir/pids/$!"
+              settle
               exit 0
             fi
             if [ -f "$dir/flood.$cmd" ]; then

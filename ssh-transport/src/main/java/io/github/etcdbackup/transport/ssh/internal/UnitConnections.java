@@ -4,6 +4,7 @@ import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
+import net.schmizz.sshj.SSHClient;
 import net.schmizz.sshj.connection.Connection;
 import net.schmizz.sshj.connection.ConnectionException;
 import net.schmizz.sshj.connection.channel.OpenFailException;
@@ -167,22 +168,24 @@ final class UnitConnections implements AutoCloseable {
     }
 
     /**
-     * A session on {@code link} whose channel advertises {@code window} bytes (0: the connection's usual window).
-     * sshj reads the connection's window size when it builds a channel, so it is set for that moment only, under the
-     * link's lock; a channel another thread builds meanwhile through {@code startSession} may get the same window,
-     * which changes its speed, nothing else.
+     * A session on {@code link} whose channel advertises {@code window} bytes (0: the connection's usual window) and
+     * gives it back as it is read ({@link FlowingSessionChannel}). sshj reads the connection's window size when it
+     * builds a channel, so it is set for that moment only, under the link's lock; a channel another thread builds
+     * meanwhile through {@code startSession} may get the same window, which changes its speed, nothing else.
      */
     private static Session startSession(SshLink link, int window) throws IOException {
-        if (window <= 0) {
-            return link.client().startSession();
+        SSHClient client = link.client();
+        if (!client.isConnected() || !client.isAuthenticated()) {
+            // What SSHClient.startSession throws here: the caller takes the connection for dead and replaces it.
+            throw new IllegalStateException("Not connected");
         }
-        Connection connection = link.client().getConnection();
+        Connection connection = client.getConnection();
         SessionChannel channel;
         synchronized (link) {
             long usual = connection.getWindowSize();
-            connection.setWindowSize(window);
+            connection.setWindowSize(window > 0 ? window : usual);
             try {
-                channel = new SessionChannel(connection, link.client().getRemoteCharset());
+                channel = new FlowingSessionChannel(connection, client.getRemoteCharset());
             } finally {
                 connection.setWindowSize(usual);
             }

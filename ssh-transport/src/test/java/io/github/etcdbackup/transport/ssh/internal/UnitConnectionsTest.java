@@ -108,6 +108,37 @@ class UnitConnectionsTest {
         }
     }
 
+    @Test
+    void aChannelGivesItsWindowBackAsItIsReadNotOnlyWhenItIsNearlyUsedUp() throws Exception {
+        // sshj alone adjusts once 640 KiB of a 4 MiB window are left: what the unit may send plus what waits unread
+        // then falls far below the window, and over a long round trip the channel runs dry.
+        int window = 4 * 1024 * 1024;
+        try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
+            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
+                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
+            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
+                    Map.of("etcd/0", sshd.host()));
+                 Session session = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)),
+                         "read").session()) {
+                SessionChannel channel = (SessionChannel) session;
+                InputStream in = session.exec("head -c 64M /dev/zero").getInputStream();
+                byte[] chunk = new byte[64 * 1024];
+                long least = Long.MAX_VALUE;
+                long total = 0;
+                int n;
+                while ((n = in.read(chunk)) != -1) {
+                    total += n;
+                    if (!channel.isEOF()) {
+                        least = Math.min(least, channel.getLocalWinSize() + in.available());
+                    }
+                }
+                assertThat(total).isEqualTo(64L * 1024 * 1024);
+                assertThat(least).as("what the unit may still send plus what waits unread, after each read")
+                        .isGreaterThanOrEqualTo(window - window / 8 - chunk.length);
+            }
+        }
+    }
+
     private static String echo(UnitConnections connections) throws IOException {
         UnitSession channel = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)), "echo");
         try (Session session = channel.session()) {

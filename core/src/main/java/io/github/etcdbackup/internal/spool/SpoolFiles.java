@@ -1,0 +1,95 @@
+package io.github.etcdbackup.internal.spool;
+
+import io.github.etcdbackup.exception.LocalStorageException;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Files in which a range of a download waits for its turn ({@link io.github.etcdbackup.spi.SpooledRange}): each in a
+ * new owner-only directory under the transport's spool directory, and unlinked (with that directory) as soon as it
+ * is open, so that nothing is left there whatever becomes of the JVM, and its space is freed when it is closed.
+ *
+ * <p>A spool directory that others can write to without the sticky bit is refused: there another user could swap the
+ * new directory before the file is opened in it. With the sticky bit (as {@code /tmp}) nobody else can rename or
+ * remove it, and nobody else can write inside it.
+ */
+public final class SpoolFiles {
+    private static final int OTHERS_WRITE = 0002;
+    private static final int STICKY = 01000;
+
+    private SpoolFiles() {
+    }
+
+    /**
+     * A new empty file for {@code what}, by name, for a process to open; the caller {@link #discard}s it once that is
+     * done.
+     *
+     * @throws LocalStorageException if the spool directory cannot take it, or others could swap it
+     */
+    public static Path newFile(Path spoolDirectory, String what) {
+        requirePrivateEnough(spoolDirectory);
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
+            return Files.createFile(dir.resolve("range"));
+        } catch (IOException e) {
+            deleteQuietly(dir);
+            throw new LocalStorageException(spoolDirectory, "Creating a file for " + what + " in", e);
+        }
+    }
+
+    /**
+     * A new file for {@code what}, open to read and write, already unlinked.
+     *
+     * @throws LocalStorageException if the spool directory cannot take it, or others could swap it
+     */
+    public static FileChannel openUnlinked(Path spoolDirectory, String what) {
+        Path file = newFile(spoolDirectory, what);
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException e) {
+            throw new LocalStorageException(spoolDirectory, "Opening a file for " + what + " in", e);
+        } finally {
+            discard(file);
+        }
+    }
+
+    /** Removes a file of {@link #newFile} and its directory, by name; whoever has it open keeps it. */
+    public static void discard(Path file) {
+        deleteQuietly(file);
+        deleteQuietly(file.getParent());
+    }
+
+    private static void requirePrivateEnough(Path spoolDirectory) {
+        try {
+            int mode = (Integer) Files.getAttribute(spoolDirectory, "unix:mode");
+            if ((mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+                throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("others can "
+                        + "write to it and it has no sticky bit, so another user could swap the files the ranges are "
+                        + "written to; give the transport's spoolDirectory a directory only you can write to, or "
+                        + "one with the sticky bit (as /tmp)"));
+            }
+        } catch (UnsupportedOperationException | IllegalArgumentException noUnixModes) {
+            // Not a POSIX file system: it has no such sharing to guard against.
+        } catch (IOException e) {
+            throw new LocalStorageException(spoolDirectory, "Spooling ranges in", e);
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException ignored) {
+            // A leftover empty file or directory in the spool directory is harmless.
+        }
+    }
+}
