@@ -153,8 +153,8 @@ final class LinkBenchmarks {
                 bytes, "link.scp");
         double sshOfCap = bytes / report.median("link.ssh-transport") / cap;
         double jujuOfCap = bytes / report.median("link.juju-cli") / cap;
-        String cause = "compare with the ranges alone and 4 x OpenSSH above; RESULTS.md (issue 22) lists what was "
-                + "ruled out (CPU, connection count, range size, the proxy's JVM)";
+        String cause = "compare with the ranges alone and 4 x OpenSSH above (the link's ceiling with each "
+                + "connection's setup); RESULTS.md (issue 22) says where the rest goes";
         report.goal("9a", "ssh-transport verified download vs scp over the same link", ssh, 3.0, cause);
         report.goal("9b", String.format(Locale.ROOT, "ssh-transport verified download vs the link's cap (%.0f MB/s)",
                 cap / 1e6), sshOfCap, 0.8, cause);

@@ -24,7 +24,9 @@ import java.nio.charset.Charset;
  * {@link SshConnector}).
  *
  * <p>Only the thread reading stdout sends adjustments, as sshj's own {@code ChannelInputStream.read} does: the two
- * never race. The server may send stderr too, which takes from the same window; stderr is drained as it comes.
+ * never race. A grant is counted in the local window before it is sent, since the server's data in answer may reach
+ * sshj's reader thread before the write returns (counted after, sshj died with "Window consumed to below 0"). The
+ * server may send stderr too, which takes from the same window; stderr is drained as it comes.
  */
 final class FlowingSessionChannel extends SessionChannel {
     private static final int TOP_UP_FRACTION = 8;
@@ -56,8 +58,9 @@ final class FlowingSessionChannel extends SessionChannel {
         if (grant < window / TOP_UP_FRACTION) {
             return;
         }
-        trans.write(new SSHPacket(Message.CHANNEL_WINDOW_ADJUST).putUInt32(getRecipient()).putUInt32(grant));
+        // Counted before it is sent: the unit's answer to it may reach sshj's reader thread before the write returns.
         lwin.expand(grant);
+        trans.write(new SSHPacket(Message.CHANNEL_WINDOW_ADJUST).putUInt32(getRecipient()).putUInt32(grant));
     }
 
     private final class ToppingUp extends InputStream {
