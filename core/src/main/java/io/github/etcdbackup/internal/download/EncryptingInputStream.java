@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.download;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.encryption.Age;
 import io.github.etcdbackup.encryption.AgeRecipient;
 
@@ -14,7 +15,7 @@ import java.util.List;
  * The age ciphertext of a plaintext stream, pulled as it is read: plaintext is read and encrypted only as far as the
  * reader asks, so memory stays at a chunk or two whatever the archive's size. No thread of its own.
  */
-public final class EncryptingInputStream extends InputStream {
+public final class EncryptingInputStream extends BlockInputStream {
     private final InputStream plaintext;
     private final WritableByteChannel age;
     private final byte[] input = new byte[64 * 1024];
@@ -55,13 +56,6 @@ public final class EncryptingInputStream extends InputStream {
                 open = false;
             }
         }, recipients);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.download;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.spi.SpooledRange;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * into memory: its worker only waits for it to arrive, which frees the stream for the next range, and the reader
  * reads it from its stream when its turn comes, then closes it (which frees what the transport stored).
  */
-public final class ParallelRangeStream extends InputStream {
+public final class ParallelRangeStream extends BlockInputStream {
     /** Opens at most {@code length} bytes of the file from {@code offset} ({@code EtcdTransport.openRange}). */
     @FunctionalInterface
     public interface RangeOpener {
@@ -90,13 +91,6 @@ public final class ParallelRangeStream extends InputStream {
         synchronized (lock) {
             startRanges();
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.download;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import io.github.etcdbackup.exception.OperationInterruptedException;
 import io.github.etcdbackup.exception.OperationTimeoutException;
@@ -17,7 +18,7 @@ import java.io.InterruptedIOException;
  * stopped when it runs well past the size the unit reported, and every failure a typed (unchecked) error thrown from
  * {@code read}: the deadline's, an interrupt's, or the transport's for a stream that broke.
  */
-public final class UnitArchiveStream extends InputStream {
+public final class UnitArchiveStream extends BlockInputStream {
     private final InputStream in;
     private final StreamWatchdog.Guard guard;
     private final String transportName;
@@ -49,13 +50,6 @@ public final class UnitArchiveStream extends InputStream {
     /** Bytes read so far. */
     public long total() {
         return total;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.spool;
 
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.LocalStorageException;
 
 import java.io.IOException;
@@ -23,6 +24,19 @@ public final class SpoolFiles {
     private static final int STICKY = 01000;
 
     private SpoolFiles() {
+    }
+
+    /**
+     * A transport builder's {@code spoolDirectory}: checked to exist now; whether others could swap its files is
+     * checked at each range, as it may change.
+     *
+     * @throws InvalidInputException if it is not an existing directory
+     */
+    public static Path directory(Path spoolDirectory) {
+        if (!Files.isDirectory(spoolDirectory)) {
+            throw new InvalidInputException("spool directory", spoolDirectory.toString(), "not an existing directory");
+        }
+        return spoolDirectory;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.internal.spool;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.SpooledRange;
 
@@ -26,7 +27,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * stops its transfer) and the file (which frees its space), and wakes a reader waiting for bytes. A reader waits for
  * bytes at most until the deadline.
  */
-public final class SpoolingRangeStream extends InputStream implements SpooledRange {
+public final class SpoolingRangeStream extends BlockInputStream implements SpooledRange {
     private static final int CHUNK = 256 * 1024;
     private static final long MOST_WAIT_MILLIS = 1000;
 
@@ -164,13 +165,6 @@ public final class SpoolingRangeStream extends InputStream implements SpooledRan
         if (failure != null) {
             throw failure;
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -431,12 +432,7 @@ public final class JujuCliTransport implements EtcdTransport {
          * @throws InvalidInputException if it is not an existing directory
          */
         public Builder spoolDirectory(Path spoolDirectory) {
-            Objects.requireNonNull(spoolDirectory, "spoolDirectory");
-            if (!Files.isDirectory(spoolDirectory)) {
-                throw new InvalidInputException("spool directory", spoolDirectory.toString(), "not an existing "
-                        + "directory");
-            }
-            this.spoolDirectory = spoolDirectory;
+            this.spoolDirectory = SpoolFiles.directory(Objects.requireNonNull(spoolDirectory, "spoolDirectory"));
             return this;
         }
 

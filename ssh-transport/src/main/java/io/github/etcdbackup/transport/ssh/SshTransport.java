@@ -5,6 +5,7 @@ import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
 import io.github.etcdbackup.internal.common.InputValidation;
+import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.internal.spool.SpoolingRangeStream;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
@@ -15,7 +16,6 @@ import io.github.etcdbackup.transport.ssh.internal.SshUnitOperations;
 import io.github.etcdbackup.transport.ssh.internal.TransportName;
 
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -355,12 +355,7 @@ public final class SshTransport implements EtcdTransport {
          * @throws InvalidInputException if it is not an existing directory
          */
         public Builder spoolDirectory(Path spoolDirectory) {
-            Objects.requireNonNull(spoolDirectory, "spoolDirectory");
-            if (!Files.isDirectory(spoolDirectory)) {
-                throw new InvalidInputException("spool directory", spoolDirectory.toString(), "not an existing "
-                        + "directory");
-            }
-            this.spoolDirectory = spoolDirectory;
+            this.spoolDirectory = SpoolFiles.directory(Objects.requireNonNull(spoolDirectory, "spoolDirectory"));
             return this;
         }
 

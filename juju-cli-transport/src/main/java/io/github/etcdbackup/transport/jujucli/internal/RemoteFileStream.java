@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code /proc}, milliseconds). The deadline timer is armed for the life of the stream, not of the process: it kills
  * the process tree and whatever holds its pipes (see {@link ProcessTree}) when nobody reads.
  */
-public final class RemoteFileStream extends InputStream {
+public final class RemoteFileStream extends BlockInputStream {
     private final ProcessTree tree;
     private final Process process;
     private final ProcessRunner owner;
@@ -82,13 +83,6 @@ public final class RemoteFileStream extends InputStream {
         StderrDrain stderr = StderrDrain.start(tree.process(), "juju-ssh-stderr");
         return new RemoteFileStream(runner, tree, stderr, tree.process().getInputStream(), 0, deadline, description,
                 "juju ssh");
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xff;
     }
 
     @Override

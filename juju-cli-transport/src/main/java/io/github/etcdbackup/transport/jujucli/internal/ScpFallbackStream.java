@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.exception.EtcdBackupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
  * <p>When scp fails as well, {@code read} throws scp's {@code TransportException} (exit code and stderr as data; the
  * core's verified download passes typed exceptions through), with the ssh failure attached as suppressed.
  */
-final class ScpFallbackStream extends InputStream {
+final class ScpFallbackStream extends BlockInputStream {
     private static final Logger LOG = LoggerFactory.getLogger(ScpFallbackStream.class);
     /**
      * sudo refusing to run (sudo 1.8/1.9 without a terminal, requiretty, a user without sudo rights) or missing
@@ -55,13 +56,6 @@ final class ScpFallbackStream extends InputStream {
     /** Whether scp can succeed where {@code sudo cat} failed this way. */
     static boolean scpAvoids(RemoteFileStream.RemoteCommandFailedException failure) {
         return failure.exitCode() == SSH_FAILED || SUDO_REFUSALS.stream().anyMatch(failure.stderr()::contains);
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.internal.spool.SpoolFiles;
@@ -7,7 +8,6 @@ import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.SpooledRange;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the process tree (unless it ended with 0) and frees the file. A read never blocks past the deadline: a regular
  * file always answers at once, and the wait for more bytes polls the process.
  */
-public final class SpooledRangeStream extends InputStream implements SpooledRange {
+public final class SpooledRangeStream extends BlockInputStream implements SpooledRange {
     /** How long a reader that caught up with the process waits before it looks at the file again. */
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
@@ -120,13 +120,6 @@ public final class SpooledRangeStream extends InputStream implements SpooledRang
             throw interrupted(e);
         }
         return exited();
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xff;
     }
 
     @Override

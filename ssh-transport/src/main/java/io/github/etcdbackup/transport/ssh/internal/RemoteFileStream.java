@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.ssh.internal;
 
+import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.spi.Deadline;
 import net.schmizz.sshj.connection.channel.direct.Session;
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  * never a silent early end. Closing it, the deadline passing, or an interrupt closes the channel; a read blocked on
  * it then ends once the unit confirms the close, or when {@link ChannelStopper} gives the connection up.
  */
-final class RemoteFileStream extends InputStream {
+final class RemoteFileStream extends BlockInputStream {
     private final UnitSession channel;
     private final Session.Command process;
     private final InputStream in;
@@ -42,13 +43,6 @@ final class RemoteFileStream extends InputStream {
         this.operation = operation;
         this.closer = closer;
         this.watchdog = StreamWatchdog.closeAfter(this, deadline.remaining());
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n == -1 ? -1 : one[0] & 0xff;
     }
 
     @Override

@@ -66,10 +66,7 @@ class UnitConnectionsTest {
         int usual = 16 * 1024 * 1024;
         int range = 4 * 1024 * 1024;
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
-            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), usual);
-            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
-                    Map.of("etcd/0", sshd.host()))) {
+            try (UnitConnections connections = connections(sshd, usual)) {
                 Deadline deadline = Deadline.after(Duration.ofSeconds(30));
                 try (Session ranged = connections.openSession("etcd/0", deadline, "range", range).session();
                      Session plain = connections.openSession("etcd/0", deadline, "plain").session()) {
@@ -87,10 +84,7 @@ class UnitConnectionsTest {
         // piles up. With sshj's default cap (16 MiB) a 2 MiB window let 16 MiB wait here (benchmark 4, -Xmx64m).
         int window = 2 * 1024 * 1024;
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
-            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
-            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
-                    Map.of("etcd/0", sshd.host()));
+            try (UnitConnections connections = connections(sshd, window);
                  Session session = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)),
                          "slow read").session()) {
                 Session.Command zeros = session.exec("head -c 48M /dev/zero");
@@ -114,10 +108,7 @@ class UnitConnectionsTest {
         // then falls far below the window, and over a long round trip the channel runs dry.
         int window = 4 * 1024 * 1024;
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
-            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
-            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
-                    Map.of("etcd/0", sshd.host()));
+            try (UnitConnections connections = connections(sshd, window);
                  Session session = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(30)),
                          "read").session()) {
                 SessionChannel channel = (SessionChannel) session;
@@ -147,10 +138,7 @@ class UnitConnectionsTest {
         int window = 2 * 1024 * 1024;
         long bytes = 512L * 1024 * 1024;
         try (LocalSshd sshd = LocalSshd.start(dir.resolve("sshd"))) {
-            SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
-                    sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
-            try (UnitConnections connections = new UnitConnections(new SshConnector(settings)::connect,
-                    Map.of("etcd/0", sshd.host()));
+            try (UnitConnections connections = connections(sshd, window);
                  Session session = connections.openSession("etcd/0", Deadline.after(Duration.ofSeconds(50)),
                          "fast read").session()) {
                 InputStream in = session.exec("head -c " + bytes + " /dev/zero").getInputStream();
@@ -163,6 +151,13 @@ class UnitConnectionsTest {
                 assertThat(total).isEqualTo(bytes);
             }
         }
+    }
+
+    /** Connections to {@code sshd} as unit {@code etcd/0}, whose channels advertise {@code window} bytes. */
+    private static UnitConnections connections(LocalSshd sshd, int window) {
+        SshSettings settings = new SshSettings(sshd.port(), sshd.user(), Optional.of(sshd.userPrivateKey()), null,
+                sshd.hostKnownHostsFile(), false, Duration.ofSeconds(10), Optional.empty(), window);
+        return new UnitConnections(new SshConnector(settings)::connect, Map.of("etcd/0", sshd.host()));
     }
 
     private static String echo(UnitConnections connections) throws IOException {
