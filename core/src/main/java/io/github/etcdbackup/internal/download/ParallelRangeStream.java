@@ -116,7 +116,16 @@ public final class ParallelRangeStream extends BlockInputStream {
                 abandoned.forEach(ParallelRangeStream::closeQuietly);
             }
             // Outside the lock: a spooled stream may wait for its bytes, and workers must go on meanwhile.
-            int n = left > 0 ? spooledHead.stream.read(buffer, off, Math.min(len, left)) : endOf(spooledHead);
+            int n;
+            try {
+                n = left > 0 ? spooledHead.stream.read(buffer, off, Math.min(len, left)) : endOf(spooledHead);
+            } catch (IOException e) {
+                synchronized (lock) {
+                    // A range's worker closes its stream when it fails: its own error says why, not "closed".
+                    failIfAnyRangeFailed();
+                }
+                throw e;
+            }
             synchronized (lock) {
                 if (n >= 0) {
                     headPosition += n;
@@ -148,7 +157,16 @@ public final class ParallelRangeStream extends BlockInputStream {
             failIfAnyRangeFailed();
             Range head = inFlight.peekFirst();
             if (head == null) {
-                return -1;
+                if (endReached) {
+                    return -1;
+                }
+                // Every range started was read, and the next ones could not start yet: a worker whose range the
+                // reader already finished (a spooled one, read as it arrived) had not given its stream back.
+                startRanges();
+                if (inFlight.isEmpty()) {
+                    awaitProgress();
+                }
+                continue;
             }
             if (head.spooled) {
                 if (!head.readToEnd) {
@@ -305,11 +323,11 @@ public final class ParallelRangeStream extends BlockInputStream {
             boolean readerTakesIt;
             synchronized (lock) {
                 active--;
-                if (range.done) {
-                    // A range that arrived before the reader needs it frees its stream for the next one at once:
-                    // otherwise ranges waiting in memory behind a slow head would leave the link to one stream.
-                    startRanges();
-                }
+                // A range that arrived before the reader needs it frees its stream for the next one at once:
+                // otherwise ranges waiting behind a slow head would leave the link to one stream. So does one the
+                // reader finished first, for a reader that may be waiting for the next range to start.
+                startRanges();
+                lock.notifyAll();
                 readerTakesIt = range.spooled && range.failure == null && !range.cancelled && !closed;
             }
             if (!readerTakesIt) {

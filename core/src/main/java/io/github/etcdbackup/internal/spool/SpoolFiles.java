@@ -9,19 +9,25 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Files in which a range of a download waits for its turn ({@link io.github.etcdbackup.spi.SpooledRange}): each in a
  * new owner-only directory under the transport's spool directory, and unlinked (with that directory) as soon as it
  * is open, so that nothing is left there whatever becomes of the JVM, and its space is freed when it is closed.
  *
- * <p>A spool directory that others can write to without the sticky bit is refused: there another user could swap the
- * new directory before the file is opened in it. With the sticky bit (as {@code /tmp}) nobody else can rename or
- * remove it, and nobody else can write inside it.
+ * <p>A spool directory that its group or others can write to without the sticky bit is refused, and so is one owned
+ * by another user than this process's or root: there someone else could swap the new directory before the file is
+ * opened in it. With the sticky bit (as {@code /tmp}, root's) nobody else can rename or remove it, and nobody else
+ * can write inside it. The file itself is owner-only ({@code 0600}).
  */
 public final class SpoolFiles {
-    private static final int OTHERS_WRITE = 0002;
+    private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static final int STICKY = 01000;
+    private static final String OWNER_ONLY = "rw-------";
 
     private SpoolFiles() {
     }
@@ -50,7 +56,7 @@ public final class SpoolFiles {
         Path dir = null;
         try {
             dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
-            return Files.createFile(dir.resolve("range"));
+            return Files.createFile(dir.resolve("range"), ownerOnly(dir));
         } catch (IOException e) {
             deleteQuietly(dir);
             throw new LocalStorageException(spoolDirectory, "Creating a file for " + what + " in", e);
@@ -63,15 +69,29 @@ public final class SpoolFiles {
      * @throws LocalStorageException if the spool directory cannot take it, or others could swap it
      */
     public static FileChannel openUnlinked(Path spoolDirectory, String what) {
-        Path file = newFile(spoolDirectory, what);
+        requirePrivateEnough(spoolDirectory);
+        Path file = null;
         try {
-            return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                    LinkOption.NOFOLLOW_LINKS);
+            Path dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
+            file = dir.resolve("range");
+            // Created by this very open, never followed: whatever else could be at that name is refused.
+            return FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), ownerOnly(dir));
         } catch (IOException e) {
-            throw new LocalStorageException(spoolDirectory, "Opening a file for " + what + " in", e);
+            throw new LocalStorageException(spoolDirectory, "Creating a file for " + what + " in", e);
         } finally {
-            discard(file);
+            if (file != null) {
+                discard(file);
+            }
         }
+    }
+
+    /** Owner-only permissions where the file system has POSIX permissions, none otherwise. */
+    private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
+        return Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString(OWNER_ONLY))}
+                : new FileAttribute<?>[0];
     }
 
     /** Removes a file of {@link #newFile} and its directory, by name; whoever has it open keeps it. */
@@ -83,11 +103,17 @@ public final class SpoolFiles {
     private static void requirePrivateEnough(Path spoolDirectory) {
         try {
             int mode = (Integer) Files.getAttribute(spoolDirectory, "unix:mode");
-            if ((mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
+            if ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
                 throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("others can "
                         + "write to it and it has no sticky bit, so another user could swap the files the ranges are "
                         + "written to; give the transport's spoolDirectory a directory only you can write to, or "
                         + "one with the sticky bit (as /tmp)"));
+            }
+            String owner = Files.getOwner(spoolDirectory).getName();
+            if (!owner.equals(System.getProperty("user.name")) && !owner.equals("root")) {
+                throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("it belongs "
+                        + "to " + owner + ", who could swap the files the ranges are written to; give the "
+                        + "transport's spoolDirectory a directory of your own, or root's (as /tmp)"));
             }
         } catch (UnsupportedOperationException | IllegalArgumentException noUnixModes) {
             // Not a POSIX file system: it has no such sharing to guard against.

@@ -32,6 +32,7 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
     private static final long MOST_WAIT_MILLIS = 1000;
 
     private final InputStream source;
+    private final long length;
     private final FileChannel file;
     private final Path spoolDirectory;
     private final Deadline deadline;
@@ -47,22 +48,26 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
     /** Where the reader is in the file; touched by the reader only. */
     private long position;
 
-    private SpoolingRangeStream(InputStream source, FileChannel file, Path spoolDirectory, Deadline deadline) {
+    private SpoolingRangeStream(InputStream source, long length, FileChannel file, Path spoolDirectory,
+                                Deadline deadline) {
         this.source = source;
+        this.length = length;
         this.file = file;
         this.spoolDirectory = spoolDirectory;
         this.deadline = deadline;
     }
 
     /**
-     * {@code source} copied into a new file of {@code spoolDirectory}; closes {@code source} if that file cannot be
-     * made.
+     * {@code source}, a range of at most {@code length} bytes, copied into a new file of {@code spoolDirectory};
+     * closes {@code source} if that file cannot be made. A source that brings more fails once it has (the disk never
+     * takes much more than the range).
      *
      * @param what the range, for messages
      * @throws io.github.etcdbackup.exception.LocalStorageException if the spool directory cannot take the file, or
      *                                                              others could swap it
      */
-    public static SpoolingRangeStream of(InputStream source, Path spoolDirectory, String what, Deadline deadline) {
+    public static SpoolingRangeStream of(InputStream source, long length, Path spoolDirectory, String what,
+                                         Deadline deadline) {
         FileChannel file;
         try {
             file = SpoolFiles.openUnlinked(spoolDirectory, what);
@@ -70,7 +75,7 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
             closeQuietly(source);
             throw e;
         }
-        return new SpoolingRangeStream(source, file, spoolDirectory, deadline);
+        return new SpoolingRangeStream(source, length, file, spoolDirectory, deadline);
     }
 
     @Override
@@ -95,10 +100,11 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
         try {
             long at;
             synchronized (progress) {
-                failIfFailedOrClosed();
                 if (ended) {
+                    // All of it is in the file, even if the reader finished and closed it meanwhile.
                     return false;
                 }
+                failIfFailedOrClosed();
                 at = written;
             }
             int n = readSource();
@@ -111,6 +117,9 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
                 // go back now, not when the reader comes, or ranges waiting for their turn would hold them all.
                 closeQuietly(source);
                 return false;
+            }
+            if (at + n > length) {
+                throw fail(new IOException("the range brought more than the " + length + " bytes asked"));
             }
             writeAt(at, n);
             synchronized (progress) {
@@ -128,6 +137,8 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
             return source.read(chunk);
         } catch (IOException e) {
             throw fail(e);
+        } catch (RuntimeException e) {
+            throw fail(new IOException(e.getMessage(), e));
         }
     }
 
@@ -158,12 +169,13 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
         return first;
     }
 
+    /** The range's failure first: a stream closed because its range failed must say why. */
     private void failIfFailedOrClosed() throws IOException {
-        if (closed) {
-            throw new IOException("the range is closed");
-        }
         if (failure != null) {
             throw failure;
+        }
+        if (closed) {
+            throw new IOException("the range is closed");
         }
     }
 
@@ -201,14 +213,12 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
         synchronized (progress) {
             while (true) {
                 if (closed) {
-                    throw new IOException("the range is closed");
+                    failIfFailedOrClosed();
                 }
                 if (position < written) {
                     return written - position;
                 }
-                if (failure != null) {
-                    throw failure;
-                }
+                failIfFailedOrClosed();
                 if (ended) {
                     return -1;
                 }
@@ -221,10 +231,10 @@ public final class SpoolingRangeStream extends BlockInputStream implements Spool
     }
 
     private void waitForProgress() throws IOException {
-        long millis = Math.min(MOST_WAIT_MILLIS, deadline.remaining().toMillis());
-        if (millis <= 0) {
+        if (deadline.expired()) {
             throw new IOException("the deadline of " + deadline.timeout() + " passed while the range arrived");
         }
+        long millis = Math.max(1, Math.min(MOST_WAIT_MILLIS, deadline.remaining().toMillis()));
         try {
             progress.wait(millis);
         } catch (InterruptedException e) {

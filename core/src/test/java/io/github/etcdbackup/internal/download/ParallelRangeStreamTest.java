@@ -288,6 +288,27 @@ class ParallelRangeStreamTest {
     }
 
     @Test
+    void rangesTheReaderFinishedBeforeTheirWorkersReturnedDoNotEndTheFileEarly() throws IOException {
+        // The reader may read a spooled range to its end before its worker has returned from awaitArrival: with both
+        // streams still held, every started range is read while the file goes on.
+        byte[] content = file(6 * RANGE);
+        CountDownLatch workersReturn = new CountDownLatch(1);
+        Thread releaser = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            workersReturn.countDown();
+        });
+        releaser.start();
+        try (ParallelRangeStream in = new ParallelRangeStream(spooledSlices(content, new CopyOnWriteArrayList<>(),
+                workersReturn), 0, new ParallelReads(2, RANGE, true), deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+    }
+
+    @Test
     void aSpooledRangeThatFailsToArriveFailsTheRead() {
         byte[] content = file(40_000);
         ParallelRangeStream.RangeOpener failing = (offset, length, deadline) -> {

@@ -24,6 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 @Timeout(60)
 class SpoolingRangeStreamTest {
+    /** The range asked for: larger than any test source, except where a test says otherwise. */
+    private static final long RANGE = 64L * 1024 * 1024;
     @TempDir
     Path spool;
 
@@ -36,7 +38,7 @@ class SpoolingRangeStreamTest {
     @Test
     void readAloneItCopiesAsItIsReadAndLeavesNothingInTheSpoolDirectory() throws IOException {
         byte[] content = bytes(1024 * 1024 + 5);
-        try (SpoolingRangeStream in = SpoolingRangeStream.of(new ByteArrayInputStream(content), spool, "a range",
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(new ByteArrayInputStream(content), RANGE, spool, "a range",
                 deadline())) {
             assertThat(entries()).as("unlinked once open").isEmpty();
             assertThat(in.readAllBytes()).isEqualTo(content);
@@ -49,7 +51,7 @@ class SpoolingRangeStreamTest {
     void awaitArrivalCopiesTheWholeRangeWhileAReaderFollowsTheFile() throws Exception {
         byte[] content = bytes(3 * 1024 * 1024 + 17);
         AtomicLong arrived = new AtomicLong(-1);
-        try (SpoolingRangeStream in = SpoolingRangeStream.of(new Trickle(content), spool, "a range", deadline())) {
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(new Trickle(content), RANGE, spool, "a range", deadline())) {
             Thread worker = new Thread(() -> {
                 try {
                     arrived.set(in.awaitArrival(deadline()));
@@ -68,7 +70,7 @@ class SpoolingRangeStreamTest {
     void aRangeThatArrivedClosesItsSourceAtOnceAndIsReadFromTheFile() throws IOException {
         byte[] content = bytes(2 * 1024 * 1024);
         Trickle source = new Trickle(content);
-        try (SpoolingRangeStream in = SpoolingRangeStream.of(source, spool, "a range", deadline())) {
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(source, RANGE, spool, "a range", deadline())) {
             assertThat(in.awaitArrival(deadline())).isEqualTo(content.length);
             // What the source holds (an SSH channel, one of a unit's few range sessions) goes back before the reader.
             assertThat(source.closed).isTrue();
@@ -99,7 +101,7 @@ class SpoolingRangeStreamTest {
                 return n;
             }
         };
-        try (SpoolingRangeStream in = SpoolingRangeStream.of(failing, spool, "a range", deadline())) {
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(failing, RANGE, spool, "a range", deadline())) {
             assertThatThrownBy(() -> in.awaitArrival(deadline())).isInstanceOf(IOException.class)
                     .hasMessage("connection reset");
             byte[] got = new byte[before.length];
@@ -110,9 +112,31 @@ class SpoolingRangeStreamTest {
     }
 
     @Test
+    void aSourceThatBringsMoreThanTheRangeFailsOnceItHasAndClosesIt() throws IOException {
+        byte[] content = bytes(1024 * 1024);
+        Trickle source = new Trickle(content);
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(source, content.length - 1, spool, "a range",
+                deadline())) {
+            assertThatThrownBy(() -> in.awaitArrival(deadline())).isInstanceOf(IOException.class)
+                    .hasMessageContaining("more than the " + (content.length - 1) + " bytes asked");
+            assertThat(source.closed).isTrue();
+            assertThatThrownBy(in::readAllBytes).hasMessageContaining("more than");
+        }
+    }
+
+    @Test
+    void aSpoolDirectoryItsGroupCanWriteWithoutTheStickyBitIsRefused() throws IOException {
+        Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwxrwxr-x"));
+        Hanging source = new Hanging();
+        assertThatThrownBy(() -> SpoolingRangeStream.of(source, RANGE, spool, "a range", deadline()))
+                .isInstanceOf(LocalStorageException.class).hasMessageContaining("sticky bit");
+        assertThat(source.closed).isTrue();
+    }
+
+    @Test
     void closeWakesAWaitingReaderAndClosesTheSource() throws Exception {
         Hanging source = new Hanging();
-        SpoolingRangeStream in = SpoolingRangeStream.of(source, spool, "a range", deadline());
+        SpoolingRangeStream in = SpoolingRangeStream.of(source, RANGE, spool, "a range", deadline());
         AtomicReference<Throwable> arrival = new AtomicReference<>();
         AtomicReference<Throwable> reader = new AtomicReference<>();
         Thread worker = new Thread(() -> {
@@ -144,7 +168,7 @@ class SpoolingRangeStreamTest {
     @Test
     void aReaderWaitsForTheCopierNoLongerThanTheDeadline() throws Exception {
         Hanging source = new Hanging();
-        try (SpoolingRangeStream in = SpoolingRangeStream.of(source, spool, "a range",
+        try (SpoolingRangeStream in = SpoolingRangeStream.of(source, RANGE, spool, "a range",
                 Deadline.after(Duration.ofMillis(300)))) {
             Thread worker = new Thread(() -> {
                 try {
@@ -163,7 +187,7 @@ class SpoolingRangeStreamTest {
     void aSpoolDirectoryOthersCanWriteWithoutTheStickyBitIsRefusedAndTheSourceClosed() throws IOException {
         Files.setPosixFilePermissions(spool, PosixFilePermissions.fromString("rwxrwxrwx"));
         Hanging source = new Hanging();
-        assertThatThrownBy(() -> SpoolingRangeStream.of(source, spool, "a range", deadline()))
+        assertThatThrownBy(() -> SpoolingRangeStream.of(source, RANGE, spool, "a range", deadline()))
                 .isInstanceOfSatisfying(LocalStorageException.class, e -> assertThat(e.file()).isEqualTo(spool))
                 .hasMessageContaining("sticky bit");
         assertThat(source.closed).isTrue();

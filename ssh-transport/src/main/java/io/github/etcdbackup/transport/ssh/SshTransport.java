@@ -115,7 +115,7 @@ public final class SshTransport implements EtcdTransport {
     public InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
         Objects.requireNonNull(deadline, "deadline");
         InputStream range = operations.openRange(unit, remotePath, offset, length, deadline);
-        return SpoolingRangeStream.of(range, spoolDirectory, unit + ":" + remotePath + " bytes " + offset + " to "
+        return SpoolingRangeStream.of(range, length, spoolDirectory, unit + ":" + remotePath + " bytes " + offset + " to "
                 + (offset + length), deadline);
     }
 

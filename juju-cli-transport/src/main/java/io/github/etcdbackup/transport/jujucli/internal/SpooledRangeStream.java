@@ -128,10 +128,11 @@ public final class SpooledRangeStream extends BlockInputStream implements Spoole
             return 0;
         }
         while (true) {
+            long end = endIfKnown();
             if (closed.get()) {
+                // After its failure, if any: a range closed because it failed must say why.
                 throw new IOException("the stream of " + description + " is closed");
             }
-            long end = endIfKnown();
             long available = (end >= 0 ? end : Long.MAX_VALUE) - position;
             if (available > 0) {
                 int n = file.read(ByteBuffer.wrap(buffer, offset, (int) Math.min(count, available)), position);
