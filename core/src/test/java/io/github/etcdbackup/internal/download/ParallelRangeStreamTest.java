@@ -251,15 +251,18 @@ class ParallelRangeStreamTest {
     @ParameterizedTest(name = "{0} bytes from {1}")
     @CsvSource({"0,0", "4095,0", "4096,0", "16385,0", "100000,0", "100000,77777", "100000,120000"})
     void spooledRangesAreReadFromTheirStreamsInFileOrderAndEachIsClosedOnceRead(int size, int offset)
-            throws IOException {
+            throws IOException, InterruptedException {
         byte[] content = file(size);
         List<Spooled> opened = new CopyOnWriteArrayList<>();
-        try (ParallelRangeStream in = new ParallelRangeStream(spooledSlices(content, opened, new CountDownLatch(0)),
-                offset, FOUR.asSpooled(), deadline())) {
+        ParallelRangeStream in = new ParallelRangeStream(spooledSlices(content, opened, new CountDownLatch(0)),
+                offset, FOUR.asSpooled(), deadline());
+        try (in) {
             assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, Math.min(offset, size), size));
             // Every range read to its end was closed by the reader, which frees what its transport stored.
             assertThat(opened).filteredOn(range -> range.readToEnd).isNotEmpty().allMatch(range -> range.closed);
         }
+        // A worker still opening a range past the end when the stream closed closes it once it has it.
+        assertThat(in.awaitWorkersStopped(10_000)).isTrue();
         assertThat(opened).allMatch(range -> range.closed);
     }
 
