@@ -168,7 +168,7 @@ public final class ParallelRangeStream extends BlockInputStream {
                 }
                 continue;
             }
-            if (head.spooled) {
+            if (head.spooled()) {
                 if (!head.readToEnd) {
                     return READ_SPOOLED_HEAD;
                 }
@@ -197,7 +197,7 @@ public final class ParallelRangeStream extends BlockInputStream {
     private void finishHead(Range head, List<InputStream> abandoned) throws IOException {
         inFlight.removeFirst();
         headPosition = 0;
-        if (head.spooled) {
+        if (head.spooled()) {
             abandoned.add(head.stream);
         } else if (head.buffer != null && head.buffer.length == rangeBytes) {
             spare.add(head.buffer);
@@ -272,7 +272,6 @@ public final class ParallelRangeStream extends BlockInputStream {
                     return;
                 }
                 range.stream = in;
-                range.spooled = in instanceof SpooledRange;
                 lock.notifyAll();
             }
             if (in instanceof SpooledRange spooled) {
@@ -328,7 +327,7 @@ public final class ParallelRangeStream extends BlockInputStream {
                 // reader finished first, for a reader that may be waiting for the next range to start.
                 startRanges();
                 lock.notifyAll();
-                readerTakesIt = range.spooled && range.failure == null && !range.cancelled && !closed;
+                readerTakesIt = range.spooled() && range.failure == null && !range.cancelled && !closed;
             }
             if (!readerTakesIt) {
                 closeQuietly(in);
@@ -405,8 +404,6 @@ public final class ParallelRangeStream extends BlockInputStream {
         int filled;
         boolean done;
         boolean cancelled;
-        /** Its stream is a {@link SpooledRange}: read by the reader from the stream, never copied into memory. */
-        boolean spooled;
         /** A spooled range's stream returned -1 to the reader. */
         boolean readToEnd;
         Exception failure;
@@ -416,6 +413,11 @@ public final class ParallelRangeStream extends BlockInputStream {
             this.offset = offset;
             this.length = length;
             this.buffer = buffer;
+        }
+
+        /** Its stream is a {@link SpooledRange}: read by the reader from the stream, never copied into memory. */
+        boolean spooled() {
+            return stream instanceof SpooledRange;
         }
     }
 }

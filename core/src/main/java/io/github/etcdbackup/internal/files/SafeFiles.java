@@ -97,6 +97,15 @@ public final class SafeFiles {
                 LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
     }
 
+    /**
+     * Creates {@code file} for reading and writing, readable and writable by its owner only; fails if anything has
+     * that name already (a link planted there included).
+     */
+    public static FileChannel createPrivate(Path file) {
+        return open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), OWNER_ONLY);
+    }
+
     private static FileChannel open(Path file, Set<OpenOption> options, FileAttribute<?>... attributes) {
         try {
             return FileChannel.open(file, options, attributes);

@@ -2,17 +2,12 @@ package io.github.etcdbackup.internal.spool;
 
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.LocalStorageException;
+import io.github.etcdbackup.internal.files.SafeFiles;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 
 /**
  * Files in which a range of a download waits for its turn ({@link io.github.etcdbackup.spi.SpooledRange}): each in a
@@ -27,7 +22,6 @@ import java.util.Set;
 public final class SpoolFiles {
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static final int STICKY = 01000;
-    private static final String OWNER_ONLY = "rw-------";
 
     private SpoolFiles() {
     }
@@ -45,21 +39,30 @@ public final class SpoolFiles {
         return spoolDirectory;
     }
 
+    /** A spool file: its name, for a process to open, and this JVM's channel on it. */
+    public record Created(Path file, FileChannel channel) {
+    }
+
     /**
-     * A new empty file for {@code what}, by name, for a process to open; the caller {@link #discard}s it once that is
-     * done.
+     * A new owner-only file for {@code what}, open to read and write, in a new owner-only directory; the caller
+     * {@link #discard}s its name once nobody needs to open it by name any more.
      *
      * @throws LocalStorageException if the spool directory cannot take it, or others could swap it
      */
-    public static Path newFile(Path spoolDirectory, String what) {
+    public static Created create(Path spoolDirectory, String what) {
         requirePrivateEnough(spoolDirectory);
-        Path dir = null;
+        Path dir;
         try {
             dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
-            return Files.createFile(dir.resolve("range"), ownerOnly(dir));
         } catch (IOException e) {
-            deleteQuietly(dir);
             throw new LocalStorageException(spoolDirectory, "Creating a file for " + what + " in", e);
+        }
+        Path file = dir.resolve("range");
+        try {
+            return new Created(file, SafeFiles.createPrivate(file));
+        } catch (RuntimeException e) {
+            deleteQuietly(dir);
+            throw e;
         }
     }
 
@@ -69,32 +72,12 @@ public final class SpoolFiles {
      * @throws LocalStorageException if the spool directory cannot take it, or others could swap it
      */
     public static FileChannel openUnlinked(Path spoolDirectory, String what) {
-        requirePrivateEnough(spoolDirectory);
-        Path file = null;
-        try {
-            Path dir = Files.createTempDirectory(spoolDirectory, "etcd-backup-range-");
-            file = dir.resolve("range");
-            // Created by this very open, never followed: whatever else could be at that name is refused.
-            return FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), ownerOnly(dir));
-        } catch (IOException e) {
-            throw new LocalStorageException(spoolDirectory, "Creating a file for " + what + " in", e);
-        } finally {
-            if (file != null) {
-                discard(file);
-            }
-        }
+        Created created = create(spoolDirectory, what);
+        discard(created.file());
+        return created.channel();
     }
 
-    /** Owner-only permissions where the file system has POSIX permissions, none otherwise. */
-    private static FileAttribute<?>[] ownerOnly(Path dir) throws IOException {
-        return Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString(OWNER_ONLY))}
-                : new FileAttribute<?>[0];
-    }
-
-    /** Removes a file of {@link #newFile} and its directory, by name; whoever has it open keeps it. */
+    /** Removes a file of {@link #create} and its directory, by name; whoever has it open keeps it. */
     public static void discard(Path file) {
         deleteQuietly(file);
         deleteQuietly(file.getParent());
@@ -104,8 +87,8 @@ public final class SpoolFiles {
         try {
             int mode = (Integer) Files.getAttribute(spoolDirectory, "unix:mode");
             if ((mode & GROUP_OR_OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
-                throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("others can "
-                        + "write to it and it has no sticky bit, so another user could swap the files the ranges are "
+                throw new LocalStorageException(spoolDirectory, "Spooling ranges in", new IOException("its group or "
+                        + "others can write to it and it has no sticky bit, so another user could swap the files the ranges are "
                         + "written to; give the transport's spoolDirectory a directory only you can write to, or "
                         + "one with the sticky bit (as /tmp)"));
             }

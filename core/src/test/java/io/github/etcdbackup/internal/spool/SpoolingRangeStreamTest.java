@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -196,11 +197,15 @@ class SpoolingRangeStreamTest {
 
     @Test
     void aNewSpoolFileLivesInADirectoryOnlyItsOwnerCanEnterUntilDiscarded() throws IOException {
-        Path file = SpoolFiles.newFile(spool, "a range");
-        assertThat(file.getParent().getParent()).isEqualTo(spool);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
-                .isEqualTo("rwx------");
-        SpoolFiles.discard(file);
+        SpoolFiles.Created created = SpoolFiles.create(spool, "a range");
+        Path file = created.file();
+        try (FileChannel channel = created.channel()) {
+            assertThat(file.getParent().getParent()).isEqualTo(spool);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())))
+                    .isEqualTo("rwx------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+            SpoolFiles.discard(file);
+        }
         assertThat(entries()).isEmpty();
     }
 

@@ -1,7 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.internal.common.BlockInputStream;
-import io.github.etcdbackup.exception.LocalStorageException;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
 import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.spi.Deadline;
@@ -11,9 +10,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,28 +80,26 @@ public final class SpooledRangeStream extends BlockInputStream implements Spoole
      * Starts {@code juju ARGV...} (an {@code ssh} whose remote command prints at most {@code length} bytes) with its
      * stdout in a new file under {@code spoolDirectory}.
      *
-     * @throws LocalStorageException if the spool directory cannot take the file, or others could swap it
+     * @throws io.github.etcdbackup.exception.LocalStorageException if the spool directory cannot take the file, or
+     *                                                               others could swap it
      * @throws io.github.etcdbackup.exception.TransportException if the process cannot be started
      */
     public static SpooledRangeStream start(ProcessRunner runner, List<String> argv, long length, Path spoolDirectory,
                                            Deadline deadline, String description) {
         deadline.check(description);
-        Path target = SpoolFiles.newFile(spoolDirectory, description);
-        FileChannel file = null;
+        SpoolFiles.Created spool = SpoolFiles.create(spoolDirectory, description);
+        FileChannel file = spool.channel();
         try {
-            file = FileChannel.open(target, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
             // appendTo, not to: the JDK opens the name again for the child, and O_APPEND never truncates.
-            ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.appendTo(target.toFile()),
+            ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.appendTo(spool.file().toFile()),
                     description);
             SpooledRangeStream stream = new SpooledRangeStream(runner, tree, file, length, deadline, description);
             file = null;
             return stream;
-        } catch (IOException e) {
-            throw new LocalStorageException(spoolDirectory, "Opening a file for " + description + " in", e);
         } finally {
             // Once the child holds the file (or failed to start) its name is of no more use to anyone.
             closeQuietly(file);
-            SpoolFiles.discard(target);
+            SpoolFiles.discard(spool.file());
         }
     }
 
