@@ -1,6 +1,7 @@
 package io.github.etcdbackup.store;
 
 import io.github.etcdbackup.internal.archive.ArchiveInspector;
+import io.github.etcdbackup.internal.archive.DamagedArchiveException;
 import io.github.etcdbackup.internal.archive.EncryptedArchiveReader;
 
 import io.github.etcdbackup.KeysVersion;
@@ -80,6 +81,9 @@ final class RestoreDrill {
             if (e.reason() != DecryptionException.Reason.DAMAGED && e.reason() != DecryptionException.Reason.NOT_AGE) {
                 throw e;
             }
+            problems.add(e.getMessage());
+            failure = DrillReport.Failure.ARCHIVE;
+        } catch (DamagedArchiveException e) {
             problems.add(e.getMessage());
             failure = DrillReport.Failure.ARCHIVE;
         } catch (IOException e) {

@@ -205,6 +205,21 @@ class RestoreDrillTest {
     }
 
     @Test
+    void anArchiveGzipCannotDecodeFailsTheDrillAsTheArchivesFaultNotAsALocalOne() throws Exception {
+        LocalSnapshot local = downloadRealSnapshot();
+        byte[] bytes = Files.readAllBytes(local.file());
+        assertThat(bytes[3]).as("gzip flags: the deflate data starts at byte 10").isZero();
+        bytes[10] = 0x07;   // last block, block type 3: reserved, never valid
+        Files.write(local.file(), bytes);
+
+        DrillReport report = SnapshotStore.open(storeDir).drill(local);
+
+        assertThat(report.passed()).isFalse();
+        assertThat(report.failure()).isEqualTo(DrillReport.Failure.ARCHIVE);
+        assertThat(report.problems()).anyMatch(p -> p.startsWith("not a readable gzip tar archive: "));
+    }
+
+    @Test
     void aCorruptDbFailsTheDrillWithoutThrowing() throws Exception {
         FakeTransport transport = new FakeTransport();
         transport.archiveContent(TestArchives.v3Archive(TestArchives.bboltLikeDb(64 * 1024, 7), work));

@@ -83,6 +83,10 @@ public final class ArchiveInspector {
      * Extracts the v3 {@code db} to {@code target}.
      *
      * @return false when the archive holds no {@code db}
+     * @throws DamagedArchiveException if the archive is not a readable gzip tar (bad gzip data or tar header, cut
+     *                                 short): the archive's fault
+     * @throws IOException             if the archive file could not be read or {@code target} not written: a local
+     *                                 failure that says nothing of the archive
      */
     public static boolean extractDb(Path archive, Path target) throws IOException {
         try (InputStream in = Files.newInputStream(archive)) {
@@ -92,21 +96,34 @@ public final class ArchiveInspector {
 
     /** {@link #extractDb(Path, Path)} from a stream of the archive, which it closes. */
     public static boolean extractDb(InputStream archive, Path target) throws IOException {
-        try (TarGzReader tar = new TarGzReader(archive)) {
+        try (TarGzReader tar = new TarGzReader(new LocalFailures.Input(archive))) {
             TarGzReader.Entry entry;
             while ((entry = tar.next()) != null) {
                 if (entry.normalizedName().equals("db") && entry.isFile()) {
-                    // Owner-only and new: the db holds every Secret of the cluster.
-                    try (OutputStream out = Channels.newOutputStream(FileChannel.open(target, Set.of(
-                            StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))) {
+                    try (OutputStream out = newDbFile(target)) {
                         tar.copyEntryTo(out);
                     }
                     return true;
                 }
             }
+        } catch (LocalFailures.Failure local) {
+            throw local.original();
+        } catch (IOException decoding) {
+            // Neither the source nor the target failed, so gzip or tar found bytes they cannot read.
+            throw new DamagedArchiveException("not a readable gzip tar archive: " + decoding.getMessage(), decoding);
         }
         return false;
+    }
+
+    /** Owner-only and new: the db holds every Secret of the cluster. Its failures are local ones. */
+    private static OutputStream newDbFile(Path target) throws LocalFailures.Failure {
+        try {
+            return new LocalFailures.Output(Channels.newOutputStream(FileChannel.open(target,
+                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))));
+        } catch (IOException e) {
+            throw new LocalFailures.Failure(e);
+        }
     }
 
     /** Keeps the caller's stream open when the tar reader closes. */
