@@ -34,11 +34,17 @@ import java.util.Locale;
 final class LinkBenchmarks {
     static final int DELAY_MS = Integer.getInteger("bench.link.delay.ms", 25);
     static final int MBIT = Integer.getInteger("bench.link.mbit", 1000);
-    /** Ranges read at once by both transports ({@code bench.link.streams}). */
+    /** Ranges the SSH transport reads at once ({@code bench.link.streams}; default the transport's). */
     static final int STREAMS = Integer.getInteger("bench.link.streams", SshTransport.Builder.DEFAULT_PARALLEL_STREAMS);
     /** The SSH transport's ranges ({@code bench.link.ssh.range.mib}; default the transport's). */
     static final long SSH_RANGE_BYTES = Long.getLong("bench.link.ssh.range.mib",
             SshTransport.Builder.DEFAULT_RANGE_BYTES >> 20) << 20;
+    /**
+     * Ranges the juju-cli transport reads at once ({@code bench.link.juju.streams}): each is its own OpenSSH
+     * connection, whose 2 MiB window caps it at 40 MB/s at 50 ms, and each range pays a new connection's set-up;
+     * six keep the link full while some set up.
+     */
+    static final int JUJU_STREAMS = Integer.getInteger("bench.link.juju.streams", 6);
     /**
      * The juju-cli transport's ranges: a {@code juju ssh} (a new OpenSSH connection) each, so large ones; they wait
      * in its spool directory, not in heap ({@code bench.link.juju.range.mib}).
@@ -88,33 +94,38 @@ final class LinkBenchmarks {
         report.section(String.format(Locale.ROOT, "9. verified download over a %d ms round trip, %d Mbit/s link "
                 + "(%d MiB)", 2 * DELAY_MS, MBIT, Benchmarks.MIB));
         Path remote = bench.archive();
-        Snapshot sshSnapshot = Snapshot.of("etcd/0", remote.toString(), bench.sha256());
-        Snapshot jujuSnapshot = Snapshot.of("etcd/0", REMOTE, bench.sha256());
+        // The size as the charm's snapshot action reports it (du -h): what a backup's download knows of the archive.
+        String sizeText = duSize(remote);
+        Snapshot sshSnapshot = Snapshot.builder().unit("etcd/0").remotePath(remote.toString()).sha256(bench.sha256())
+                .sizeText(sizeText).build();
+        Snapshot jujuSnapshot = Snapshot.builder().unit("etcd/0").remotePath(REMOTE).sha256(bench.sha256())
+                .sizeText(sizeText).build();
+        report.info("archive size as the charm reports it (du -h): " + sizeText);
         Path out = dir.resolve("out");
         String jujuShell = "exec " + sim.jujuExecutable() + " ssh --pty=false etcd/0 -- sudo cat '" + REMOTE + "' > "
                 + out.resolve("juju-cat") + " && sync " + out.resolve("juju-cat");
         for (int round = 1; round <= Benchmarks.ROUNDS; round++) {
             report.info("round " + round + " of " + Benchmarks.ROUNDS);
             LocalSnapshot[] ours = new LocalSnapshot[1];
-            report.time("link.ssh-transport", () -> {
+            timeOnLink(link, "link.ssh-transport", () -> {
                 try (EtcdBackupClient client = EtcdBackupClient.create(transport(sshd, link))) {
                     ours[0] = client.download(sshSnapshot, Benchmarks.fresh(out));
                 }
             });
             Benchmarks.verify(ours[0], bench.sha256());
-            report.time("link.ssh-transport-ranges-null", () -> {
+            timeOnLink(link, "link.ssh-transport-ranges-null", () -> {
                 try (SshTransport transport = transport(sshd, link);
-                     InputStream in = new ParallelRangeStream((offset, length, deadline) -> transport.openRange(
+                     InputStream in = ParallelRangeStream.staggered((offset, length, deadline) -> transport.openRange(
                              "etcd/0", remote.toString(), offset, length, deadline), 0,
                              transport.parallelReads("etcd/0", Deadline.after(Duration.ofMinutes(1))).orElseThrow(),
-                             Deadline.after(Duration.ofMinutes(10)))) {
+                             sshSnapshot.approximateSizeBytes(), Deadline.after(Duration.ofMinutes(10)))) {
                     in.transferTo(OutputStream.nullOutputStream());
                 }
             });
-            report.time("link.juju-cli", () -> {
+            timeOnLink(link, "link.juju-cli", () -> {
                 try (EtcdBackupClient client = EtcdBackupClient.create(JujuCliTransport.builder()
                         .executable(sim.jujuExecutable()).fileTransfer(FileTransfer.SSH_CAT)
-                        .parallelReads(STREAMS, JUJU_RANGE_BYTES).build())) {
+                        .parallelReads(JUJU_STREAMS, JUJU_RANGE_BYTES).build())) {
                     ours[0] = client.download(jujuSnapshot, Benchmarks.fresh(out));
                 }
             });
@@ -128,7 +139,7 @@ final class LinkBenchmarks {
                             + out.resolve("cat")), null));
             Benchmarks.verifyFile(out.resolve("cat"), bench.sha256());
             Benchmarks.fresh(out);
-            report.time("link.ssh-parallel-null", () -> Benchmarks.run(List.of("bash", "-c",
+            timeOnLink(link, "link.ssh-parallel-null", () -> Benchmarks.run(List.of("bash", "-c",
                     parallelDdToNull(sshd, link, remote, bytes)), null));
             report.time("link.juju-ssh-cat+sync", () -> Benchmarks.run(List.of("bash", "-c", jujuShell), null));
             Benchmarks.verifyFile(out.resolve("juju-cat"), bench.sha256());
@@ -149,7 +160,7 @@ final class LinkBenchmarks {
                 + rangesUsed(new ParallelReads(STREAMS, SSH_RANGE_BYTES, true)) + " (vs scp)", "link.ssh-transport",
                 bytes, "link.scp");
         double juju = report.rate("juju-cli verified download, "
-                + rangesUsed(new ParallelReads(STREAMS, JUJU_RANGE_BYTES, true)) + " (vs scp)", "link.juju-cli",
+                + rangesUsed(new ParallelReads(JUJU_STREAMS, JUJU_RANGE_BYTES, true)) + " (vs scp)", "link.juju-cli",
                 bytes, "link.scp");
         double sshOfCap = bytes / report.median("link.ssh-transport") / cap;
         double jujuOfCap = bytes / report.median("link.juju-cli") / cap;
@@ -161,6 +172,19 @@ final class LinkBenchmarks {
         report.goal("9c", "juju-cli verified download vs scp over the same link", juju, 3.0, cause);
         report.goal("9d", String.format(Locale.ROOT, "juju-cli verified download vs the link's cap (%.0f MB/s)",
                 cap / 1e6), jujuOfCap, 0.8, cause);
+    }
+
+    /**
+     * Times {@code body} as {@link Report#time} does and says how long the link stood idle meanwhile: what a transfer
+     * loses to set-up round trips, gaps between ranges or a sender that does not keep the link full.
+     */
+    private void timeOnLink(ShapedLink link, String name, Report.Body body) throws Exception {
+        ShapedLink.Carried before = link.carriedDown();
+        double seconds = report.time(name, body);
+        ShapedLink.Carried carried = link.carriedDown().minus(before);
+        double busy = carried.busy().toNanos() / 1e9;
+        report.info(String.format(Locale.ROOT, "    the link carried %.1f MB down in %.2f s of the %.2f s: idle %.2f s",
+                carried.bytes() / 1e6, busy, seconds, seconds - busy));
     }
 
     /**
@@ -178,6 +202,16 @@ final class LinkBenchmarks {
                                 " (%d MiB asked, shrunk to fit -Xmx%dm)", askedMib, heapMib)))
                 .orElse(String.format(Locale.ROOT, "one stream (no two ranges of %d MiB fit -Xmx%dm)", askedMib,
                         heapMib));
+    }
+
+    /** {@code du -h FILE}'s size field, as the charm's snapshot action runs it on the unit. */
+    private static String duSize(Path file) throws Exception {
+        Process du = new ProcessBuilder("du", "-h", file.toString()).redirectErrorStream(true).start();
+        String output = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (du.waitFor() != 0) {
+            throw new IllegalStateException("du -h " + file + " failed: " + output);
+        }
+        return output.strip().split("\\s+")[0];
     }
 
     private static List<String> scp(LocalSshd sshd, ShapedLink link, Path remote, Path local) {

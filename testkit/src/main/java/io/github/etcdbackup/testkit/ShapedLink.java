@@ -97,6 +97,23 @@ public final class ShapedLink implements AutoCloseable {
         return bytesPerSecond;
     }
 
+    /**
+     * What the link has carried towards the clients so far, over every connection: take it before and after a
+     * transfer, and {@link Carried#minus} tells how long the link was busy during it (the rest it stood idle: set-up
+     * round trips, gaps between ranges, a sender that could not keep it full).
+     */
+    public Carried carriedDown() {
+        return down.carried();
+    }
+
+    /** Bytes a direction of the link carried, and how long it was busy sending them. */
+    public record Carried(long bytes, Duration busy) {
+        /** What was carried since {@code before}. */
+        public Carried minus(Carried before) {
+            return new Carried(bytes - before.bytes, busy.minus(before.busy));
+        }
+    }
+
     /** How many bytes one direction of one connection may hold before the proxy stops reading from its sender. */
     public long queueBytes() {
         return Math.max(MIN_QUEUE, 2 * bytesPerSecond * delayNanos / 1_000_000_000L);
@@ -140,12 +157,21 @@ public final class ShapedLink implements AutoCloseable {
     /** The sending side of one direction of the link, shared by its connections: one chunk on the wire at a time. */
     private final class Transmitter {
         private long freeAt;
+        private long carriedBytes;
+        private long busyNanos;
 
         /** Books the transmitter for {@code bytes} that arrived at {@code arrival}; returns when they are delivered. */
         synchronized long deliveryTime(long arrival, int bytes) {
             long start = Math.max(arrival, freeAt);
-            freeAt = start + bytes * 1_000_000_000L / bytesPerSecond;
+            long sending = bytes * 1_000_000_000L / bytesPerSecond;
+            freeAt = start + sending;
+            carriedBytes += bytes;
+            busyNanos += sending;
             return freeAt + delayNanos;
+        }
+
+        synchronized Carried carried() {
+            return new Carried(carriedBytes, Duration.ofNanos(busyNanos));
         }
     }
 

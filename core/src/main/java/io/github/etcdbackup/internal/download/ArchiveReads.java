@@ -45,8 +45,8 @@ public final class ArchiveReads {
             }
             LOG.debug("Reading {}:{} in ranges of {} bytes, {} at a time", unit, path, reads.get().rangeBytes(),
                     reads.get().streams());
-            return new ParallelRangeStream((from, length, d) -> transport.openRange(unit, path, from, length, d),
-                    offset, reads.get(), deadline);
+            return ParallelRangeStream.staggered((from, length, d) -> transport.openRange(unit, path, from, length, d),
+                    offset, reads.get(), snapshot.approximateSizeBytes(), deadline);
         };
     }
 

@@ -32,6 +32,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  * range's stream, which ends its worker (one still opening its range closes it once it is open); a caller blocked in
  * {@code read} then gets an {@code IOException}, and an interrupted one an {@code InterruptedIOException}.
  *
+ * <p>Staggered ({@link #staggered}), the first {@code streams} ranges are a {@code streams}-th of {@code rangeBytes},
+ * two, ... up to all of it, so that the streams end their ranges at different times from then on. Ranges of equal
+ * length read side by side end together, and then every stream sets up its next range at the same moment (a round
+ * trip or two for an SSH channel, a whole new connection for {@code juju ssh}) while the link stands idle; and the
+ * reader, which can only take the file in order, finds all but one of the ranges it waited behind arrived at once,
+ * a backlog to hash and write after the last byte came. Staggered, the link stays busy while one stream sets up
+ * and the reader keeps nearer to what arrives. Given the file's approximate size (the charm's {@code du -h}), the
+ * ranges of the last round shrink: each is a {@code streams}-th of what is left, down to a quarter of a range, so
+ * that the streams end about together instead of one range arriving alone at the end, at the speed of one stream.
+ * Beyond that size ranges start one at a time (each most likely finds nothing, and costs its transport a set-up)
+ * until one arrives full (the size was low); they stay a quarter of a range. The size only shapes the ranges: where
+ * the file ends is still found by a range that comes back short. Measured on benchmark 9's link
+ * (benchmarks/RESULTS.md, issue 22).
+ *
  * <p>A range whose stream is a {@link SpooledRange} (its transport stores the bytes as they arrive) is not copied
  * into memory: its worker only waits for it to arrive, which frees the stream for the next range, and the reader
  * reads it from its stream when its turn comes, then closes it (which frees what the transport stored).
@@ -48,6 +62,8 @@ public final class ParallelRangeStream extends BlockInputStream {
     private static final int FIRST_BUFFER = 1024 * 1024;
     /** Ranges held per stream: one being read, one that arrived early and waits for the reader. */
     static final int BUFFERED_PER_STREAM = 2;
+    /** The last round's ranges are at least this fraction of a range: each costs its transport a set-up. */
+    private static final int TAIL_FRACTION = 4;
     /** {@link #readLocked}'s answer when the head range is spooled: the caller reads its stream, outside the lock. */
     private static final int READ_SPOOLED_HEAD = -2;
     private static final AtomicInteger STREAM_NUMBERS = new AtomicInteger();
@@ -56,6 +72,9 @@ public final class ParallelRangeStream extends BlockInputStream {
     private final Deadline deadline;
     private final int streams;
     private final int rangeBytes;
+    private final boolean staggered;
+    /** Where the file about ends (0: unknown), for the last round's shorter ranges. */
+    private final long approximateEnd;
     private final ExecutorService workers;
     private final Object lock = new Object();
     /** Ranges started and not yet read to their end, in file order. Guarded by {@link #lock}. */
@@ -65,17 +84,32 @@ public final class ParallelRangeStream extends BlockInputStream {
     /** Workers still opening or reading their range. Guarded by {@link #lock}. */
     private int active;
     private long nextOffset;
+    /** Ranges started so far. Guarded by {@link #lock}. */
+    private int rangesStarted;
     private int headPosition;
     private boolean endReached;
+    /** A range arrived shorter than asked: the file ends in it, and no range after it needs to start. */
+    private boolean endSeen;
+    /** A range beyond {@link #approximateEnd} arrived full: the size said was low, ranges start as usual again. */
+    private boolean approximateEndPassed;
     private boolean closed;
 
     /**
+     * Ranges of {@code reads.rangeBytes()} each, not staggered.
+     *
      * @param opener  opens one range
      * @param offset  where the stream starts in the file
      * @param reads   how many ranges at once, and how long each
      * @param deadline bounds every range's opening and reading
      */
     public ParallelRangeStream(RangeOpener opener, long offset, ParallelReads reads, Deadline deadline) {
+        this(opener, offset, reads, deadline, false, 0);
+    }
+
+    private ParallelRangeStream(RangeOpener opener, long offset, ParallelReads reads, Deadline deadline,
+                                boolean staggered, long approximateEnd) {
+        this.staggered = staggered;
+        this.approximateEnd = approximateEnd;
         this.opener = opener;
         this.deadline = deadline;
         this.streams = reads.streams();
@@ -91,6 +125,17 @@ public final class ParallelRangeStream extends BlockInputStream {
         synchronized (lock) {
             startRanges();
         }
+    }
+
+    /**
+     * As the constructor, with the first ranges staggered and the last ones shorter (see the class comment): how
+     * downloads read.
+     *
+     * @param approximateSize the file's size as far as known (the charm's {@code du -h}), 0 if unknown
+     */
+    public static ParallelRangeStream staggered(RangeOpener opener, long offset, ParallelReads reads,
+                                                long approximateSize, Deadline deadline) {
+        return new ParallelRangeStream(opener, offset, reads, deadline, true, Math.max(0, approximateSize));
     }
 
     @Override
@@ -247,14 +292,66 @@ public final class ParallelRangeStream extends BlockInputStream {
      * end of the file was seen.
      */
     private void startRanges() {
-        while (!endReached && !closed && active < streams && inFlight.size() < BUFFERED_PER_STREAM * streams) {
+        while (!endReached && !endSeen && !closed && active < streams
+                && inFlight.size() < BUFFERED_PER_STREAM * streams && !probingPastApproximateEnd()) {
+            int length = nextLength();
             // A buffer only for a range read into memory: its worker makes one if none is spare.
-            Range range = new Range(nextOffset, rangeBytes, spare.isEmpty() ? null : spare.remove(spare.size() - 1));
-            nextOffset += rangeBytes;
+            Range range = new Range(nextOffset, length,
+                    spare.isEmpty() || length != rangeBytes ? null : spare.remove(spare.size() - 1));
+            nextOffset += length;
+            rangesStarted++;
             inFlight.addLast(range);
             active++;
             workers.execute(() -> fill(range));
         }
+    }
+
+    /**
+     * Whether a range beyond the approximate end is already on its way: there, ranges start one at a time until one
+     * arrives full (the size said was low), for each is most likely empty, and costs its transport a set-up (a whole
+     * {@code juju ssh}, CPU the ranges still arriving need) for nothing.
+     */
+    private boolean probingPastApproximateEnd() {
+        if (approximateEnd == 0 || approximateEndPassed || nextOffset < approximateEnd) {
+            return false;
+        }
+        for (Range range : inFlight) {
+            if (range.offset >= approximateEnd && !range.done && range.failure == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A range has all arrived: a short one shows where the file ends, so that no range after it starts (the reader
+     * still ends the file only when it gets there); a full one beyond the approximate end shows that size was low.
+     */
+    private void arrived(Range range) {
+        if (range.filled < range.length) {
+            endSeen = true;
+        } else if (approximateEnd > 0 && range.offset >= approximateEnd) {
+            approximateEndPassed = true;
+        }
+    }
+
+    /**
+     * {@code rangeBytes}; staggered, the first ranges a 1/streams, 2/streams... share of it, and those of the last
+     * round (by the approximate size) a streams-th of what is left, at least {@code rangeBytes / TAIL_FRACTION}.
+     */
+    private int nextLength() {
+        if (!staggered) {
+            return rangeBytes;
+        }
+        if (rangesStarted < streams) {
+            return (int) Math.max(1, (long) rangeBytes * (rangesStarted + 1) / streams);
+        }
+        long left = approximateEnd - nextOffset;
+        if (approximateEnd == 0 || left >= (long) streams * rangeBytes) {
+            return rangeBytes;
+        }
+        long smallest = Math.max(1, rangeBytes / TAIL_FRACTION);
+        return (int) Math.max(smallest, Math.min(rangeBytes, (left + streams - 1) / streams));
     }
 
     /** A worker: reads one range into its buffer, then checks that its stream ends there with success. */
@@ -309,6 +406,7 @@ public final class ParallelRangeStream extends BlockInputStream {
             }
             synchronized (lock) {
                 range.done = true;
+                arrived(range);
                 lock.notifyAll();
             }
         } catch (IOException | RuntimeException e) {
@@ -344,6 +442,7 @@ public final class ParallelRangeStream extends BlockInputStream {
         synchronized (lock) {
             range.filled = (int) arrived;
             range.done = true;
+            arrived(range);
             lock.notifyAll();
         }
     }

@@ -16,6 +16,7 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -64,6 +65,163 @@ class ParallelRangeStreamTest {
         byte[] content = file(size);
         try (ParallelRangeStream in = new ParallelRangeStream(slices(content), offset, FOUR, deadline())) {
             assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, Math.min(offset, size), size));
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bytes from {1}")
+    @CsvSource({"0,0", "1,0", "1024,0", "1025,0", "3072,0", "10240,0", "10241,0", "14336,0", "100000,0",
+            "100000,77777", "100000,120000"})
+    void staggeredGivesTheFileInOrderFromAnyOffset(int size, int offset) throws IOException {
+        byte[] content = file(size);
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(slices(content), offset, FOUR, 0, deadline())) {
+            assertThat(readAll(in)).isEqualTo(Arrays.copyOfRange(content, Math.min(offset, size), size));
+        }
+    }
+
+    @Test
+    void staggeredRangesStartAtAQuarterHalfThreeQuartersAndAllOfARangeThenWhole() throws IOException {
+        byte[] content = file(10 * RANGE + 123);
+        List<long[]> asked = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener recording = (offset, length, deadline) -> {
+            asked.add(new long[] {offset, length});
+            return slices(content).open(offset, length, deadline);
+        };
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(recording, 0, FOUR, 0, deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+        List<long[]> sorted = asked.stream().sorted(Comparator.comparingLong(r -> r[0])).toList();
+        assertThat(sorted.subList(0, 4)).extracting(r -> r[1])
+                .containsExactly((long) RANGE / 4, (long) RANGE / 2, 3L * RANGE / 4, (long) RANGE);
+        assertThat(sorted.subList(4, sorted.size())).extracting(r -> r[1]).containsOnly((long) RANGE);
+        long expectedOffset = 0;
+        for (long[] range : sorted) {
+            assertThat(range[0]).as("ranges follow each other without gap or overlap").isEqualTo(expectedOffset);
+            expectedOffset += range[1];
+        }
+    }
+
+    @Test
+    void withTheApproximateSizeTheLastRoundsRangesShrinkToAStreamsShareOfWhatIsLeft() throws IOException {
+        byte[] content = file(10 * RANGE + 123);
+        List<long[]> asked = askedRanges(content, content.length);
+
+        long lastRoundFrom = content.length - 4L * RANGE;
+        long previous = RANGE;
+        for (long[] range : asked.subList(4, asked.size())) {
+            if (range[0] + RANGE <= lastRoundFrom) {
+                assertThat(range[1]).as("a range before the last round").isEqualTo(RANGE);
+            } else {
+                assertThat(range[1]).as("the last round's ranges shrink, to a quarter of a range at least")
+                        .isLessThanOrEqualTo(previous).isGreaterThanOrEqualTo(RANGE / 4)
+                        .isEqualTo(Math.max(RANGE / 4, Math.min(RANGE, (content.length - range[0] + 3) / 4)));
+                previous = range[1];
+            }
+        }
+        assertThat(asked).anyMatch(range -> range[1] < RANGE / 2);
+    }
+
+    @ParameterizedTest(name = "size said {0} of the real one")
+    @CsvSource({"0.5", "0.99", "1.01", "2", "40"})
+    void aWrongApproximateSizeChangesOnlyTheRangesNotTheFile(double said) throws IOException {
+        byte[] content = file(10 * RANGE + 123);
+        List<long[]> asked = askedRanges(content, (long) (content.length * said));
+        // Past a size said too low, ranges stay a quarter of a range until the file ends.
+        if (said < 1) {
+            assertThat(asked).filteredOn(range -> range[0] >= content.length * said + RANGE)
+                    .allMatch(range -> range[1] == RANGE / 4);
+        }
+    }
+
+    @Test
+    void aRangeThatArrivedShortStopsNewRangesBeforeTheReaderGetsThere() throws Exception {
+        // Two streams: one waits on the head, the other reads the next ranges one after the other.
+        byte[] content = file(2 * RANGE + 100);
+        CountDownLatch headMayGo = new CountDownLatch(1);
+        Set<Long> opened = ConcurrentHashMap.newKeySet();
+        ParallelRangeStream.RangeOpener slowHead = (offset, length, deadline) -> {
+            opened.add(offset);
+            if (offset == 0) {
+                await(headMayGo);
+            }
+            return slices(content).open(offset, length, deadline);
+        };
+        try (ParallelRangeStream in = new ParallelRangeStream(slowHead, 0, new ParallelReads(2, RANGE),
+                deadline())) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!opened.contains(2L * RANGE) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200);
+            // The range at 2 x RANGE came back with 100 bytes: nothing after it can hold any, so nothing starts.
+            assertThat(opened).containsExactlyInAnyOrder(0L, (long) RANGE, 2L * RANGE);
+            headMayGo.countDown();
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void pastTheApproximateEndRangesStartOneAtATime() throws Exception {
+        // The four staggered ranges (a quarter, half, three quarters and all of a range) end where the file does.
+        byte[] content = file(RANGE / 4 + RANGE / 2 + 3 * RANGE / 4 + RANGE);
+        CountDownLatch pastEndMayGo = new CountDownLatch(1);
+        List<Long> pastEnd = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener recording = (offset, length, deadline) -> {
+            if (offset >= content.length) {
+                pastEnd.add(offset);
+                await(pastEndMayGo);
+            }
+            return slices(content).open(offset, length, deadline);
+        };
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(recording, 0, FOUR, content.length,
+                deadline())) {
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (pastEnd.isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            Thread.sleep(200);
+            // Three streams are free, but a range beyond the size said is most likely empty: one finds out.
+            assertThat(pastEnd).hasSize(1);
+            pastEndMayGo.countDown();
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+    }
+
+    @Test
+    void pastAnApproximateEndThatWasLowRangesGoBackToAllStreamsOnceOneArrivesFull() throws Exception {
+        byte[] content = file(20 * RANGE);
+        long said = 5L * RANGE;
+        List<long[]> asked = askedRanges(content, said);
+        // Every range arrived; the file is whole (checked in askedRanges) although the size said was a quarter.
+        assertThat(asked).anyMatch(range -> range[0] >= said);
+    }
+
+    /** Reads {@code content} staggered with {@code approximateSize}; checks it and returns the ranges asked, in order. */
+    private static List<long[]> askedRanges(byte[] content, long approximateSize) throws IOException {
+        List<long[]> asked = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener recording = (offset, length, deadline) -> {
+            asked.add(new long[] {offset, length});
+            return slices(content).open(offset, length, deadline);
+        };
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(recording, 0, FOUR, approximateSize, deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+        List<long[]> sorted = asked.stream().sorted(Comparator.comparingLong(r -> r[0])).toList();
+        long expectedOffset = 0;
+        // Up to the end: a range past it may have been given up before it was asked for.
+        for (long[] range : sorted.stream().filter(r -> r[0] < content.length).toList()) {
+            assertThat(range[0]).as("ranges follow each other without gap or overlap").isEqualTo(expectedOffset);
+            expectedOffset += range[1];
+        }
+        assertThat(expectedOffset).as("the ranges asked cover the file").isGreaterThanOrEqualTo(content.length);
+        return sorted;
+    }
+
+    @Test
+    void aStaggeredRangeShorterThanARangeDoesNotEndTheFile() throws IOException {
+        // The first range is a quarter of a range: it arrives whole, and the file goes on after it.
+        byte[] content = file(RANGE + 1);
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(slices(content), 0, FOUR, 0, deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
         }
     }
 

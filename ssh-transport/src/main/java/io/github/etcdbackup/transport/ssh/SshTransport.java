@@ -361,7 +361,7 @@ public final class SshTransport implements EtcdTransport {
 
         /**
          * From which round trip to a unit its archives are read in parallel ranges: measured once per connection to
-         * the unit, the least of three requests on it. Default {@link #DEFAULT_PARALLEL_READS_FROM}: nearer, one
+         * the unit, the lesser of two requests on it. Default {@link #DEFAULT_PARALLEL_READS_FROM}: nearer, one
          * stream with a 16 MiB window already carries hundreds of MB/s, and ranges would only cost channels and
          * memory. {@code Duration.ZERO}: always.
          *

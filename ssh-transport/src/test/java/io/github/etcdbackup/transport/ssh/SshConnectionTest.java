@@ -157,6 +157,28 @@ class SshConnectionTest {
     }
 
     @Test
+    void logsInWithASignedRequestAtOnceWithoutAskingFirstWhetherTheKeyWouldDo() throws Exception {
+        // An sshd of its own: its log then holds this transport's login only.
+        try (LocalSshd own = LocalSshd.start(shared.resolve("own-sshd"))) {
+            try (SshTransport transport = SshTransport.builder().port(own.port()).user(own.user())
+                    .privateKey(own.userPrivateKey()).knownHosts(own.hostKnownHostsFile())
+                    .unitAddress("etcd/0", own.host()).build()) {
+                // Asking whether to read in ranges measures the round trip on the unit's connection: a login.
+                transport.parallelReads("etcd/0", Deadline.after(Duration.ofMinutes(1)));
+            }
+            String log = "";
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (!log.contains("Accepted publickey") && System.nanoTime() < until) {
+                Thread.sleep(20);
+                log = Files.readString(own.logFile());
+            }
+            // sshd logs "Postponed publickey" when it answers a request without signature (USERAUTH_PK_OK): the
+            // round trip a signed first request saves on every connection.
+            assertThat(log).contains("Accepted publickey for " + own.user()).doesNotContain("Postponed publickey");
+        }
+    }
+
+    @Test
     void anEncryptedKeyWithoutItsPassphraseSaysThatItNeedsOne() throws IOException {
         Path pem = Files.createDirectories(shared.resolve("pem")).resolve("id_rsa");
         Commands.run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-m", "PEM", "-N", "battery staple", "-f",

@@ -14,6 +14,7 @@ import net.schmizz.sshj.connection.channel.direct.DirectConnection;
 import net.schmizz.sshj.transport.verification.HostKeyVerifier;
 import net.schmizz.sshj.userauth.UserAuthException;
 import net.schmizz.sshj.userauth.keyprovider.KeyProvider;
+import net.schmizz.sshj.userauth.method.AuthMethod;
 import net.schmizz.sshj.userauth.password.PasswordFinder;
 import net.schmizz.sshj.userauth.password.Resource;
 import org.slf4j.Logger;
@@ -135,7 +136,7 @@ final class SshConnector {
     private void authenticate(SSHClient client, List<KeyProvider> keys, String who, String host, int port,
                               String user, Deadline deadline, String operation, StreamWatchdog.Guard guard) {
         try {
-            client.authPublickey(user, keys);
+            client.auth(user, keys.stream().<AuthMethod>map(SignedPublickey::new).toList());
         } catch (UserAuthException e) {
             Closing.quietly(client);
             if (guard.fired()) {

@@ -38,7 +38,9 @@ final class UnitConnections implements AutoCloseable {
 
     private static final long FIRST_PAUSE_MILLIS = 20;
     private static final long LAST_PAUSE_MILLIS = 500;
-    private static final int ROUND_TRIP_PROBES = 3;
+    private static final int ROUND_TRIP_PROBES = 2;
+    /** A first answer this quick ends the measure: no unit this near needs more than one stream. */
+    private static final Duration CERTAINLY_NEAR = Duration.ofMillis(1);
     /**
      * A probe unanswered this long counts as that far: sshj may never wake a global request whose connection died
      * under it, and the download's own calls then report the lost connection within their deadline.
@@ -94,7 +96,7 @@ final class UnitConnections implements AutoCloseable {
      * The round trip to {@code unit} on its connection (opened if need be): a global request OpenSSH answers at
      * once ({@code keepalive@openssh.com}, refused as unknown, which is the answer). The deadline bounds it; a unit
      * that does not answer in time is taken as far. Measured once per connection: a path does not change under an
-     * open connection often enough to pay three round trips at every download.
+     * open connection often enough to pay two round trips at every download.
      */
     Duration roundTrip(String unit, Deadline deadline) {
         Slot slot = slots.computeIfAbsent(unit, u -> new Slot());
@@ -104,11 +106,12 @@ final class UnitConnections implements AutoCloseable {
 
     private static Duration measure(SshLink link, String unit, Deadline deadline) {
         Duration best = null;
-        // The least of a few: the first request on a new connection also pays for warming up both ends.
+        // The lesser of two: the first request on a new connection also pays for warming up both ends. One is
+        // enough when it already says the unit is near: warming up only ever adds.
         for (int i = 0; i < ROUND_TRIP_PROBES; i++) {
             Duration one = probe(link, unit, deadline);
             best = best == null || one.compareTo(best) < 0 ? one : best;
-            if (one.toMillis() >= PROBE_LIMIT_MILLIS) {
+            if (one.toMillis() >= PROBE_LIMIT_MILLIS || one.compareTo(CERTAINLY_NEAR) < 0) {
                 break;
             }
         }
