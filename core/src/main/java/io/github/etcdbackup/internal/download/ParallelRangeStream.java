@@ -4,6 +4,8 @@ import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.spi.SpooledRange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,10 +41,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reader, which can only take the file in order, finds all but one of the ranges it waited behind arrived at once,
  * a backlog to hash and write after the last byte came. Staggered, the link stays busy while one stream sets up
  * and the reader keeps nearer to what arrives. Given the file's approximate size (the charm's {@code du -h}), the
- * ranges of the last round shrink: each is a {@code streams}-th of what is left, down to a quarter of a range, so
- * that the streams end about together instead of one range arriving alone at the end, at the speed of one stream.
- * Beyond that size ranges start one at a time (each most likely finds nothing, and costs its transport a set-up)
- * until one arrives full (the size was low); they stay a quarter of a range. The size only shapes the ranges: where
+ * ranges of the last round shrink: each is a {@code streams}-th of what is left, so that the streams end about
+ * together instead of one range arriving alone at the end, at the speed of one stream; but none shorter than four
+ * times what its set-up costs, measured on the first range (an SSH channel opens in a round trip or two, a
+ * {@code juju ssh} connection takes ten). Beyond that size ranges start one at a time (each most likely finds
+ * nothing, and costs its transport a set-up) until one arrives full (the size was low). The size only shapes the ranges: where
  * the file ends is still found by a range that comes back short. Measured on benchmark 9's link
  * (benchmarks/RESULTS.md, issue 22).
  *
@@ -51,6 +54,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * reads it from its stream when its turn comes, then closes it (which frees what the transport stored).
  */
 public final class ParallelRangeStream extends BlockInputStream {
+    private static final Logger LOG = LoggerFactory.getLogger(ParallelRangeStream.class);
     /** Opens at most {@code length} bytes of the file from {@code offset} ({@code EtcdTransport.openRange}). */
     @FunctionalInterface
     public interface RangeOpener {
@@ -62,8 +66,8 @@ public final class ParallelRangeStream extends BlockInputStream {
     private static final int FIRST_BUFFER = 1024 * 1024;
     /** Ranges held per stream: one being read, one that arrived early and waits for the reader. */
     static final int BUFFERED_PER_STREAM = 2;
-    /** The last round's ranges are at least this fraction of a range: each costs its transport a set-up. */
-    private static final int TAIL_FRACTION = 4;
+    /** A range of the last round takes at least this many times its transport's set-up to arrive. */
+    private static final int SETUP_SHARE = 4;
     /** {@link #readLocked}'s answer when the head range is spooled: the caller reads its stream, outside the lock. */
     private static final int READ_SPOOLED_HEAD = -2;
     private static final AtomicInteger STREAM_NUMBERS = new AtomicInteger();
@@ -86,6 +90,11 @@ public final class ParallelRangeStream extends BlockInputStream {
     private long nextOffset;
     /** Ranges started so far. Guarded by {@link #lock}. */
     private int rangesStarted;
+    /**
+     * The shortest range of the last round ({@link #measureSetUp}): a quarter of a range until the first range has
+     * arrived. Guarded by {@link #lock}.
+     */
+    private long smallestTailRange;
     private int headPosition;
     private boolean endReached;
     /** A range arrived shorter than asked: the file ends in it, and no range after it needs to start. */
@@ -110,6 +119,7 @@ public final class ParallelRangeStream extends BlockInputStream {
                                 boolean staggered, long approximateEnd) {
         this.staggered = staggered;
         this.approximateEnd = approximateEnd;
+        this.smallestTailRange = Math.max(1, reads.rangeBytes() / 4);
         this.opener = opener;
         this.deadline = deadline;
         this.streams = reads.streams();
@@ -173,6 +183,9 @@ public final class ParallelRangeStream extends BlockInputStream {
             }
             synchronized (lock) {
                 if (n >= 0) {
+                    if (spooledHead.firstByteNanos == 0 && n > 0) {
+                        spooledHead.firstByteNanos = System.nanoTime();
+                    }
                     headPosition += n;
                     return n;
                 }
@@ -297,7 +310,7 @@ public final class ParallelRangeStream extends BlockInputStream {
             int length = nextLength();
             // A buffer only for a range read into memory: its worker makes one if none is spare.
             Range range = new Range(nextOffset, length,
-                    spare.isEmpty() || length != rangeBytes ? null : spare.remove(spare.size() - 1));
+                    spare.isEmpty() || length != rangeBytes ? null : spare.remove(spare.size() - 1), rangesStarted);
             nextOffset += length;
             rangesStarted++;
             inFlight.addLast(range);
@@ -330,14 +343,37 @@ public final class ParallelRangeStream extends BlockInputStream {
     private void arrived(Range range) {
         if (range.filled < range.length) {
             endSeen = true;
-        } else if (approximateEnd > 0 && range.offset >= approximateEnd) {
+            return;
+        }
+        if (approximateEnd > 0 && range.offset >= approximateEnd) {
             approximateEndPassed = true;
+        }
+        if (staggered && range.number == 0 && range.firstByteNanos > 0) {
+            measureSetUp(range);
         }
     }
 
     /**
+     * Sets {@link #smallestTailRange}: a range of the last round should take at least {@value #SETUP_SHARE} times its
+     * set-up to arrive. The set-up is what a range costs besides its bytes (an SSH channel's opening and
+     * {@code exec}, a whole {@code juju ssh} connection), read off the first range: the time from its opening to its
+     * first byte; its bytes then came at {@code length / (arrival - first byte)}. An eighth to half a range.
+     */
+    private void measureSetUp(Range first) {
+        long now = System.nanoTime();
+        long setUpNanos = Math.max(0, first.firstByteNanos - first.startedNanos);
+        long bytesNanos = Math.max(1, now - first.firstByteNanos);
+        double worthIt = SETUP_SHARE * (double) setUpNanos * first.length / bytesNanos;
+        smallestTailRange = Math.max(Math.max(1, rangeBytes / 8), Math.min(Math.max(1, rangeBytes / 2),
+                (long) worthIt));
+        LOG.debug("The first range took {} ms to its first byte and {} ms for its {} bytes: the last round's ranges "
+                + "are at least {} bytes", setUpNanos / 1_000_000, bytesNanos / 1_000_000, first.length,
+                smallestTailRange);
+    }
+
+    /**
      * {@code rangeBytes}; staggered, the first ranges a 1/streams, 2/streams... share of it, and those of the last
-     * round (by the approximate size) a streams-th of what is left, at least {@code rangeBytes / TAIL_FRACTION}.
+     * round (by the approximate size) a streams-th of what is left, at least {@link #smallestTailRange}.
      */
     private int nextLength() {
         if (!staggered) {
@@ -350,8 +386,7 @@ public final class ParallelRangeStream extends BlockInputStream {
         if (approximateEnd == 0 || left >= (long) streams * rangeBytes) {
             return rangeBytes;
         }
-        long smallest = Math.max(1, rangeBytes / TAIL_FRACTION);
-        return (int) Math.max(smallest, Math.min(rangeBytes, (left + streams - 1) / streams));
+        return (int) Math.max(smallestTailRange, Math.min(rangeBytes, (left + streams - 1) / streams));
     }
 
     /** A worker: reads one range into its buffer, then checks that its stream ends there with success. */
@@ -362,6 +397,7 @@ public final class ParallelRangeStream extends BlockInputStream {
                 if (closed || range.cancelled) {
                     return;
                 }
+                range.startedNanos = System.nanoTime();
             }
             in = opener.open(range.offset, range.length, deadline);
             synchronized (lock) {
@@ -397,6 +433,9 @@ public final class ParallelRangeStream extends BlockInputStream {
                 }
                 filled += n;
                 synchronized (lock) {
+                    if (range.firstByteNanos == 0 && n > 0) {
+                        range.firstByteNanos = System.nanoTime();
+                    }
                     range.filled = filled;
                     lock.notifyAll();
                 }
@@ -507,11 +546,18 @@ public final class ParallelRangeStream extends BlockInputStream {
         boolean readToEnd;
         Exception failure;
         InputStream stream;
+        /** Which range this is, from 0, in the order they were started. */
+        final int number;
+        /** When its worker began opening it ({@link System#nanoTime()}). */
+        long startedNanos;
+        /** When its first bytes were read, by its worker or (spooled) the reader; 0 until then. */
+        long firstByteNanos;
 
-        Range(long offset, int length, byte[] buffer) {
+        Range(long offset, int length, byte[] buffer, int number) {
             this.offset = offset;
             this.length = length;
             this.buffer = buffer;
+            this.number = number;
         }
 
         /** Its stream is a {@link SpooledRange}: read by the reader from the stream, never copied into memory. */

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -108,16 +109,18 @@ class ParallelRangeStreamTest {
         long lastRoundFrom = content.length - 4L * RANGE;
         long previous = RANGE;
         for (long[] range : asked.subList(4, asked.size())) {
+            long share = Math.min(RANGE, (content.length - range[0] + 3) / 4);
             if (range[0] + RANGE <= lastRoundFrom) {
                 assertThat(range[1]).as("a range before the last round").isEqualTo(RANGE);
-            } else {
-                assertThat(range[1]).as("the last round's ranges shrink, to a quarter of a range at least")
-                        .isLessThanOrEqualTo(previous).isGreaterThanOrEqualTo(RANGE / 4)
-                        .isEqualTo(Math.max(RANGE / 4, Math.min(RANGE, (content.length - range[0] + 3) / 4)));
+            } else if (range[0] < content.length) {
+                // A streams-th of what is left, but not below what the set-up measured allows (an eighth to half).
+                assertThat(range[1]).as("the last round's ranges shrink")
+                        .isLessThanOrEqualTo(previous).isGreaterThanOrEqualTo(Math.min(share, RANGE / 8))
+                        .isLessThanOrEqualTo(Math.max(share, RANGE / 2));
                 previous = range[1];
             }
         }
-        assertThat(asked).anyMatch(range -> range[1] < RANGE / 2);
+        assertThat(asked).anyMatch(range -> range[1] < RANGE);
     }
 
     @ParameterizedTest(name = "size said {0} of the real one")
@@ -125,11 +128,70 @@ class ParallelRangeStreamTest {
     void aWrongApproximateSizeChangesOnlyTheRangesNotTheFile(double said) throws IOException {
         byte[] content = file(10 * RANGE + 123);
         List<long[]> asked = askedRanges(content, (long) (content.length * said));
-        // Past a size said too low, ranges stay a quarter of a range until the file ends.
-        if (said < 1) {
-            assertThat(asked).filteredOn(range -> range[0] >= content.length * said + RANGE)
-                    .allMatch(range -> range[1] == RANGE / 4);
+        // Past a size said far too low, ranges keep the last round's smallest length until the file ends.
+        if (said <= 0.5) {
+            List<long[]> past = asked.stream().filter(range -> range[0] >= content.length * said + RANGE
+                    && range[0] + range[1] < content.length).toList();
+            assertThat(past).isNotEmpty().allMatch(range -> range[1] == past.get(0)[1]);
+            assertThat(past.get(0)[1]).isBetween((long) RANGE / 8, (long) RANGE / 2);
         }
+    }
+
+    @Test
+    void theLastRoundsRangesStayLongWhereEachRangeCostsALongSetUp() throws IOException {
+        // 300 ms before any byte, then 20 ms per KiB: a range must be long to be worth its set-up.
+        int size = 8 * RANGE + 77;
+        List<long[]> slow = askedRangesThrough(file(size), 300, 20);
+        assertThat(lastRound(slow, size)).isNotEmpty()
+                .allMatch(range -> range[1] >= RANGE / 2 || range[0] + range[1] >= size);
+    }
+
+    @Test
+    void theLastRoundsRangesShrinkFurtherWhereASetUpCostsNothing() throws IOException {
+        // No set-up, 50 ms per KiB: short ranges cost nothing but their bytes.
+        int size = 8 * RANGE + 77;
+        List<long[]> quick = askedRangesThrough(file(size), 0, 50);
+        assertThat(lastRound(quick, size)).anyMatch(range -> range[1] < RANGE / 4);
+    }
+
+    /**
+     * Reads {@code content} staggered, its size known, through ranges whose opening takes {@code setupMillis} and
+     * whose bytes then come 64 at a time, {@code millisPerKib} per KiB.
+     */
+    private static List<long[]> askedRangesThrough(byte[] content, long setupMillis, long millisPerKib)
+            throws IOException {
+        List<long[]> asked = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener timed = (offset, length, deadline) -> {
+            asked.add(new long[] {offset, length});
+            sleep(setupMillis);
+            return new FilterInputStream(slices(content).open(offset, length, deadline)) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    int n = in.read(b, off, Math.min(len, 64));
+                    if (n > 0) {
+                        sleep(Math.max(1, millisPerKib * n / 1024));
+                    }
+                    return n;
+                }
+            };
+        };
+        try (ParallelRangeStream in = ParallelRangeStream.staggered(timed, 0, FOUR, content.length, deadline())) {
+            assertThat(readAll(in)).isEqualTo(content);
+        }
+        return asked.stream().sorted(Comparator.comparingLong(r -> r[0])).toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The ranges that start within the last four ranges' worth of the file. */
+    private static List<long[]> lastRound(List<long[]> asked, long size) {
+        return asked.stream().filter(range -> range[0] >= size - 4L * RANGE && range[0] < size).toList();
     }
 
     @Test
