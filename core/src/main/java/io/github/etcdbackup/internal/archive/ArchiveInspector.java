@@ -110,7 +110,8 @@ public final class ArchiveInspector {
             throw local.original();
         } catch (IOException decoding) {
             // Neither the source nor the target failed, so gzip or tar found bytes they cannot read.
-            throw new DamagedArchiveException("not a readable gzip tar archive: " + decoding.getMessage(), decoding);
+            String why = decoding.getMessage() == null ? decoding.getClass().getSimpleName() : decoding.getMessage();
+            throw new DamagedArchiveException("not a readable gzip tar archive: " + why, decoding);
         }
         return false;
     }

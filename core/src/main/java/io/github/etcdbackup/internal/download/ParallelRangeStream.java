@@ -45,7 +45,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * together instead of one range arriving alone at the end, at the speed of one stream; but none shorter than four
  * times what its set-up costs, measured on the first range (an SSH channel opens in a round trip or two, a
  * {@code juju ssh} connection takes ten). Beyond that size ranges start one at a time (each most likely finds
- * nothing, and costs its transport a set-up) until one arrives full (the size was low). The size only shapes the ranges: where
+ * nothing, and costs its transport a set-up) until one arrives full: the size was low, and ranges are whole again. The size only shapes the ranges: where
  * the file ends is still found by a range that comes back short. Measured on benchmark 9's link
  * (benchmarks/RESULTS.md, issue 22).
  *
@@ -99,7 +99,7 @@ public final class ParallelRangeStream extends BlockInputStream {
     private boolean endReached;
     /** A range arrived shorter than asked: the file ends in it, and no range after it needs to start. */
     private boolean endSeen;
-    /** A range beyond {@link #approximateEnd} arrived full: the size said was low, ranges start as usual again. */
+    /** A range beyond {@link #approximateEnd} arrived full: the size said was low, ranges are as usual again. */
     private boolean approximateEndPassed;
     private boolean closed;
 
@@ -308,6 +308,10 @@ public final class ParallelRangeStream extends BlockInputStream {
         while (!endReached && !endSeen && !closed && active < streams
                 && inFlight.size() < BUFFERED_PER_STREAM * streams && !probingPastApproximateEnd()) {
             int length = nextLength();
+            if (length != rangeBytes) {
+                // Shorter ranges take no spare buffer: kept, they would only add to the memory ranges hold.
+                spare.clear();
+            }
             // A buffer only for a range read into memory: its worker makes one if none is spare.
             Range range = new Range(nextOffset, length,
                     spare.isEmpty() || length != rangeBytes ? null : spare.remove(spare.size() - 1), rangesStarted);
@@ -383,7 +387,7 @@ public final class ParallelRangeStream extends BlockInputStream {
             return (int) Math.max(1, (long) rangeBytes * (rangesStarted + 1) / streams);
         }
         long left = approximateEnd - nextOffset;
-        if (approximateEnd == 0 || left >= (long) streams * rangeBytes) {
+        if (approximateEnd == 0 || approximateEndPassed || left >= (long) streams * rangeBytes) {
             return rangeBytes;
         }
         return (int) Math.max(smallestTailRange, Math.min(rangeBytes, (left + streams - 1) / streams));

@@ -55,6 +55,13 @@ class ArchiveInspectorExtractTest {
     }
 
     @Test
+    void anEmptyFileIsADamagedArchiveAndSaysWhy() {
+        assertThatThrownBy(() -> ArchiveInspector.extractDb(new ByteArrayInputStream(new byte[0]), work.resolve("db")))
+                .isInstanceOf(DamagedArchiveException.class)
+                .hasMessage("not a readable gzip tar archive: EOFException");
+    }
+
+    @Test
     void aSourceThatFailsToReadIsALocalFailureNotADamagedArchive() throws Exception {
         byte[] whole = archive(TestArchives.bboltLikeDb(100_000, 4));
         InputStream failing = new InputStream() {

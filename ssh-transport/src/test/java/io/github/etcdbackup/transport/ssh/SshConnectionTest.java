@@ -199,6 +199,45 @@ class SshConnectionTest {
     }
 
     @Test
+    void anEncryptedDefaultKeyIsLeftOutAndNamedWhenTheUnitRefusesTheOthers() throws IOException {
+        Path home = Files.createDirectories(shared.resolve("home-mixed"));
+        Path sshDir = Files.createDirectories(home.resolve(".ssh"));
+        // Neither key is authorized on the unit; one of them cannot even be read without its passphrase.
+        Commands.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", sshDir.resolve("id_ed25519").toString());
+        Commands.run("ssh-keygen", "-q", "-t", "rsa", "-b", "2048", "-N", "some passphrase", "-f",
+                sshDir.resolve("id_rsa").toString());
+        String message = loginWithDefaultKeysOf(home);
+        assertThat(message).contains("refused user '" + testbed.sshd.user() + "'")
+                .contains("left out, encrypted: [" + sshDir.resolve("id_rsa") + "]")
+                .doesNotContain("needs its passphrase");
+    }
+
+    @Test
+    void onlyEncryptedDefaultKeysSayThatTheyNeedAPassphrase() throws IOException {
+        Path home = Files.createDirectories(shared.resolve("home-encrypted"));
+        Path sshDir = Files.createDirectories(home.resolve(".ssh"));
+        Commands.run("ssh-keygen", "-q", "-t", "ed25519", "-N", "some passphrase", "-f",
+                sshDir.resolve("id_ed25519").toString());
+        assertThat(loginWithDefaultKeysOf(home)).contains("the default keys in ~/.ssh")
+                .contains("is encrypted and needs its passphrase");
+    }
+
+    /** Logs in without {@code privateKey(...)}, {@code user.home} set to {@code home}; returns the error's message. */
+    private static String loginWithDefaultKeysOf(Path home) {
+        String realHome = System.getProperty("user.home");
+        System.setProperty("user.home", home.toString());
+        try (SshTransport transport = testbed.unitsOnly(SshTransport.builder().port(testbed.sshd.port())
+                .user(testbed.sshd.user()).knownHosts(testbed.sshd.hostKnownHostsFile())
+                .connectTimeout(Duration.ofSeconds(10))).build()) {
+            Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(() -> health(transport));
+            assertThat(thrown).isInstanceOf(TransportException.class);
+            return thrown.getMessage();
+        } finally {
+            System.setProperty("user.home", realHome);
+        }
+    }
+
+    @Test
     void anEncryptedKeyWithoutItsPassphraseIsRefusedBeforeAnyConnection() throws IOException {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

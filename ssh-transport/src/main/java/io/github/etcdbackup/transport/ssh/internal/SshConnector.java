@@ -104,7 +104,7 @@ final class SshConnector {
         // Bounds key exchange, authentication and channel opening; SO_TIMEOUT stays 0 so idle reuse is possible.
         client.getTransport().setTimeoutMs(timeoutMs);
         HostKeyCheck check = hostKeyCheck(client, who, host, port);
-        List<KeyProvider> keys = keyProviders(client);
+        Keys keys = keyProviders(client);
         client.getTransport().addAlgorithmsVerifier(algorithms -> {
             LOG.debug("{} ({}:{}): {}", who, host, port, algorithms);
             cipher.set(algorithms.getServer2ClientCipherAlgorithm());
@@ -133,10 +133,10 @@ final class SshConnector {
         return client;
     }
 
-    private void authenticate(SSHClient client, List<KeyProvider> keys, String who, String host, int port,
+    private void authenticate(SSHClient client, Keys keys, String who, String host, int port,
                               String user, Deadline deadline, String operation, StreamWatchdog.Guard guard) {
         try {
-            client.auth(user, keys.stream().<AuthMethod>map(SignedPublickey::new).toList());
+            client.auth(user, keys.usable().stream().<AuthMethod>map(SignedPublickey::new).toList());
         } catch (UserAuthException e) {
             Closing.quietly(client);
             if (guard.fired()) {
@@ -147,7 +147,8 @@ final class SshConnector {
                 throw unreadableKey(e);
             }
             throw new TransportException(TransportName.SSH, who + " (" + host + ":" + port
-                    + ") refused user '" + user + "' with " + keyDescription() + ": add the public key to ~" + user
+                    + ") refused user '" + user + "' with " + keyDescription() + keys.skippedNote()
+                    + ": add the public key to ~" + user
                     + "/.ssh/authorized_keys there, or give the right key with privateKey(...)", e);
         } catch (IOException | RuntimeException e) {
             Closing.quietly(client);
@@ -194,13 +195,21 @@ final class SshConnector {
         }
     }
 
-    private List<KeyProvider> keyProviders(SSHClient client) {
+    /**
+     * The keys to log in with: the given one, or those found in ~/.ssh. A login signs with every key it tries (see
+     * {@link SignedPublickey}), so a key found in ~/.ssh that cannot be decrypted without a passphrase is left out
+     * here, and named if the unit then refuses the others: otherwise its "needs its passphrase" would hide that
+     * refusal, whichever key the unit knows.
+     */
+    private Keys keyProviders(SSHClient client) {
         List<Path> files = settings.privateKey().map(List::of).orElseGet(SshConnector::defaultKeyFiles);
         if (files.isEmpty()) {
             throw new TransportException(TransportName.SSH, "No private key: none of "
                     + DEFAULT_KEYS + " exists in ~/.ssh; give one with privateKey(Path)", null);
         }
         List<KeyProvider> providers = new ArrayList<>();
+        List<Path> skipped = new ArrayList<>();
+        Exception lastUnreadable = null;
         for (Path file : files) {
             KeyProvider provider;
             try {
@@ -212,17 +221,37 @@ final class SshConnector {
             }
             if (settings.privateKey().isPresent()) {
                 decryptBeforeConnecting(provider);
+            } else {
+                try {
+                    provider.getPrivate();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("Leaving out {}: it cannot be read without a passphrase ({})", file, e.toString());
+                    skipped.add(file);
+                    lastUnreadable = e;
+                    continue;
+                }
             }
             providers.add(provider);
         }
-        return providers;
+        if (providers.isEmpty()) {
+            throw unreadableKey(lastUnreadable);
+        }
+        return new Keys(providers, skipped);
+    }
+
+    /** The keys a login tries, and those found in ~/.ssh but left out because they need a passphrase. */
+    private record Keys(List<KeyProvider> usable, List<Path> skipped) {
+        String skippedNote() {
+            return skipped.isEmpty() ? "" : " (left out, encrypted: " + skipped
+                    + "; give the one the unit knows with privateKey(Path, char[]))";
+        }
     }
 
     /**
      * Reads the given key before any connection. sshj otherwise decrypts it only when the server accepted its public
      * half, on its reader thread, and a key it cannot decrypt there sometimes left the login waiting until the
      * connect timeout (seen once in CI: "did not answer within PT10S" instead of "needs its passphrase"). Keys found
-     * in ~/.ssh are left to sshj, which tries the next one when one cannot be used.
+     * in ~/.ssh that cannot be read are left out instead ({@link #keyProviders}).
      */
     private void decryptBeforeConnecting(KeyProvider provider) {
         try {
