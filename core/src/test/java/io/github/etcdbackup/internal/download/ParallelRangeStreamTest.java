@@ -201,13 +201,7 @@ class ParallelRangeStreamTest {
         byte[] content = file(2 * RANGE + 100);
         CountDownLatch headMayGo = new CountDownLatch(1);
         Set<Long> opened = ConcurrentHashMap.newKeySet();
-        ParallelRangeStream.RangeOpener slowHead = (offset, length, deadline) -> {
-            opened.add(offset);
-            if (offset == 0) {
-                await(headMayGo);
-            }
-            return slices(content).open(offset, length, deadline);
-        };
+        ParallelRangeStream.RangeOpener slowHead = slowHead(content, headMayGo, opened);
         try (ParallelRangeStream in = new ParallelRangeStream(slowHead, 0, new ParallelReads(2, RANGE),
                 deadline())) {
             long until = System.nanoTime() + 10_000_000_000L;
@@ -327,13 +321,7 @@ class ParallelRangeStreamTest {
         byte[] content = file(10 * RANGE);
         CountDownLatch headMayGo = new CountDownLatch(1);
         Set<Long> opened = ConcurrentHashMap.newKeySet();
-        ParallelRangeStream.RangeOpener slowHead = (offset, length, deadline) -> {
-            opened.add(offset);
-            if (offset == 0) {
-                await(headMayGo);
-            }
-            return slices(content).open(offset, length, deadline);
-        };
+        ParallelRangeStream.RangeOpener slowHead = slowHead(content, headMayGo, opened);
         ParallelReads two = new ParallelReads(2, RANGE);
         try (ParallelRangeStream in = new ParallelRangeStream(slowHead, 0, two, deadline())) {
             long until = System.nanoTime() + 10_000_000_000L;
@@ -602,6 +590,18 @@ class ParallelRangeStreamTest {
         Spooled range = new Spooled(offset, Arrays.copyOfRange(content, from, to), arrival, to - from);
         opened.add(range);
         return range;
+    }
+
+    /** Serves {@code content}, noting every offset opened; the range at 0 waits for {@code headMayGo}. */
+    private static ParallelRangeStream.RangeOpener slowHead(byte[] content, CountDownLatch headMayGo,
+                                                            Set<Long> opened) {
+        return (offset, length, deadline) -> {
+            opened.add(offset);
+            if (offset == 0) {
+                await(headMayGo);
+            }
+            return slices(content).open(offset, length, deadline);
+        };
     }
 
     private static Deadline deadline() {
