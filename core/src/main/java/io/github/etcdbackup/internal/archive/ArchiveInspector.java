@@ -118,13 +118,9 @@ public final class ArchiveInspector {
 
     /** Owner-only and new: the db holds every Secret of the cluster. Its failures are local ones. */
     private static OutputStream newDbFile(Path target) throws LocalFailures.Failure {
-        try {
-            return new LocalFailures.Output(Channels.newOutputStream(FileChannel.open(target,
-                    Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))));
-        } catch (IOException e) {
-            throw new LocalFailures.Failure(e);
-        }
+        return new LocalFailures.Output(Channels.newOutputStream(LocalFailures.local(() -> FileChannel.open(target,
+                Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))))));
     }
 
     /** Keeps the caller's stream open when the tar reader closes. */

@@ -27,6 +27,21 @@ final class LocalFailures {
         }
     }
 
+    /** One I/O call on the source or the target. */
+    @FunctionalInterface
+    interface LocalCall<T> {
+        T call() throws IOException;
+    }
+
+    /** Runs {@code call}, its {@link IOException} marked as a local {@link Failure}. */
+    static <T> T local(LocalCall<T> call) throws Failure {
+        try {
+            return call.call();
+        } catch (IOException e) {
+            throw new Failure(e);
+        }
+    }
+
     /** The archive as read from its file or stream. */
     static final class Input extends FilterInputStream {
         Input(InputStream in) {
@@ -35,47 +50,30 @@ final class LocalFailures {
 
         @Override
         public int read() throws IOException {
-            try {
-                return in.read();
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+            return local(in::read);
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            try {
-                return in.read(b, off, len);
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+            return local(() -> in.read(b, off, len));
         }
 
         @Override
         public long skip(long n) throws IOException {
-            try {
-                return in.skip(n);
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+            return local(() -> in.skip(n));
         }
 
         @Override
         public int available() throws IOException {
-            try {
-                return in.available();
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+            return local(in::available);
         }
 
         @Override
         public void close() throws IOException {
-            try {
+            local(() -> {
                 in.close();
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+                return null;
+            });
         }
     }
 
@@ -87,38 +85,34 @@ final class LocalFailures {
 
         @Override
         public void write(int b) throws IOException {
-            try {
+            local(() -> {
                 out.write(b);
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+                return null;
+            });
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            try {
+            local(() -> {
                 out.write(b, off, len);
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+                return null;
+            });
         }
 
         @Override
         public void flush() throws IOException {
-            try {
+            local(() -> {
                 out.flush();
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+                return null;
+            });
         }
 
         @Override
         public void close() throws IOException {
-            try {
+            local(() -> {
                 out.close();
-            } catch (IOException e) {
-                throw new Failure(e);
-            }
+                return null;
+            });
         }
     }
 }

@@ -45,9 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * together instead of one range arriving alone at the end, at the speed of one stream; but none shorter than four
  * times what its set-up costs, measured on the first range (an SSH channel opens in a round trip or two, a
  * {@code juju ssh} connection takes ten). Beyond that size ranges start one at a time (each most likely finds
- * nothing, and costs its transport a set-up) until one arrives full: the size was low, and ranges are whole again. The size only shapes the ranges: where
- * the file ends is still found by a range that comes back short. Measured on benchmark 9's link
- * (benchmarks/RESULTS.md, issue 22).
+ * nothing, and costs its transport a set-up) until one arrives full: the size was low, and ranges are whole again.
+ * The size only shapes the ranges: where the file ends is still found by a range that comes back short. Measured on
+ * benchmark 9's link (benchmarks/RESULTS.md, issue 22).
  *
  * <p>A range whose stream is a {@link SpooledRange} (its transport stores the bytes as they arrive) is not copied
  * into memory: its worker only waits for it to arrive, which frees the stream for the next range, and the reader
@@ -313,8 +313,8 @@ public final class ParallelRangeStream extends BlockInputStream {
                 spare.clear();
             }
             // A buffer only for a range read into memory: its worker makes one if none is spare.
-            Range range = new Range(nextOffset, length,
-                    spare.isEmpty() || length != rangeBytes ? null : spare.remove(spare.size() - 1), rangesStarted);
+            Range range = new Range(nextOffset, length, spare.isEmpty() ? null : spare.remove(spare.size() - 1),
+                    rangesStarted);
             nextOffset += length;
             rangesStarted++;
             inFlight.addLast(range);
