@@ -40,16 +40,16 @@ final class LinkBenchmarks {
     static final long SSH_RANGE_BYTES = Long.getLong("bench.link.ssh.range.mib",
             SshTransport.Builder.DEFAULT_RANGE_BYTES >> 20) << 20;
     /**
-     * Ranges the juju-cli transport reads at once ({@code bench.link.juju.streams}): each is its own OpenSSH
-     * connection, whose 2 MiB window caps it at 40 MB/s at 50 ms, and each range pays a new connection's set-up;
-     * six keep the link full while some set up.
+     * Ranges the juju-cli transport reads at once ({@code bench.link.juju.streams}): each stream is a {@code juju ssh}
+     * session (its own OpenSSH connection, whose 2 MiB window caps it at 40 MB/s at 50 ms) that reads range after
+     * range; four fill the link, and start sooner than six (their connections set up side by side on two CPUs).
      */
-    static final int JUJU_STREAMS = Integer.getInteger("bench.link.juju.streams", 6);
+    static final int JUJU_STREAMS = Integer.getInteger("bench.link.juju.streams", 4);
     /**
-     * The juju-cli transport's ranges: a {@code juju ssh} (a new OpenSSH connection) each, so large ones; they wait
+     * The juju-cli transport's ranges: a range of a session costs a round trip, so as the SSH transport's; they wait
      * in its spool directory, not in heap ({@code bench.link.juju.range.mib}).
      */
-    static final long JUJU_RANGE_BYTES = Long.getLong("bench.link.juju.range.mib", 128) << 20;
+    static final long JUJU_RANGE_BYTES = Long.getLong("bench.link.juju.range.mib", 64) << 20;
     private static final String REMOTE = "/home/ubuntu/etcd-snapshots/etcd-snapshot-2026-12-06-10.00.00.tar.gz";
 
     private final Benchmarks bench;

@@ -3,6 +3,7 @@ package io.github.etcdbackup.spi;
 import io.github.etcdbackup.Snapshot;
 import io.github.etcdbackup.SnapshotRequest;
 import io.github.etcdbackup.UnitArchive;
+import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 
 import java.io.InputStream;
@@ -69,6 +70,31 @@ public interface EtcdTransport extends AutoCloseable {
     default InputStream openRange(String unit, String remotePath, long offset, long length, Deadline deadline) {
         throw new UnsupportedByTransportException("openRange", name(),
                 "a transport built with parallel reads (the ssh or juju-cli transport)");
+    }
+
+    /**
+     * The ranges of one file for one download: by default each is its own {@link #openRange} call, and closing
+     * only refuses new ones. A transport whose ranges can share a costly set-up (a {@code juju ssh} session)
+     * overrides it; the core closes what it returns when the download ends. Validates like {@link #openRange}.
+     */
+    default FileRanges fileRanges(String unit, String remotePath) {
+        return new FileRanges() {
+            private volatile boolean closed;
+
+            @Override
+            public InputStream open(long offset, long length, Deadline deadline) {
+                if (closed) {
+                    throw new TransportException(name(), "The ranges of " + unit + ":" + remotePath
+                            + " were closed", null);
+                }
+                return openRange(unit, remotePath, offset, length, deadline);
+            }
+
+            @Override
+            public void close() {
+                closed = true; // every range was its own call: nothing else is shared
+            }
+        };
     }
 
     /** The raw etcdctl health text from the unit ({@code cluster-health} or {@code endpoint health}). */

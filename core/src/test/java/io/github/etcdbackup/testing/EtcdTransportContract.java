@@ -14,6 +14,7 @@ import io.github.etcdbackup.UnitCopy;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.exception.UnsupportedByTransportException;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.FileRanges;
 import io.github.etcdbackup.spi.EtcdTransport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -137,6 +138,54 @@ public abstract class EtcdTransportContract {
                     in.readAllBytes();
                 }
             }).isInstanceOfAny(IOException.class, EtcdBackupException.class);
+        }
+    }
+
+    /**
+     * The ranges of one download ({@code fileRanges}) are the same exact slices, one after another (where a transport
+     * may let one set-up serve several) and side by side; once closed, they take no new range.
+     */
+    @Test
+    void theRangesOfOneDownloadAreExactSlicesOneAfterAnotherAndSideBySide() throws Exception {
+        try (EtcdTransport transport = newTransport(); EtcdBackupClient client = client(transport)) {
+            Deadline deadline = Deadline.after(Duration.ofMinutes(1));
+            if (transport.parallelReads(unit(), deadline).isEmpty()) {
+                return; // fileRanges then serves nothing: openRange's refusal is checked above
+            }
+            LocalSnapshot local = client.backup(keeping(), downloads);
+            byte[] whole = Files.readAllBytes(local.file());
+            int n = whole.length;
+            int step = Math.max(1, n / 5);
+            FileRanges ranges = transport.fileRanges(local.source().unit(), local.source().remotePath());
+            try (ranges) {
+                for (long offset = 0; offset <= n + step; offset += step) {
+                    try (InputStream in = ranges.open(offset, step, deadline)) {
+                        assertThat(in.readAllBytes()).as("bytes from %d", offset).isEqualTo(
+                                Arrays.copyOfRange(whole, (int) Math.min(n, offset), (int) Math.min(n, offset + step)));
+                    }
+                }
+                ExecutorService pool = Executors.newFixedThreadPool(3);
+                try {
+                    List<Future<byte[]>> slices = new ArrayList<>();
+                    for (int i = 0; i < 3; i++) {
+                        long offset = (long) i * step + i;
+                        slices.add(pool.submit(() -> {
+                            try (InputStream in = ranges.open(offset, step, deadline)) {
+                                return in.readAllBytes();
+                            }
+                        }));
+                    }
+                    for (int i = 0; i < 3; i++) {
+                        int from = Math.min(n, i * step + i);
+                        assertThat(slices.get(i).get(1, TimeUnit.MINUTES)).isEqualTo(
+                                Arrays.copyOfRange(whole, from, Math.min(n, from + step)));
+                    }
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+            assertThatThrownBy(() -> ranges.open(0, step, deadline).close())
+                    .isInstanceOf(EtcdBackupException.class);
         }
     }
 

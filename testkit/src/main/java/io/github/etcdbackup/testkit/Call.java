@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -23,12 +24,20 @@ final class Call {
     private final StringBuilder stderr = new StringBuilder();
     private final Supplier<String> stdinLine;
     private final SimulatorServer.Mode mode;
+    private final SshStdio stdin;
     private boolean copyStarted;
     private List<String> execArgv = List.of();
     private int exitCode;
 
     Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine,
          SimulatorServer.Mode mode) {
+        this(argv, workingDir, modelFromEnv, stdout, stdinLine, mode, null);
+    }
+
+    /** As the other constructor, with the client's raw stdin for a streamed command ({@link #stdin()}). */
+    Call(List<String> argv, Path workingDir, String modelFromEnv, OutputStream stdout, Supplier<String> stdinLine,
+         SimulatorServer.Mode mode, SshStdio stdin) {
+        this.stdin = stdin;
         this.argv = List.copyOf(argv);
         this.workingDir = workingDir;
         this.modelFromEnv = modelFromEnv;
@@ -120,6 +129,11 @@ final class Call {
     /** Reads one line from the client's stdin (a prompt's answer); empty when stdin is at its end. */
     String readLine() {
         return stdinLine.get();
+    }
+
+    /** The client's raw stdin, for a streamed command to read; empty where the client sends none. */
+    Optional<SshStdio> stdin() {
+        return Optional.ofNullable(stdin);
     }
 
     void exit(int code) {

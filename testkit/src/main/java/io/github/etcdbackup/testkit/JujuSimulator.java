@@ -348,7 +348,8 @@ public final class JujuSimulator implements AutoCloseable {
             model.sshRoute(null);
             return;
         }
-        List<String> argv = new ArrayList<>(List.of("ssh", "-n", "-T", "-o", "LogLevel=ERROR"));
+        // No -n: Juju hands OpenSSH its own stdin (ssh_machine.go: cmd.Stdin = ctx.GetStdin()).
+        List<String> argv = new ArrayList<>(List.of("ssh", "-T", "-o", "LogLevel=ERROR"));
         argv.addAll(sshd.sshClientArgs(link));
         argv.add(link.host());
         model.sshRoute(argv);
@@ -399,9 +400,21 @@ public final class JujuSimulator implements AutoCloseable {
                 + "IFS= read -r -d '' mode <&3 || {\n"
                 + "  echo 'ERROR the Juju simulator closed the connection' >&2; exit 1; }\n"
                 + "case $mode in\n"
-                + "stream|copy)\n"
+                + "stream|streamio|copy)\n"
                 + "  IFS= read -r -d '' id <&3\n"
-                + "  if [ \"$mode\" = stream ]; then cat <&3\n"
+                + "  if [ \"$mode\" = streamio ]; then\n"
+                + "    exec 4<>/dev/tcp/127.0.0.1/" + port + " 5<>/dev/tcp/127.0.0.1/" + port + " 6<&0\n"
+                + "    printf '%s\\0' JUJUSIM1-STDERR \"$id\" >&4\n"
+                + "    printf '%s\\0' JUJUSIM1-STDIN \"$id\" >&5\n"
+                + "    { exec 3<&- 5<&- 6<&-; cat <&4 >&2; } &\n"
+                + "    stderr_relay=$!\n"
+                + "    { exec 3<&- 4<&-; exec cat <&6 >&5; } 2>/dev/null &\n"
+                + "    stdin_relay=$!\n"
+                + "    exec 4<&- 5<&- 6<&-\n"
+                + "    cat <&3\n"
+                + "    kill \"$stdin_relay\" 2>/dev/null\n"
+                + "    wait \"$stderr_relay\"\n"
+                + "  elif [ \"$mode\" = stream ]; then cat <&3\n"
                 + "  else\n"
                 + "    IFS= read -r -d '' dest <&3\n"
                 + "    if [ -n \"$dest\" ]; then cat <&3 > \"$dest\"; fi\n"

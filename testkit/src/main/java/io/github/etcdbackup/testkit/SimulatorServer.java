@@ -55,6 +55,8 @@ final class SimulatorServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SimulatorServer.class);
     private static final String MAGIC = "JUJUSIM1";
     private static final String RESULT_MAGIC = "JUJUSIM1-RESULT";
+    private static final String STDIN_MAGIC = "JUJUSIM1-STDIN";
+    private static final String STDERR_MAGIC = "JUJUSIM1-STDERR";
 
     private final ServerSocket socket;
     private final ExecutorService connections = Executors.newCachedThreadPool(r -> {
@@ -63,6 +65,8 @@ final class SimulatorServer implements AutoCloseable {
         return thread;
     });
     private final Map<String, Result> results = new ConcurrentHashMap<>();
+    /** The live stdin and stderr of streamed {@code ssh} calls still running, by call id. */
+    private final Map<String, SshStdio> stdios = new ConcurrentHashMap<>();
     private final AtomicLong callIds = new AtomicLong();
     private final Consumer<Call> handler;
     private final Function<List<String>, Mode> modes;
@@ -119,11 +123,20 @@ final class SimulatorServer implements AutoCloseable {
             String magic = readField(in);
             if (RESULT_MAGIC.equals(magic)) {
                 sendResult(readField(in), client.getOutputStream());
+            } else if (STDIN_MAGIC.equals(magic) || STDERR_MAGIC.equals(magic)) {
+                SshStdio stdio = stdios.get(readField(in));
+                if (stdio != null && STDIN_MAGIC.equals(magic)) {
+                    stdio.stdinConnected(in);
+                } else if (stdio != null) {
+                    stdio.stderrConnected(client.getOutputStream());
+                }
             } else if (MAGIC.equals(magic)) {
                 runCall(in, client.getOutputStream());
             }
         } catch (IOException e) {
             LOG.debug("client connection ended: {}", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -170,23 +183,43 @@ final class SimulatorServer implements AutoCloseable {
     private void stream(List<String> argv, Path cwd, String model, InputStream in, OutputStream out, boolean copy)
             throws IOException {
         String id = String.valueOf(callIds.incrementAndGet());
-        out.write(((copy ? "copy" : "stream") + "\0" + id + "\0").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in), copy ? Mode.COPY : Mode.STREAM);
-        execute(call);
-        if (copy && !call.copyStarted()) {
-            try {
-                out.write(0); // no destination: the client writes nothing
-            } catch (IOException clientGone) {
-                LOG.debug("client of call {} went away before its result", id);
-            }
+        // ssh passes the client's stdin and the command's stderr live (SshStdio), on a second connection.
+        SshStdio stdio = !copy && argv.get(0).equals("ssh") ? new SshStdio() : null;
+        if (stdio != null) {
+            stdios.put(id, stdio);
+            stdio.watchClient(in);
         }
-        // The result must exist before stdout ends: the client asks for it as soon as it sees end-of-file.
-        results.put(id, new Result(call.exitCode(), call.stderr()));
         try {
+            out.write(((copy ? "copy" : stdio != null ? "streamio" : "stream") + "\0" + id + "\0")
+                    .getBytes(StandardCharsets.UTF_8));
             out.flush();
-        } catch (IOException clientGone) {
-            LOG.debug("client of call {} went away before the end of stdout", id);
+            Call call = new Call(argv, cwd, model, out, () -> readStdinLine(in), copy ? Mode.COPY : Mode.STREAM,
+                    stdio);
+            execute(call);
+            if (stdio != null) {
+                // Before the result, which the client asks for once stdout ended: its stderr connection ends first.
+                stdios.remove(id);
+                call.err(stdio.close());
+            }
+            if (copy && !call.copyStarted()) {
+                try {
+                    out.write(0); // no destination: the client writes nothing
+                } catch (IOException clientGone) {
+                    LOG.debug("client of call {} went away before its result", id);
+                }
+            }
+            // The result must exist before stdout ends: the client asks for it as soon as it sees end-of-file.
+            results.put(id, new Result(call.exitCode(), call.stderr()));
+            try {
+                out.flush();
+            } catch (IOException clientGone) {
+                LOG.debug("client of call {} went away before the end of stdout", id);
+            }
+        } finally {
+            if (stdio != null) {
+                stdios.remove(id);
+                stdio.close();
+            }
         }
     }
 

@@ -89,7 +89,7 @@ final class UnitCommands {
                 faults.slowOutputBytesPerSecond(), forcesPty(args));
         StringBuilder stderr = new StringBuilder();
         int code = UnitShell.run(unit.get().etcd(), String.join(" ", remote), stdout, stderr,
-                faults.sudoRequiresPassword(), model.sshRoute());
+                faults.sudoRequiresPassword(), model.sshRoute(), call.stdin());
         call.err(stderr.toString());
         call.exit(code);
     }
@@ -105,7 +105,7 @@ final class UnitCommands {
         StringBuilder stderr = new StringBuilder();
         // exec runs as root on the unit: sudo never asks root for a password.
         int code = UnitShell.run(unit.get().etcd(), String.join(" ", command), call.stdout(), stderr, false,
-                Optional.empty());
+                Optional.empty(), Optional.empty());
         call.err(stderr.toString());
         call.exit(code);
     }

@@ -69,19 +69,24 @@ final class UnitShell {
      *                    passwordless sudo)
      * @param sshRoute    the {@code ssh} command line to run it through ({@link JujuSimulator#sshThrough}), or empty
      *                    to run it right here
+     * @param stdio       the client's stdin and stderr, live ({@code juju ssh}); empty: the command reads no input
+     *                    and its stderr is appended to {@code stderr}
      */
     static int run(EtcdUnit unit, String command, OutputStream stdout, StringBuilder stderr, boolean sudoRefuses,
-                   Optional<List<String>> sshRoute) {
+                   Optional<List<String>> sshRoute, Optional<SshStdio> stdio) {
         try {
             Path home = unitHome(unit);
             List<String> argv = sshRoute.isPresent() ? sshCommand(unit, home, command, sudoRefuses, sshRoute.get())
                     : List.of("bash", "-c", translate(unit, command, sudoRefuses));
             ProcessBuilder builder = new ProcessBuilder(argv).directory(home.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    .redirectInput(stdio.isPresent() ? ProcessBuilder.Redirect.PIPE
+                            : ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().put("HOME", home.toString());
             Process process = builder.start();
+            stdio.ifPresent(live -> live.attach(process.getOutputStream()));
             ByteArrayOutputStream errors = new ByteArrayOutputStream();
-            Thread errorPump = new Thread(() -> pump(process.getErrorStream(), errors), "unit-shell-stderr");
+            Thread errorPump = new Thread(() -> pump(process.getErrorStream(), stdio.isPresent()
+                    ? new LiveStderr(stdio.get(), unit.root().toString()) : errors), "unit-shell-stderr");
             errorPump.setDaemon(true);
             errorPump.start();
             try (InputStream in = process.getInputStream()) {
@@ -151,8 +156,49 @@ final class UnitShell {
         return "'" + text.replace("'", "'\\''") + "'";
     }
 
-    private static void pump(InputStream in, ByteArrayOutputStream out) {
-        try (in) {
+    /** A command's stderr on its way to the client as it comes, line by line, with the unit's root taken out. */
+    private static final class LiveStderr extends OutputStream {
+        private final SshStdio stdio;
+        private final String root;
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        LiveStderr(SshStdio stdio, String root) {
+            this.stdio = stdio;
+            this.root = root;
+        }
+
+        @Override
+        public void write(int b) {
+            line.write(b);
+            if (b == '\n') {
+                flush();
+            }
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            for (int i = offset; i < offset + length; i++) {
+                write(bytes[i]);
+            }
+        }
+
+        @Override
+        public void flush() {
+            byte[] text = line.toString(StandardCharsets.UTF_8).replace(root, "").getBytes(StandardCharsets.UTF_8);
+            line.reset();
+            stdio.err(text, 0, text.length);
+        }
+
+        @Override
+        public void close() {
+            if (line.size() > 0) {
+                flush();
+            }
+        }
+    }
+
+    private static void pump(InputStream in, OutputStream out) {
+        try (in; out) {
             in.transferTo(out);
         } catch (IOException ignored) {
             // the command was killed

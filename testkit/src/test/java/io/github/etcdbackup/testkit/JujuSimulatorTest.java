@@ -10,6 +10,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,6 +125,72 @@ class JujuSimulatorTest {
                 "--key", "/var/snap/etcd/common/client.key", "endpoint", "health");
         assertThat(etcdctl.exitCode()).as(etcdctl.stderr()).isZero();
         assertThat(etcdctl.stdoutText() + etcdctl.stderr()).contains("is healthy");
+    }
+
+    /** Juju hands its stdin to OpenSSH (ssh_machine.go: {@code cmd.Stdin = ctx.GetStdin()}): the command reads it. */
+    @Test
+    void sshPassesTheCallersStdinToTheCommandUntilItsEnd() {
+        byte[] input = new byte[300_000];
+        Arrays.fill(input, (byte) 'x');
+        input[input.length - 1] = '\n';
+        CommandResult count = Juju.run(sim, null, input, "ssh", "--pty=false", "etcd/0", "--", "sudo", "wc", "-c");
+        assertThat(count.exitCode()).as(count.stderr()).isZero();
+        assertThat(count.stdoutText().strip()).isEqualTo("300000");
+        CommandResult lines = Juju.run(sim, null, "a 1\nb 2\n".getBytes(StandardCharsets.UTF_8), "ssh", "etcd/0",
+                "--", "sh", "-c", "'while read w n; do echo \"$n$w\"; done; echo end'");
+        assertThat(lines.stdoutText()).isEqualTo("1a\n2b\nend\n");
+        CommandResult none = Juju.run(sim, "ssh", "etcd/0", "--", "wc", "-c");
+        assertThat(none.stdoutText().strip()).isEqualTo("0");
+    }
+
+    /**
+     * Juju hands its stderr to OpenSSH too: what the command prints there reaches the caller while it runs, not when
+     * it ends. The command waits for its stdin's end, which the caller sends only once it has seen the line.
+     */
+    @Test
+    void sshPassesTheCommandsStderrWhileItRuns() throws Exception {
+        Process juju = new ProcessBuilder(sim.jujuExecutable().toString(), "ssh", "etcd/0", "--", "sh", "-c",
+                "'echo started /home/ubuntu >&2; cat; echo ended >&2'").start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(juju.getErrorStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(err.readLine()).isEqualTo("started /home/ubuntu");
+            assertThat(juju.isAlive()).isTrue();
+            juju.getOutputStream().write("done\n".getBytes(StandardCharsets.UTF_8));
+            juju.getOutputStream().close();
+            assertThat(juju.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(err.readLine()).isEqualTo("ended");
+            assertThat(new String(juju.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("done\n");
+            assertThat(juju.exitValue()).isZero();
+        } finally {
+            juju.destroyForcibly();
+        }
+    }
+
+    /** A client that goes away ends its command's input, as sshd ends the session of a dropped connection. */
+    @Test
+    void aCommandWaitingForInputEndsWhenItsClientIsKilled() throws Exception {
+        Path ended = sim.unit("etcd/0").hostPath("/home/ubuntu/input-ended");
+        Files.deleteIfExists(ended);
+        Process juju = new ProcessBuilder(sim.jujuExecutable().toString(), "ssh", "etcd/0", "--", "sh", "-c",
+                "'echo waiting >&2; cat > /dev/null; echo > /home/ubuntu/input-ended'").start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(juju.getErrorStream(),
+                    StandardCharsets.UTF_8));
+            assertThat(err.readLine()).isEqualTo("waiting");
+            assertThat(ended).doesNotExist();
+            // The client and all it started, as the transport kills a juju call; its stdin was never closed.
+            juju.descendants().forEach(ProcessHandle::destroyForcibly);
+            juju.destroyForcibly().waitFor();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(ended) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(ended).exists();
+        } finally {
+            juju.descendants().forEach(ProcessHandle::destroyForcibly);
+            juju.destroyForcibly();
+        }
     }
 
     @Test
@@ -287,6 +355,11 @@ class JujuSimulatorTest {
                     "status=none");
             assertThat(range.exitCode()).isZero();
             assertThat(range.stdout()).isEqualTo(Arrays.copyOfRange(db, 100, 150));
+
+            CommandResult stdin = Juju.run(sim, null, "a 1\nb 2\n".getBytes(StandardCharsets.UTF_8), "ssh",
+                    "--pty=false", "etcd/1", "--", "sudo", "sh", "-c", "'while read w n; do echo \"$n$w\" >&2; done'");
+            assertThat(stdin.exitCode()).isZero();
+            assertThat(stdin.stderr()).as("stdin passed on by OpenSSH").isEqualTo("1a\n2b\n");
 
             CommandResult missing = Juju.run(sim, "ssh", "etcd/0", "--", "sudo", "cat", "/home/ubuntu/no-such-file");
             assertThat(missing.exitCode()).isEqualTo(missingHere.exitCode()).isEqualTo(1);

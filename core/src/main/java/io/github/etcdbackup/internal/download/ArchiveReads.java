@@ -1,6 +1,7 @@
 package io.github.etcdbackup.internal.download;
 
 import io.github.etcdbackup.Snapshot;
+import io.github.etcdbackup.internal.download.ParallelRangeStream.RangeOpener;
 import io.github.etcdbackup.spi.ArchiveSource;
 import io.github.etcdbackup.spi.EtcdTransport;
 import io.github.etcdbackup.spi.ParallelReads;
@@ -12,9 +13,10 @@ import java.util.Optional;
 /**
  * How the client reads a unit's archive: whole, through {@link EtcdTransport#openFile}, or, when the transport offers
  * {@link EtcdTransport#parallelReads} and the archive spans more than two ranges (or its size is unknown), as a
- * {@link ParallelRangeStream} of {@link EtcdTransport#openRange} calls. Either way the store above sees one stream in
- * file order. Ranges that wait on local disk ({@link ParallelReads#spooled()}) are used only where the plaintext may
- * touch it: not for an encrypted download, nor on the way to a bucket.
+ * {@link ParallelRangeStream} of the transport's {@link EtcdTransport#fileRanges} (released when it is closed).
+ * Either way the store above sees one stream in file order. Ranges that wait on local disk
+ * ({@link ParallelReads#spooled()}) are used only where the plaintext may touch it: not for an encrypted download,
+ * nor on the way to a bucket.
  */
 public final class ArchiveReads {
     private static final Logger LOG = LoggerFactory.getLogger(ArchiveReads.class);
@@ -45,8 +47,8 @@ public final class ArchiveReads {
             }
             LOG.debug("Reading {}:{} in ranges of {} bytes, {} at a time", unit, path, reads.get().rangeBytes(),
                     reads.get().streams());
-            return ParallelRangeStream.staggered((from, length, d) -> transport.openRange(unit, path, from, length, d),
-                    offset, reads.get(), snapshot.approximateSizeBytes(), deadline);
+            return ParallelRangeStream.staggered(RangeOpener.of(transport.fileRanges(unit, path)), offset,
+                    reads.get(), snapshot.approximateSizeBytes(), deadline);
         };
     }
 

@@ -2,6 +2,7 @@ package io.github.etcdbackup.internal.download;
 
 import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.FileRanges;
 import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.spi.SpooledRange;
 import org.slf4j.Logger;
@@ -60,6 +61,25 @@ public final class ParallelRangeStream extends BlockInputStream {
     public interface RangeOpener {
         /** The range's stream; ends early only where the file ends. */
         InputStream open(long offset, long length, Deadline deadline);
+
+        /** Releases what the ranges share, once the stream is closed ({@link FileRanges#close()}); none by default. */
+        default void close() {
+        }
+
+        /** The ranges of a transport's {@link FileRanges}, released with them. */
+        static RangeOpener of(FileRanges ranges) {
+            return new RangeOpener() {
+                @Override
+                public InputStream open(long offset, long length, Deadline deadline) {
+                    return ranges.open(offset, length, deadline);
+                }
+
+                @Override
+                public void close() {
+                    ranges.close();
+                }
+            };
+        }
     }
 
     private static final int READ_CHUNK = 256 * 1024;
@@ -520,6 +540,8 @@ public final class ParallelRangeStream extends BlockInputStream {
             lock.notifyAll();
         }
         abandoned.forEach(ParallelRangeStream::closeQuietly);
+        // After the ranges: what they share goes last. A worker still opening a range then finds it closed.
+        opener.close();
     }
 
     /** Waits until every worker has stopped; for tests that count what is left running. */

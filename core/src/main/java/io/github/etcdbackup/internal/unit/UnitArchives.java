@@ -33,6 +33,8 @@ public final class UnitArchives {
     /** Exit status of the removal when the file holds other bytes than the archive it was asked to remove. */
     private static final int EXIT_OTHER_BYTES = 5;
     private static final String LINE = "archive ";
+    /** What {@link #readRangesScript} prints on stderr after each range, before the range's length. */
+    public static final String RANGE_END = "etcd-backup-range-end ";
     private static final String REMOVED = "removed";
     private static final String ABSENT = "absent";
 
@@ -50,6 +52,31 @@ public final class UnitArchives {
     public static String readRangeScript(String path, long offset, long length) {
         return "dd if=" + Shell.quoteAlways(path) + " bs=1M iflag=skip_bytes,count_bytes skip=" + offset + " count="
                 + length + " status=none";
+    }
+
+    /**
+     * Reads ranges of {@code path} one after the other, as asked on stdin ({@code OFFSET LENGTH}, one line each), for
+     * a session that serves many ranges: each range's bytes go to stdout (fewer than asked only where the file ends,
+     * as {@link #readRangeScript}), then {@value #RANGE_END}{@code N} on stderr says it ended after {@code N} bytes;
+     * exit 0 at the end of stdin. The marker goes to stderr because stdout carries nothing but the file; the
+     * reader waits for both, as the two may reach it in either order. The file's size is read once, when the session
+     * starts, and again after each range: a file that changes size while the session reads it ends the session with
+     * exit 5 (and a message), so that no range is ever counted other than it was sent. Exit 3 or 4: the file could
+     * not be read. POSIX sh ({@code dash} on Ubuntu); {@code path} must already be validated.
+     */
+    public static String readRangesScript(String path) {
+        return "f=" + Shell.quoteAlways(path) + "\n"
+                + "s=$(stat -L -c %s -- \"$f\") || exit 3\n"
+                + "while read -r o l; do\n"
+                + "  n=0\n"
+                + "  if [ \"$o\" -lt \"$s\" ]; then n=$((s - o)); fi\n"
+                + "  if [ \"$n\" -gt \"$l\" ]; then n=$l; fi\n"
+                + "  dd if=\"$f\" bs=1M iflag=skip_bytes,count_bytes skip=\"$o\" count=\"$n\" status=none || exit 4\n"
+                + "  if [ \"$(stat -L -c %s -- \"$f\")\" != \"$s\" ]; then\n"
+                + "    echo \"etcd-backup: $f changed size while it was read\" >&2; exit 5\n"
+                + "  fi\n"
+                + "  echo \"" + RANGE_END + "$n\" >&2\n"
+                + "done\n";
     }
 
     /**

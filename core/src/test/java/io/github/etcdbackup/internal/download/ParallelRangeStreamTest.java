@@ -59,6 +59,37 @@ class ParallelRangeStreamTest {
         return out.toByteArray();
     }
 
+    /** What the ranges share (a transport's range sessions) is released once, after the ranges, when it closes. */
+    @Test
+    void closingTheStreamReleasesWhatItsRangesShareOnceAfterTheirStreams() throws IOException {
+        byte[] content = file(50_000);
+        List<String> events = new CopyOnWriteArrayList<>();
+        ParallelRangeStream.RangeOpener sharing = new ParallelRangeStream.RangeOpener() {
+            @Override
+            public InputStream open(long offset, long length, Deadline deadline) {
+                InputStream slice = slices(content).open(offset, length, deadline);
+                return new FilterInputStream(slice) {
+                    @Override
+                    public void close() throws IOException {
+                        events.add("range");
+                        super.close();
+                    }
+                };
+            }
+
+            @Override
+            public void close() {
+                events.add("shared");
+            }
+        };
+        ParallelRangeStream in = ParallelRangeStream.staggered(sharing, 0, FOUR, content.length, deadline());
+        assertThat(readAll(in)).isEqualTo(content);
+        assertThat(events).doesNotContain("shared");
+        in.close();
+        in.close();
+        assertThat(events).containsOnlyOnce("shared").last().isEqualTo("shared");
+    }
+
     @ParameterizedTest(name = "{0} bytes from {1}")
     @CsvSource({"0,0", "1,0", "4095,0", "4096,0", "4097,0", "16384,0", "16385,0", "100000,0", "100000,4096",
             "100000,77777", "100000,100000", "100000,120000"})

@@ -13,6 +13,7 @@ import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.EtcdTransport;
+import io.github.etcdbackup.spi.FileRanges;
 import io.github.etcdbackup.spi.ParallelReads;
 import io.github.etcdbackup.spi.HealthOutput;
 import io.github.etcdbackup.spi.ModelOperations;
@@ -57,6 +58,8 @@ public final class JujuCliTransport implements EtcdTransport {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
     /** Time the process gets beyond Juju's own {@code --wait} in {@link #runAction}, to print its timeout. */
     private static final Duration PROCESS_GRACE = Duration.ofSeconds(30);
+    /** How many ranges' worth a {@code juju ssh} range session reads before it makes way for a new one. */
+    private static final int SESSION_RANGES = 4;
 
     private final JujuCli cli;
     private final RemoteFiles files;
@@ -238,6 +241,26 @@ public final class JujuCliTransport implements EtcdTransport {
     }
 
     /**
+     * With parallel reads, the ranges of one download are read by {@code juju ssh} sessions, about one per stream:
+     * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo sh -c SCRIPT}, where the script reads the ranges asked on
+     * its stdin one after the other (Juju passes its stdin to OpenSSH) and says on stderr where each ended. A range
+     * then costs one round trip instead of a {@code juju ssh} (a process, a controller login, a new OpenSSH
+     * connection). A session reads at most four ranges' worth before it makes way for a new one: its spool file is
+     * freed only once it ended and its ranges were read, so this bounds what waits on disk. Without parallel reads,
+     * the default (each range its own {@link #openRange}).
+     */
+    @Override
+    public FileRanges fileRanges(String unit, String remotePath) {
+        if (parallelReads.isEmpty()) {
+            return EtcdTransport.super.fileRanges(unit, remotePath);
+        }
+        open();
+        InputValidation.unitOrLeader(unit);
+        InputValidation.remotePath(remotePath);
+        return files.fileRanges(unit, remotePath, SESSION_RANGES * parallelReads.get().rangeBytes());
+    }
+
+    /**
      * Runs the charm's {@code health} action and returns etcdctl's text: the {@code output} result (charm since
      * 2021) or {@code result-map.message} (older charms).
      */
@@ -402,17 +425,18 @@ public final class JujuCliTransport implements EtcdTransport {
         }
 
         /**
-         * Downloads archives larger than two ranges as {@code streams} ranges of {@code rangeBytes} at a time, each
-         * its own {@code juju ssh ... sudo dd} process and OpenSSH connection, handed to the verified download in file
-         * order (one-pass SHA-256, resume and every check unchanged). Off by default ({@code streams} 1): it pays
-         * where one connection's window caps the speed, as from another region (OpenSSH's 2 MiB window gives about
-         * 40 MB/s at 50 ms), and costs a connection per range everywhere. Every range needs passwordless sudo, as
+         * Downloads archives larger than two ranges as {@code streams} ranges of {@code rangeBytes} at a time, read by
+         * {@code juju ssh ... sudo sh -c SCRIPT} sessions (one per stream, each its own OpenSSH connection, reading
+         * range after range: {@link JujuCliTransport#fileRanges}), handed to the verified download in file order
+         * (one-pass SHA-256, resume and every check unchanged). Off by default ({@code streams} 1): it pays where one
+         * connection's window caps the speed, as from another region (OpenSSH's 2 MiB window gives about 40 MB/s at
+         * 50 ms), and costs a connection per stream everywhere. Every range needs passwordless sudo, as
          * {@link FileTransfer#SSH_CAT} does: with {@code SSH_CAT} a unit that refuses sudo fails the download; with
          * {@link FileTransfer#AUTO} ranges are used only on units where {@code sudo -n true} runs (one more
-         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Each process writes its range
-         * into a file of the {@link #spoolDirectory(Path)}, where it waits for its turn: ranges cost disk there
-         * (up to {@code 2 x streams x rangeBytes} at once), not heap, so they can be large, and each range's new
-         * connection is paid less often. Suggested: 4 streams of 128 MiB.
+         * {@code juju ssh}), and elsewhere the file is one stream with its scp fallback. Each session writes its
+         * ranges into a file of the {@link #spoolDirectory(Path)}, where they wait for their turn: ranges cost disk
+         * there (a session's file is freed once the session ended and its ranges were read: up to about
+         * {@code 5 x streams x rangeBytes} at once), not heap. Suggested: 4 streams of 64 MiB.
          *
          * @throws InvalidInputException if {@code streams} is not 1 to {@value ParallelReads#MAX_STREAMS}, the range
          *                               is out of {@link ParallelReads}'s bounds, or files go through

@@ -166,10 +166,23 @@ public final class ProcessRunner {
      * @throws TransportException if it cannot be started
      */
     ProcessTree startTracked(List<String> argv, ProcessBuilder.Redirect stdout, String description) {
+        return startTracked(argv, stdout, false, description);
+    }
+
+    /**
+     * As {@link #startTracked(List, ProcessBuilder.Redirect, String)}, with stdin left open for the caller
+     * ({@link Process#getOutputStream()}): a command that reads its work from stdin, such as a range session.
+     */
+    ProcessTree startTrackedWithInput(List<String> argv, ProcessBuilder.Redirect stdout, String description) {
+        return startTracked(argv, stdout, true, description);
+    }
+
+    private ProcessTree startTracked(List<String> argv, ProcessBuilder.Redirect stdout, boolean keepInput,
+                                     String description) {
         requireOpen();
         LOG.debug("streaming {} {}", executable, Redaction.redact(argv));
         try {
-            return start(argv, stdout);
+            return start(argv, stdout, keepInput);
         } catch (IOException e) {
             throw new TransportException(TRANSPORT, "Cannot run '" + executable + "' to stream " + description + ": "
                     + e.getMessage() + ". Install Juju or give its location with"
@@ -178,10 +191,11 @@ public final class ProcessRunner {
     }
 
     /**
-     * Starts a file stream's process, tracked; stdin is a pipe closed at once, so a prompt (remove-application) reads
-     * EOF.
+     * Starts a file stream's process, tracked; stdin is a pipe, closed at once unless {@code keepInput}, so a prompt
+     * (remove-application) reads EOF.
      */
-    private ProcessTree start(List<String> argv, ProcessBuilder.Redirect stdout) throws IOException {
+    private ProcessTree start(List<String> argv, ProcessBuilder.Redirect stdout, boolean keepInput)
+            throws IOException {
         ProcessBuilder builder = new ProcessBuilder(ProcessTree.command(executable, argv));
         builder.environment().clear();
         builder.environment().putAll(environment);
@@ -190,6 +204,9 @@ public final class ProcessRunner {
         Process process = builder.start();
         ProcessTree tree = ProcessTree.started(process);
         track(tree);
+        if (keepInput) {
+            return tree;
+        }
         try {
             process.getOutputStream().close();
         } catch (IOException e) {

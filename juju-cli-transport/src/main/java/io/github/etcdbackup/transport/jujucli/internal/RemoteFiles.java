@@ -3,6 +3,7 @@ package io.github.etcdbackup.transport.jujucli.internal;
 import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.FileRanges;
 import io.github.etcdbackup.transport.jujucli.FileTransfer;
 
 import org.slf4j.Logger;
@@ -60,6 +61,14 @@ public final class RemoteFiles {
                 UnitArchives.readRangeScript(remotePath, offset, length));
         return SpooledRangeStream.start(cli.runner(), argv, length, spoolDirectory, deadline, unit + ":" + remotePath
                 + " bytes " + offset + " to " + (offset + length));
+    }
+
+    /**
+     * The ranges of one file for one download, read by {@code juju ssh} sessions ({@link RangeSessions}) that each
+     * take range after range; a session reads up to {@code sessionBytes} before it makes way for a new one.
+     */
+    public FileRanges fileRanges(String unit, String remotePath, long sessionBytes) {
+        return new RangeSessions(cli, unit, remotePath, spoolDirectory, sessionBytes);
     }
 
     /**

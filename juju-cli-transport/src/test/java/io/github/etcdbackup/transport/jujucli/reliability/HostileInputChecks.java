@@ -57,6 +57,7 @@ class HostileInputChecks {
     static Path dir;
     private static ScriptedJuju juju;
     private static JujuCliTransport transport;
+    private static JujuCliTransport ranged;
     private static ModelOperations model;
     private static EtcdBackupClient client;
     private static Path resource;
@@ -65,6 +66,7 @@ class HostileInputChecks {
     static void fake() throws IOException {
         juju = new ScriptedJuju(Files.createDirectories(dir.resolve("juju")));
         transport = juju.transport();
+        ranged = juju.rangedTransport();
         model = transport.model().orElseThrow();
         client = EtcdBackupClient.builder().transport(juju.transport()).timeout(Duration.ofMinutes(1)).build();
         resource = Files.write(dir.resolve("snapshot.tar.gz"), new byte[] {1, 2, 3});
@@ -73,6 +75,7 @@ class HostileInputChecks {
     @AfterAll
     static void closeAll() {
         transport.close();
+        ranged.close();
         client.close();
         assertThat(juju.calls()).as("juju calls").isEmpty();
     }
@@ -113,6 +116,11 @@ class HostileInputChecks {
         t.put("openFile(unit)", Map.entry(UNITS, v -> transport.openFile(v, "/home/ubuntu/x.tar.gz", 0,
                 deadline())));
         t.put("openFile(path)", Map.entry(PATHS, v -> transport.openFile("etcd/0", v, 0, deadline())));
+        t.put("openRange(unit)", Map.entry(UNITS, v -> ranged.openRange(v, "/home/ubuntu/x.tar.gz", 0, 10,
+                deadline())));
+        t.put("openRange(path)", Map.entry(PATHS, v -> ranged.openRange("etcd/0", v, 0, 10, deadline())));
+        t.put("fileRanges(unit)", Map.entry(UNITS, v -> ranged.fileRanges(v, "/home/ubuntu/x.tar.gz")));
+        t.put("fileRanges(path)", Map.entry(PATHS, v -> ranged.fileRanges("etcd/0", v)));
         t.put("SnapshotRequest.unit → takeSnapshot", Map.entry(UNITS, v -> transport.takeSnapshot(
                 SnapshotRequest.builder().unit(v).build(), deadline())));
         t.put("SnapshotRequest.target → takeSnapshot", Map.entry(PATHS, v -> transport.takeSnapshot(

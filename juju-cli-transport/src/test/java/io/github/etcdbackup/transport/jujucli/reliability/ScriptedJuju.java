@@ -1,6 +1,7 @@
 package io.github.etcdbackup.transport.jujucli.reliability;
 
 import io.github.etcdbackup.testing.Fixtures;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
 import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
 import io.github.etcdbackup.transport.jujucli.RecordedCalls;
 
@@ -181,6 +182,12 @@ final class ScriptedJuju {
 
     JujuCliTransport transport() {
         return JujuCliTransport.builder().executable(executable).build();
+    }
+
+    /** A transport that reads files in ranges, through {@code juju ssh} sessions. */
+    JujuCliTransport rangedTransport() {
+        return JujuCliTransport.builder().executable(executable).fileTransfer(FileTransfer.SSH_CAT)
+                .parallelReads(4, 4096).build();
     }
 
     /** Every call's argv, in no particular order, {@code juju version} included. */

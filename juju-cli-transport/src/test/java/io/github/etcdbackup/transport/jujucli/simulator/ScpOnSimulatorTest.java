@@ -141,7 +141,7 @@ class ScpOnSimulatorTest {
         List<List<String>> withSudo = commandsSince(before);
         assertThat(withSudo).as("ranges, never scp: %s", withSudo)
                 .noneMatch(argv -> argv.get(0).equals("scp"))
-                .filteredOn(ScpOnSimulatorTest::readsARange).hasSizeGreaterThan(2);
+                .filteredOn(ScpOnSimulatorTest::readsARange).isNotEmpty();
     }
 
     private static List<List<String>> commandsSince(int count) {
@@ -158,7 +158,7 @@ class ScpOnSimulatorTest {
     }
 
     private static boolean readsARange(List<String> argv) {
-        return argv.get(0).equals("ssh") && argv.stream().anyMatch(word -> word.startsWith("dd if="));
+        return argv.get(0).equals("ssh") && argv.stream().anyMatch(word -> word.contains("dd if="));
     }
 
     @Test

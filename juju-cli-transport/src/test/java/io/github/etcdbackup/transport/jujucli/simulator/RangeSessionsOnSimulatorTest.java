@@ -1,0 +1,229 @@
+package io.github.etcdbackup.transport.jujucli.simulator;
+
+import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.spi.Deadline;
+import io.github.etcdbackup.spi.FileRanges;
+import io.github.etcdbackup.spi.SpooledRange;
+import io.github.etcdbackup.testkit.JujuSimulator;
+import io.github.etcdbackup.testkit.LeftoverProcesses;
+import io.github.etcdbackup.transport.jujucli.FakeOpenSsh;
+import io.github.etcdbackup.transport.jujucli.FileTransfer;
+import io.github.etcdbackup.transport.jujucli.JujuCliTransport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The juju-cli transport's range sessions against the simulator, whose {@code juju ssh} passes stdin and stderr live
+ * as Juju's does: one {@code juju ssh} reads range after range (until four ranges' worth), ranges are exact slices
+ * one after another and side by side, and a session that cannot go on (the file changed, sudo refused, a deadline,
+ * a range closed half read) fails its range with the reason, while the next range starts a new session.
+ */
+@Timeout(300)
+class RangeSessionsOnSimulatorTest {
+    private static final int RANGE = 8192;
+    private static final String PATH = "/home/ubuntu/ranges/archive.tar.gz";
+
+    @TempDir
+    static Path work;
+    private static JujuSimulator sim;
+    private static byte[] content;
+
+    @BeforeAll
+    static void startModel() throws IOException {
+        sim = JujuSimulator.builder().jujuVersion("3.4.2").workDir(work.resolve("model")).build();
+        sim.deploy("etcd", 1);
+        content = new byte[6 * RANGE + 848];
+        new Random(22).nextBytes(content);
+    }
+
+    @AfterAll
+    static void stopModel() {
+        sim.close();
+        assertThat(LeftoverProcesses.etcdOrSshdUnder(work)).isEmpty();
+    }
+
+    @BeforeEach
+    void archiveOnTheUnit() throws IOException {
+        writeOnUnit(content);
+    }
+
+    @AfterEach
+    void clearFaults() {
+        sim.clearFaults();
+    }
+
+    private static void writeOnUnit(byte[] bytes) throws IOException {
+        Path file = sim.unit("etcd/0").hostPath(PATH);
+        Files.createDirectories(file.getParent());
+        Files.write(file, bytes);
+    }
+
+    private static JujuCliTransport transport(Path spool) {
+        return JujuCliTransport.builder().executable(sim.jujuExecutable()).model("k8s")
+                .fileTransfer(FileTransfer.SSH_CAT).parallelReads(4, RANGE).spoolDirectory(spool)
+                .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build();
+    }
+
+    private static Path spool(String name) throws IOException {
+        return Files.createDirectories(work.resolve(name));
+    }
+
+    private static Deadline deadline() {
+        return Deadline.after(Duration.ofMinutes(1));
+    }
+
+    private static byte[] slice(long offset, long length) {
+        int from = (int) Math.min(content.length, offset);
+        return Arrays.copyOfRange(content, from, (int) Math.min(content.length, offset + length));
+    }
+
+    private static long sessionsStarted() {
+        return sim.commandsRun().stream().filter(argv -> argv.get(0).equals("ssh") && argv.contains("sh")
+                && argv.stream().anyMatch(word -> word.contains("etcd-backup-range-end"))).count();
+    }
+
+    private static byte[] read(FileRanges ranges, long offset, long length) throws IOException {
+        try (InputStream in = ranges.open(offset, length, deadline())) {
+            assertThat(in).isInstanceOf(SpooledRange.class);
+            long arrived = ((SpooledRange) in).awaitArrival(deadline());
+            byte[] bytes = in.readAllBytes();
+            assertThat(bytes).hasSize((int) arrived);
+            return bytes;
+        }
+    }
+
+    @Test
+    void rangesOneAfterAnotherShareASessionUntilItReadFourRangesWorthAndAreExactSlices() throws IOException {
+        Path spool = spool("one-after-another");
+        long before = sessionsStarted();
+        try (JujuCliTransport transport = transport(spool);
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            // Eight ranges: six whole, one short (the file's end), one past the end.
+            for (long offset = 0; offset < 8L * RANGE; offset += RANGE) {
+                assertThat(read(ranges, offset, RANGE)).as("bytes from %d", offset).isEqualTo(slice(offset, RANGE));
+                assertThat(entries(spool)).as("the spool file is unlinked").isEmpty();
+            }
+        }
+        // Four whole ranges per session: the first reads four, the second two whole, the short and the empty one.
+        assertThat(sessionsStarted() - before).isEqualTo(2);
+        assertThat(entries(spool)).isEmpty();
+    }
+
+    @Test
+    void rangesSideBySideAreExactSlices() throws Exception {
+        long[][] asked = {{0, RANGE}, {RANGE, 3 * RANGE}, {4 * RANGE, RANGE}, {5 * RANGE, 2 * RANGE}, {1, 100},
+                {content.length, RANGE}, {content.length - 10, RANGE}, {2 * RANGE + 7, RANGE}};
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try (JujuCliTransport transport = transport(spool("side-by-side"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            List<Future<byte[]>> slices = new ArrayList<>();
+            for (long[] range : asked) {
+                slices.add(pool.submit(() -> read(ranges, range[0], range[1])));
+            }
+            for (int i = 0; i < asked.length; i++) {
+                assertThat(slices.get(i).get(1, TimeUnit.MINUTES)).as("bytes from %d", asked[i][0])
+                        .isEqualTo(slice(asked[i][0], asked[i][1]));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFileThatChangesSizeWhileItsSessionReadsItFailsTheRangeWithTheReason() throws IOException {
+        try (JujuCliTransport transport = transport(spool("changed"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            assertThat(read(ranges, 0, RANGE)).isEqualTo(slice(0, RANGE));
+            Files.write(sim.unit("etcd/0").hostPath(PATH), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+
+            assertThatThrownBy(() -> read(ranges, RANGE, RANGE)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("changed size while it was read").hasMessageContaining("exited with 5");
+        }
+    }
+
+    @Test
+    void aMissingFileAndARefusedSudoFailTheFirstRangeWithTheUnitsWords() throws IOException {
+        try (JujuCliTransport transport = transport(spool("refused"))) {
+            try (FileRanges missing = transport.fileRanges("etcd/0", PATH + "-missing.tar.gz")) {
+                assertThatThrownBy(() -> read(missing, 0, RANGE)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("No such file or directory");
+            }
+            sim.sudoRequiresPassword(true);
+            try (FileRanges refused = transport.fileRanges("etcd/0", PATH)) {
+                assertThatThrownBy(() -> read(refused, 0, RANGE)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("sudo: a password is required");
+            }
+        }
+    }
+
+    @Test
+    void aRangeClosedHalfReadOrPastItsDeadlineEndsItsSessionAndTheNextRangeStartsANewOne() throws Exception {
+        Path spool = spool("abandoned");
+        try (JujuCliTransport transport = transport(spool);
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            sim.slowOutput(2000);
+            long before = sessionsStarted();
+            InputStream half = ranges.open(0, RANGE, deadline());
+            assertThat(half.read(new byte[100])).isPositive();
+            half.close();
+            assertThatThrownBy(() -> half.read()).isInstanceOf(IOException.class);
+
+            InputStream late = ranges.open(RANGE, RANGE, Deadline.after(Duration.ofSeconds(1)));
+            assertThatThrownBy(late::readAllBytes).isInstanceOf(IOException.class)
+                    .hasMessageContaining("before the deadline");
+            late.close();
+            sim.clearFaults();
+
+            assertThat(read(ranges, 2 * RANGE, RANGE)).isEqualTo(slice(2 * RANGE, RANGE));
+            assertThat(sessionsStarted() - before).as("one session per failed range, and a new one").isEqualTo(3);
+        }
+        assertThat(entries(spool)).isEmpty();
+    }
+
+    @Test
+    void closingTheRangesFailsARangeBeingReadAndRefusesNewOnes() throws Exception {
+        try (JujuCliTransport transport = transport(spool("closed"))) {
+            FileRanges ranges = transport.fileRanges("etcd/0", PATH);
+            sim.slowOutput(2000);
+            InputStream reading = ranges.open(0, RANGE, deadline());
+            assertThat(reading.read()).isNotNegative();
+
+            ranges.close();
+
+            assertThatThrownBy(reading::readAllBytes).isInstanceOf(IOException.class);
+            reading.close();
+            assertThatThrownBy(() -> ranges.open(RANGE, RANGE, deadline())).isInstanceOf(TransportException.class)
+                    .hasMessageContaining("closed");
+        }
+    }
+
+    private static List<Path> entries(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        }
+    }
+}
