@@ -339,7 +339,7 @@ public final class JujuSimulator implements AutoCloseable {
      * (juju/utils {@code ssh/ssh.go}, {@code initDefaultClient}: OpenSSH first, the embedded go.crypto client only
      * without it; juju/juju {@code cmd/juju/ssh/ssh_machine.go}, {@code sshMachine.ssh}, runs {@code ssh.Command} with
      * it), one connection per invocation, so each {@code juju ssh} here is one {@code ssh} process and one
-     * connection too. Its stdout and stderr go straight to the caller, as Juju hands OpenSSH its own (the
+     * connection too. Its stdin, stdout and stderr go straight to the caller, as Juju hands OpenSSH its own (the
      * {@code juju} client replaces itself with {@code ssh}), unless a stream fault or {@code --pty=true} needs them
      * to pass the simulator.
      */

@@ -38,9 +38,13 @@ import java.util.function.Function;
  *       a call slow), and stdout comes from a regular file because bash reads a socket one byte per syscall;</li>
  *   <li>{@code prompt}: as inline, but first the client sends one line of its stdin ({@code L<line>\n}, or
  *       {@code E\n} at end of input) for the command's question;</li>
- *   <li>{@code stream} ({@code ssh}, {@code exec}: raw bytes, possibly large): {@code id \0}, then stdout raw
+ *   <li>{@code stream} ({@code exec}, 2.9's {@code run}: raw bytes, possibly large): {@code id \0}, then stdout raw
  *       until the connection closes; the client then connects again with {@code JUJUSIM1-RESULT \0 id \0} and
  *       reads {@code exitCode \0 stderr \0}. Bash cannot relay a raw stream itself, so this mode uses {@code cat};</li>
+ *   <li>{@code streamio} ({@code ssh}): as stream, and the client also opens {@code JUJUSIM1-STDIN \0 id \0}, then
+ *       its stdin raw until its end (the connection's end), and {@code JUJUSIM1-STDERR \0 id \0}, on which the
+ *       command's stderr comes as it is printed until the call is over ({@link SshStdio}); the result then holds
+ *       only what the simulator itself adds (a cut's message);</li>
  *   <li>{@code copy} ({@code scp} from a unit): as stream, but after the id comes {@code destination \0} (empty when
  *       nothing is to be written) and the raw bytes go into that local file, written by the client's {@code cat}:
  *       like scp's sink, the writer is a process of the {@code juju} call, so killing the call's session stops

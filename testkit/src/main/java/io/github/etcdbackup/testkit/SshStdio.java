@@ -23,7 +23,7 @@ final class SshStdio {
     private volatile OutputStream processStdin;
     private volatile boolean closed;
     private volatile boolean clientGone;
-    private InputStream clientIn;
+    private volatile InputStream clientIn;
     private OutputStream clientErr;
 
     /** The command's process runs: its stdin takes the client's bytes from now on. */
@@ -132,19 +132,24 @@ final class SshStdio {
      *
      * @return the stderr the client never connected for, for the call's result
      */
-    synchronized String close() {
+    String close() {
         closed = true;
         attached.countDown();
-        over.countDown(); // the stderr connection's thread returns and closes it: the client's stderr ends
-        if (clientIn != null) {
+        // First, without the monitor: the stderr connection's thread returns and closes it, which also ends a write
+        // to a client that stopped reading (err() holds the monitor while it writes).
+        over.countDown();
+        InputStream in = clientIn;
+        if (in != null) {
             try {
-                clientIn.close(); // closes the stdin connection: unblocks its thread
+                in.close(); // closes the stdin connection: unblocks its thread
             } catch (IOException ignored) {
                 // only ends the connection
             }
         }
-        String unsent = pendingStderr.toString(StandardCharsets.UTF_8);
-        pendingStderr.reset();
-        return unsent;
+        synchronized (this) {
+            String unsent = pendingStderr.toString(StandardCharsets.UTF_8);
+            pendingStderr.reset();
+            return unsent;
+        }
     }
 }

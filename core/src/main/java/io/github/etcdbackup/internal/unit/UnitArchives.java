@@ -35,6 +35,8 @@ public final class UnitArchives {
     private static final String LINE = "archive ";
     /** What {@link #readRangesScript} prints on stderr after each range, before the range's length. */
     public static final String RANGE_END = "etcd-backup-range-end ";
+    /** What {@link #readRangesScript} prints on stderr when it starts, before the file's size. */
+    public static final String RANGE_SIZE = "etcd-backup-range-size ";
     private static final String REMOVED = "removed";
     private static final String ABSENT = "absent";
 
@@ -58,20 +60,24 @@ public final class UnitArchives {
      * Reads ranges of {@code path} one after the other, as asked on stdin ({@code OFFSET LENGTH}, one line each), for
      * a session that serves many ranges: each range's bytes go to stdout (fewer than asked only where the file ends,
      * as {@link #readRangeScript}), then {@value #RANGE_END}{@code N} on stderr says it ended after {@code N} bytes;
-     * exit 0 at the end of stdin. The marker goes to stderr because stdout carries nothing but the file; the
-     * reader waits for both, as the two may reach it in either order. The file's size is read once, when the session
-     * starts, and again after each range: a file that changes size while the session reads it ends the session with
+     * exit 0 at the end of stdin. The markers go to stderr because stdout carries nothing but the file; the reader
+     * waits for both, as the two may reach it in either order. The file's size is read once, when the session
+     * starts, and printed ({@value #RANGE_SIZE}{@code S} on stderr, for the caller to compare across its sessions),
+     * and read again after each range: a file that changes size while the session reads it ends the session with
      * exit 5 (and a message), so that no range is ever counted other than it was sent. Exit 3 or 4: the file could
      * not be read. POSIX sh ({@code dash} on Ubuntu); {@code path} must already be validated.
      */
     public static String readRangesScript(String path) {
         return "f=" + Shell.quoteAlways(path) + "\n"
                 + "s=$(stat -L -c %s -- \"$f\") || exit 3\n"
+                + "echo \"" + RANGE_SIZE + "$s\" >&2\n"
                 + "while read -r o l; do\n"
                 + "  n=0\n"
                 + "  if [ \"$o\" -lt \"$s\" ]; then n=$((s - o)); fi\n"
                 + "  if [ \"$n\" -gt \"$l\" ]; then n=$l; fi\n"
-                + "  dd if=\"$f\" bs=1M iflag=skip_bytes,count_bytes skip=\"$o\" count=\"$n\" status=none || exit 4\n"
+                + "  if [ \"$n\" -gt 0 ]; then\n"
+                + "    dd if=\"$f\" bs=1M iflag=skip_bytes,count_bytes skip=\"$o\" count=\"$n\" status=none || exit 4\n"
+                + "  fi\n"
                 + "  if [ \"$(stat -L -c %s -- \"$f\")\" != \"$s\" ]; then\n"
                 + "    echo \"etcd-backup: $f changed size while it was read\" >&2; exit 5\n"
                 + "  fi\n"

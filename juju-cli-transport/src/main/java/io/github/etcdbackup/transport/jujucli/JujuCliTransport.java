@@ -245,8 +245,8 @@ public final class JujuCliTransport implements EtcdTransport {
      * {@code juju ssh [-m MODEL] --pty=false UNIT -- sudo sh -c SCRIPT}, where the script reads the ranges asked on
      * its stdin one after the other (Juju passes its stdin to OpenSSH) and says on stderr where each ended. A range
      * then costs one round trip instead of a {@code juju ssh} (a process, a controller login, a new OpenSSH
-     * connection). A session reads at most four ranges' worth before it makes way for a new one: its spool file is
-     * freed only once it ended and its ranges were read, so this bounds what waits on disk. Without parallel reads,
+     * connection). A session makes way for a new one once it has read four ranges' worth: its spool file is freed
+     * only once it ended and its ranges were read, so this bounds what waits on disk. Without parallel reads,
      * the default (each range its own {@link #openRange}).
      */
     @Override

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One {@code juju ssh ... sudo sh -c SCRIPT} process that reads range after range of one file
@@ -48,6 +49,8 @@ final class RangeSession {
     private final OutputStream requests;
     private final FileChannel file;
     private final long retireAfterBytes;
+    /** The file's size as the first session of the download found it; -1 until then. */
+    private final AtomicLong fileSize;
     private final String description;
     private final BoundedBuffer stderr = new BoundedBuffer(STDERR_LIMIT);
     /** Where the next range starts in the file: the length of every range that ended. */
@@ -65,8 +68,9 @@ final class RangeSession {
     private IOException failure;
 
     private RangeSession(ProcessRunner owner, ProcessTree tree, FileChannel file, long retireAfterBytes,
-                         String description) {
+                         AtomicLong fileSize, String description) {
         this.owner = owner;
+        this.fileSize = fileSize;
         this.tree = tree;
         this.process = tree.process();
         this.requests = process.getOutputStream();
@@ -92,14 +96,14 @@ final class RangeSession {
      * @throws io.github.etcdbackup.exception.TransportException if the process cannot be started
      */
     static RangeSession start(ProcessRunner runner, List<String> argv, Path spoolDirectory, long retireAfterBytes,
-                              String description) {
+                              AtomicLong fileSize, String description) {
         SpoolFiles.Created spool = SpoolFiles.create(spoolDirectory, description);
         FileChannel file = spool.channel();
         try {
             // appendTo, not to: the JDK opens the name again for the child, and O_APPEND never truncates.
             ProcessTree tree = runner.startTrackedWithInput(argv,
                     ProcessBuilder.Redirect.appendTo(spool.file().toFile()), description);
-            RangeSession session = new RangeSession(runner, tree, file, retireAfterBytes, description);
+            RangeSession session = new RangeSession(runner, tree, file, retireAfterBytes, fileSize, description);
             file = null;
             return session;
         } finally {
@@ -111,6 +115,11 @@ final class RangeSession {
     /** Whether the session can read a range now: running, not retired, not reading one. */
     synchronized boolean takesRanges() {
         return current == null && !retired && !ended && failure == null;
+    }
+
+    /** Whether the session's process ended and its ranges are closed: nothing of it is left to release. */
+    synchronized boolean finished() {
+        return ended && openRanges == 0;
     }
 
     /** Whether nothing of the session is in use any more: it ended or retired, and its ranges are closed. */
@@ -149,8 +158,8 @@ final class RangeSession {
     /** Stops the session: its process tree is killed unless it ended, ranges not ended fail; idempotent. */
     void close() {
         synchronized (this) {
-            if (failure == null && current != null) {
-                failure = new IOException("the stream of " + current.description() + " was closed");
+            if (current != null && current.failure() == null) {
+                current.fail(new IOException("the stream of " + current.description() + " was closed"));
             }
             retired = true;
             notifyAll();
@@ -189,6 +198,21 @@ final class RangeSession {
         return -1;
     }
 
+    /**
+     * How many of the range's bytes may be read now: all of them once the script said how many there are, else
+     * what the file holds past the range's start (no later range can be there yet: the next is only asked for once
+     * this one's end was said), at most what was asked.
+     */
+    synchronized long readable(SessionRange range) throws IOException {
+        if (range.length() >= 0) {
+            return range.length();
+        }
+        if (range.failure() != null) {
+            throw range.failure();
+        }
+        return fileClosed ? 0 : Math.max(0, Math.min(range.asked(), file.size() - range.start()));
+    }
+
     /** Reads the range's bytes at {@code position} in the file; 0 when none is there yet. */
     int readAt(ByteBuffer into, long position) throws IOException {
         int n = file.read(into, position);
@@ -217,12 +241,15 @@ final class RangeSession {
         }
     }
 
-    /** A range is closed by its reader: one that did not end takes the session with it. */
+    /**
+     * A range is closed by its reader: the one the session is still reading takes the session with it (what it
+     * would still send cannot be told from the next range's bytes); an earlier one leaves it be. Once per range.
+     */
     void closed(SessionRange range) {
         boolean abandoned;
         synchronized (this) {
             openRanges--;
-            abandoned = !range.hasArrived() && range.failure() == null;
+            abandoned = range == current && range.failure() == null;
             if (abandoned) {
                 range.fail(new IOException("the stream of " + range.description() + " was closed"));
             }
@@ -285,17 +312,31 @@ final class RangeSession {
         exited();
     }
 
-    /** A marker ends the range being read; any other line is kept for messages. */
+    /**
+     * The script's size line checks the file against the one the download's other sessions saw; its end marker ends
+     * the range being read. Either may follow other output on the same line (stderr is one stream for everyone);
+     * that, and every other line, is kept for messages.
+     */
     private void stderrLine(String text) {
-        if (!text.startsWith(UnitArchives.RANGE_END)) {
-            byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
+        int size = text.lastIndexOf(UnitArchives.RANGE_SIZE);
+        int end = text.lastIndexOf(UnitArchives.RANGE_END);
+        int marker = Math.max(size, end);
+        String other = marker < 0 ? text : text.substring(0, marker);
+        if (!other.isEmpty()) {
+            byte[] bytes = (other + "\n").getBytes(StandardCharsets.UTF_8);
             stderr.write(bytes, 0, bytes.length);
+        }
+        if (marker < 0) {
+            return;
+        }
+        if (size > end) {
+            sizeSaid(parseLength(text.substring(size + UnitArchives.RANGE_SIZE.length())));
             return;
         }
         boolean retire;
         synchronized (this) {
             SessionRange range = current;
-            long length = parseLength(text.substring(UnitArchives.RANGE_END.length()));
+            long length = parseLength(text.substring(end + UnitArchives.RANGE_END.length()));
             if (range == null || length < 0 || length > range.asked()) {
                 fail(new IOException(message("answered '" + text + "'"
                         + (range == null ? " with no range asked" : " for " + range.description()))));
@@ -318,6 +359,23 @@ final class RangeSession {
         }
     }
 
+    /** The file's size as the script found it on starting: every session of a download must find the same. */
+    private void sizeSaid(long size) {
+        if (size < 0) {
+            synchronized (this) {
+                fail(new IOException(message("printed no readable size for " + description)));
+            }
+            return;
+        }
+        long first = fileSize.compareAndExchange(-1, size);
+        if (first >= 0 && first != size) {
+            synchronized (this) {
+                fail(new IOException(message("found " + description + " " + size + " bytes long where another "
+                        + "session of the same download found " + first + ": it changed size while it was read")));
+            }
+        }
+    }
+
     private static long parseLength(String digits) {
         try {
             return Long.parseLong(digits.strip());
@@ -330,6 +388,9 @@ final class RangeSession {
     private void exited() {
         int status;
         try {
+            if (!process.waitFor(STDERR_END_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                tree.kill(); // it closed stderr and lives on: nothing it says can be read any more
+            }
             status = process.waitFor();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.internal.common.Shell;
@@ -10,6 +11,7 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ranges of one file for one download, read by {@link RangeSession}s: a range goes to a session that waits for
@@ -23,6 +25,8 @@ public final class RangeSessions implements FileRanges {
     private final Path spoolDirectory;
     private final long retireAfterBytes;
     private final List<RangeSession> sessions = new ArrayList<>();
+    /** The file's size as the first session found it: the others must find the same. */
+    private final AtomicLong fileSize = new AtomicLong(-1);
     private boolean closed;
 
     /**
@@ -39,10 +43,15 @@ public final class RangeSessions implements FileRanges {
 
     @Override
     public InputStream open(long offset, long length, Deadline deadline) {
+        if (offset < 0 || length < 0) {
+            throw new InvalidInputException(offset < 0 ? "offset" : "length", Long.toString(Math.min(offset, length)),
+                    "must be >= 0");
+        }
         String description = unit + ":" + remotePath;
         deadline.check("reading " + description);
         synchronized (this) {
             requireOpen(description);
+            sessions.removeIf(RangeSession::finished);
             for (RangeSession session : sessions) {
                 SessionRange range = session.tryRead(offset, length, deadline);
                 if (range != null) {
@@ -52,7 +61,8 @@ public final class RangeSessions implements FileRanges {
         }
         List<String> argv = cli.argv("ssh", "--pty=false", unit, "--", "sudo", "sh", "-c",
                 Shell.quoteAlways(UnitArchives.readRangesScript(remotePath)));
-        RangeSession started = RangeSession.start(cli.runner(), argv, spoolDirectory, retireAfterBytes, description);
+        RangeSession started = RangeSession.start(cli.runner(), argv, spoolDirectory, retireAfterBytes, fileSize,
+                description);
         synchronized (this) {
             if (closed) {
                 started.close();

@@ -7,6 +7,7 @@ import io.github.etcdbackup.spi.SpooledRange;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One range read by a {@link RangeSession}: its bytes are the part of the session's spool file from {@link #start()},
@@ -29,7 +30,8 @@ final class SessionRange extends BlockInputStream implements SpooledRange {
     private StreamWatchdog.Guard deadlineKill;
     /** Where the reader is in the range; the reader's own. */
     private long position;
-    private boolean closed;
+    /** Set once: the worker that read the range and the stream that hands it over may both close it. */
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     SessionRange(RangeSession session, long start, long asked, Deadline deadline, String description) {
         this.session = session;
@@ -56,11 +58,11 @@ final class SessionRange extends BlockInputStream implements SpooledRange {
             return 0;
         }
         while (true) {
-            if (closed) {
+            if (closed.get()) {
                 throw new IOException("the stream of " + description + " is closed");
             }
             long end = session.endOf(this);
-            long available = (end >= 0 ? end : asked) - position;
+            long available = session.readable(this) - position;
             if (available > 0) {
                 int n = session.readAt(ByteBuffer.wrap(buffer, offset, (int) Math.min(count, available)),
                         start + position);
@@ -76,11 +78,10 @@ final class SessionRange extends BlockInputStream implements SpooledRange {
         }
     }
 
-    /** Stops the session if the range did not end; idempotent. */
+    /** Stops the session if it is still reading this range; idempotent. */
     @Override
     public void close() {
-        if (!closed) {
-            closed = true;
+        if (closed.compareAndSet(false, true)) {
             session.closed(this);
         }
     }

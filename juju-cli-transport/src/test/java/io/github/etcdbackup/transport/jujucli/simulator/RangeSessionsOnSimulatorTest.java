@@ -1,5 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.simulator;
 
+import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.TransportException;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.FileRanges;
@@ -165,6 +166,82 @@ class RangeSessionsOnSimulatorTest {
         }
     }
 
+    /**
+     * The script's end marker comes on stderr, the bytes on stdout, in either order: a range whose end was said while
+     * its bytes still come gives exactly those bytes, never the next range's that follow them in the same file.
+     */
+    @Test
+    void aShortRangeWhoseEndCameBeforeItsBytesGivesOnlyItsOwnBytes() throws Exception {
+        try (JujuCliTransport transport = transport(spool("short"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            sim.slowOutput(4000); // stdout crawls through the simulator; stderr does not
+            long tail = 4000;
+            InputStream shortRange = ranges.open(content.length - tail, RANGE, deadline());
+            Thread.sleep(500); // its end is said long before its 4000 bytes are through
+            long before = sessionsStarted();
+            InputStream next = ranges.open(0, RANGE, deadline());
+            assertThat(sessionsStarted()).as("the same session reads the next range").isEqualTo(before);
+
+            assertThat(shortRange.readAllBytes()).isEqualTo(slice(content.length - tail, RANGE));
+            shortRange.close();
+            sim.clearFaults();
+            assertThat(next.readAllBytes()).isEqualTo(slice(0, RANGE));
+            next.close();
+        }
+    }
+
+    /**
+     * Closing a range whose end the script already said, its bytes not all read, leaves its session to the range it
+     * reads now: that range's bytes come after the closed one's in the file, wherever the reader of either is.
+     */
+    @Test
+    void closingARangeAfterItsEndWasSaidLeavesItsSessionToTheNextRange() throws Exception {
+        try (JujuCliTransport transport = transport(spool("closed-early"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            sim.slowOutput(4000);
+            InputStream first = ranges.open(0, RANGE, deadline());
+            assertThat(first.read()).isNotNegative();
+            Thread.sleep(500); // its end is said (stderr) while its bytes still crawl through (stdout)
+            long before = sessionsStarted();
+            InputStream second = ranges.open(RANGE, RANGE, deadline());
+            assertThat(sessionsStarted()).as("the same session reads the next range").isEqualTo(before);
+
+            first.close();
+            sim.clearFaults();
+            assertThat(second.readAllBytes()).isEqualTo(slice(RANGE, RANGE));
+            second.close();
+        }
+    }
+
+    /** Every session reads the file's size when it starts: one that finds another size than the first fails. */
+    @Test
+    void aFileThatChangesSizeBetweenTwoSessionsFailsTheLaterOnesRange() throws Exception {
+        try (JujuCliTransport transport = transport(spool("changed-between"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            sim.slowOutput(2000); // keeps the first session busy with its range
+            InputStream first = ranges.open(0, RANGE, deadline());
+            assertThat(first.read()).isNotNegative();
+            Files.write(sim.unit("etcd/0").hostPath(PATH), new byte[] {1, 2, 3}, StandardOpenOption.APPEND);
+
+            InputStream second = ranges.open(RANGE, RANGE, deadline());
+            assertThatThrownBy(second::readAllBytes).isInstanceOf(IOException.class)
+                    .hasMessageContaining("changed size while it was read");
+            second.close();
+            first.close();
+        }
+    }
+
+    @Test
+    void aNegativeOffsetOrLengthIsRefusedBeforeAnyProcessStarts() throws IOException {
+        try (JujuCliTransport transport = transport(spool("negative"));
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            long before = sessionsStarted();
+            assertThatThrownBy(() -> ranges.open(-1, RANGE, deadline())).isInstanceOf(InvalidInputException.class);
+            assertThatThrownBy(() -> ranges.open(0, -1, deadline())).isInstanceOf(InvalidInputException.class);
+            assertThat(sessionsStarted()).isEqualTo(before);
+        }
+    }
+
     @Test
     void aMissingFileAndARefusedSudoFailTheFirstRangeWithTheUnitsWords() throws IOException {
         try (JujuCliTransport transport = transport(spool("refused"))) {
@@ -182,23 +259,29 @@ class RangeSessionsOnSimulatorTest {
 
     @Test
     void aRangeClosedHalfReadOrPastItsDeadlineEndsItsSessionAndTheNextRangeStartsANewOne() throws Exception {
+        // Ranges larger than a pipe: the unit is still sending one (no end said yet) while it crawls through.
+        int big = 512 * 1024;
+        byte[] large = new byte[3 * big];
+        new Random(7).nextBytes(large);
+        String path = "/home/ubuntu/ranges/large.tar.gz";
+        Files.write(sim.unit("etcd/0").hostPath(path), large);
         Path spool = spool("abandoned");
         try (JujuCliTransport transport = transport(spool);
-             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
-            sim.slowOutput(2000);
+             FileRanges ranges = transport.fileRanges("etcd/0", path)) {
+            sim.slowOutput(20_000);
             long before = sessionsStarted();
-            InputStream half = ranges.open(0, RANGE, deadline());
+            InputStream half = ranges.open(0, big, deadline());
             assertThat(half.read(new byte[100])).isPositive();
             half.close();
             assertThatThrownBy(() -> half.read()).isInstanceOf(IOException.class);
 
-            InputStream late = ranges.open(RANGE, RANGE, Deadline.after(Duration.ofSeconds(1)));
+            InputStream late = ranges.open(big, big, Deadline.after(Duration.ofSeconds(1)));
             assertThatThrownBy(late::readAllBytes).isInstanceOf(IOException.class)
                     .hasMessageContaining("before the deadline");
             late.close();
             sim.clearFaults();
 
-            assertThat(read(ranges, 2 * RANGE, RANGE)).isEqualTo(slice(2 * RANGE, RANGE));
+            assertThat(read(ranges, 2 * big, big)).isEqualTo(Arrays.copyOfRange(large, 2 * big, 3 * big));
             assertThat(sessionsStarted() - before).as("one session per failed range, and a new one").isEqualTo(3);
         }
         assertThat(entries(spool)).isEmpty();
