@@ -1,7 +1,6 @@
 package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.internal.common.StreamWatchdog;
-import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.internal.unit.UnitArchives;
 import io.github.etcdbackup.spi.Deadline;
 
@@ -97,19 +96,8 @@ final class RangeSession {
      */
     static RangeSession start(ProcessRunner runner, List<String> argv, Path spoolDirectory, long retireAfterBytes,
                               AtomicLong fileSize, String description) {
-        SpoolFiles.Created spool = SpoolFiles.create(spoolDirectory, description);
-        FileChannel file = spool.channel();
-        try {
-            // appendTo, not to: the JDK opens the name again for the child, and O_APPEND never truncates.
-            ProcessTree tree = runner.startTrackedWithInput(argv,
-                    ProcessBuilder.Redirect.appendTo(spool.file().toFile()), description);
-            RangeSession session = new RangeSession(runner, tree, file, retireAfterBytes, fileSize, description);
-            file = null;
-            return session;
-        } finally {
-            closeQuietly(file);
-            SpoolFiles.discard(spool.file());
-        }
+        SpooledOutput output = SpooledOutput.start(runner, argv, true, spoolDirectory, description);
+        return new RangeSession(runner, output.tree(), output.file(), retireAfterBytes, fileSize, description);
     }
 
     /** Whether the session can read a range now: running, not retired, not reading one. */
@@ -432,7 +420,7 @@ final class RangeSession {
     private void closeFile() {
         if (!fileClosed) {
             fileClosed = true;
-            closeQuietly(file);
+            SpooledOutput.closeQuietly(file);
         }
     }
 
@@ -441,16 +429,5 @@ final class RangeSession {
         return "The juju ssh session reading " + description + " " + what
                 + (err.isEmpty() ? "" : "; stderr: " + (err.length() <= 2048 ? err
                 : "…" + err.substring(err.length() - 2048)));
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Only read through this channel: closing it cannot lose anything.
-        }
     }
 }

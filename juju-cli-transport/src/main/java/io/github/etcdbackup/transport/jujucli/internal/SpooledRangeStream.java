@@ -2,7 +2,6 @@ package io.github.etcdbackup.transport.jujucli.internal;
 
 import io.github.etcdbackup.internal.common.BlockInputStream;
 import io.github.etcdbackup.internal.common.StreamWatchdog;
-import io.github.etcdbackup.internal.spool.SpoolFiles;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.SpooledRange;
 
@@ -27,9 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 46-57 MB/s, into files (shell) 90; 128 MiB ranges into files 104, a quarter each 111 (benchmarks/RESULTS.md,
  * issue 22).
  *
- * <p>The file comes from {@link SpoolFiles} (a new owner-only directory; a spool directory others could swap it in is
- * refused), is opened for reading, and is unlinked as soon as the process holds it: nothing is left on disk whatever
- * becomes of the JVM, and the space is freed when the stream is closed.
+ * <p>The file comes from {@link SpooledOutput} (owner-only, unlinked as soon as the process holds it: nothing is left
+ * on disk whatever becomes of the JVM), and its space is freed when the stream is closed.
  *
  * <p>End of stream is reported only once the process exited with 0, and only the bytes written by then are read; any
  * other exit, a kill by the deadline, or a range longer than asked is an {@link IOException}. {@link #close()} kills
@@ -87,20 +85,8 @@ public final class SpooledRangeStream extends BlockInputStream implements Spoole
     public static SpooledRangeStream start(ProcessRunner runner, List<String> argv, long length, Path spoolDirectory,
                                            Deadline deadline, String description) {
         deadline.check(description);
-        SpoolFiles.Created spool = SpoolFiles.create(spoolDirectory, description);
-        FileChannel file = spool.channel();
-        try {
-            // appendTo, not to: the JDK opens the name again for the child, and O_APPEND never truncates.
-            ProcessTree tree = runner.startTracked(argv, ProcessBuilder.Redirect.appendTo(spool.file().toFile()),
-                    description);
-            SpooledRangeStream stream = new SpooledRangeStream(runner, tree, file, length, deadline, description);
-            file = null;
-            return stream;
-        } finally {
-            // Once the child holds the file (or failed to start) its name is of no more use to anyone.
-            closeQuietly(file);
-            SpoolFiles.discard(spool.file());
-        }
+        SpooledOutput output = SpooledOutput.start(runner, argv, false, spoolDirectory, description);
+        return new SpooledRangeStream(runner, output.tree(), output.file(), length, deadline, description);
     }
 
     @Override
@@ -242,18 +228,7 @@ public final class SpooledRangeStream extends BlockInputStream implements Spoole
                 tree.kill();
             }
             owner.untrack(tree);
-            closeQuietly(file);
-        }
-    }
-
-    private static void closeQuietly(FileChannel channel) {
-        if (channel == null) {
-            return;
-        }
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // Nothing was written through this channel: closing it cannot lose anything.
+            SpooledOutput.closeQuietly(file);
         }
     }
 }
