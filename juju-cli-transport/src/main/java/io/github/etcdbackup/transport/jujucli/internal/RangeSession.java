@@ -31,15 +31,20 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Once it has written {@code retireAfterBytes}, a session takes no more ranges (its stdin is closed, the script
  * ends): the spool file only shrinks when the session's last range is closed, so this bounds what a long download
- * keeps on disk. A range closed before it ended, a failed request, an exit while a range is read, or a range's
- * deadline ends the session (its process tree is killed); the range being read then fails with the reason. Guarded by
- * its own monitor; {@link SessionRange}s wait on it.
+ * keeps on disk. Closed between ranges (the download ended), it ends the same way. A range closed before it ended, a
+ * failed request, an exit while a range is read, or a range's deadline ends the session (its process tree is killed);
+ * the range being read then fails with the reason. Guarded by its own monitor; {@link SessionRange}s wait on it.
  */
 final class RangeSession {
     /** How long a reader waits before it looks at the file again (the process writes it, nobody notifies). */
     private static final long POLL_MILLIS = 2;
     /** How long the end of stderr may lag behind the end of the process before what holds it is killed. */
     private static final long STDERR_END_WAIT_SECONDS = 5;
+    /**
+     * How long a session whose input ended may take to end by itself (the script ends, then {@code ssh} and
+     * {@code juju}: a round trip or two) before its process tree is killed.
+     */
+    private static final long INPUT_END_WAIT_SECONDS = 5;
     private static final int STDERR_LIMIT = 64 * 1024;
 
     private final ProcessRunner owner;
@@ -143,17 +148,26 @@ final class RangeSession {
                 : message(ended ? "ended (exit " + exitCode + ") before its first range" : "takes no range");
     }
 
-    /** Stops the session: its process tree is killed unless it ended, ranges not ended fail; idempotent. */
+    /**
+     * Stops the session; idempotent. One that still sends a range is killed with its process tree, and the range
+     * fails; one that waits for a request is {@linkplain #endInput() let end by itself}, as at the end of a download.
+     */
     void close() {
+        boolean sending;
         synchronized (this) {
-            if (current != null && current.failure() == null) {
+            sending = current != null;
+            if (sending && current.failure() == null) {
                 current.fail(new IOException("the stream of " + current.description() + " was closed"));
             }
             retired = true;
             notifyAll();
         }
-        tree.kill();
-        owner.untrack(tree);
+        if (sending) {
+            tree.kill();
+            owner.untrack(tree);
+        } else {
+            endInput();
+        }
         synchronized (this) {
             closeFile();
         }
@@ -339,12 +353,28 @@ final class RangeSession {
             notifyAll();
         }
         if (retire) {
-            try {
-                requests.close(); // the script ends at the end of its input: no kill, no noise on the unit
-            } catch (IOException ignored) {
-                // It ended already: nothing more to ask it.
-            }
+            endInput();
         }
+    }
+
+    /**
+     * Ends the session's input, between ranges: the script ends at the end of its input, and with it {@code ssh}
+     * and {@code juju} (no kill, no noise on the unit, no {@code /proc} scan on the caller's thread). One that has
+     * not ended {@value #INPUT_END_WAIT_SECONDS} s later (a link gone quiet, a child that holds its input) is killed
+     * with its process tree: its spool file's space is only freed once the process let go of it, and a transport may
+     * live long after its downloads.
+     */
+    private void endInput() {
+        try {
+            requests.close();
+        } catch (IOException ignored) {
+            // It ended already: nothing more to ask it.
+        }
+        CompletableFuture.delayedExecutor(INPUT_END_WAIT_SECONDS, TimeUnit.SECONDS).execute(() -> {
+            if (process.isAlive()) {
+                tree.kill();
+            }
+        });
     }
 
     /** The file's size as the script found it on starting: every session of a download must find the same. */

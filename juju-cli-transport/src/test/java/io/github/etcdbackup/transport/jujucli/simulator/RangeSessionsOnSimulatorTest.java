@@ -84,9 +84,7 @@ class RangeSessionsOnSimulatorTest {
     }
 
     private static JujuCliTransport transport(Path spool) {
-        return JujuCliTransport.builder().executable(sim.jujuExecutable()).model("k8s")
-                .fileTransfer(FileTransfer.SSH_CAT).parallelReads(4, RANGE).spoolDirectory(spool)
-                .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build();
+        return transport(spool, sim.jujuExecutable());
     }
 
     private static Path spool(String name) throws IOException {
@@ -301,6 +299,85 @@ class RangeSessionsOnSimulatorTest {
             reading.close();
             assertThatThrownBy(() -> ranges.open(RANGE, RANGE, deadline())).isInstanceOf(TransportException.class)
                     .hasMessageContaining("closed");
+        }
+    }
+
+    /**
+     * A download that ended closes its sessions between ranges: their scripts end at the end of their input, and
+     * {@code juju ssh} with them (exit 0), not killed.
+     */
+    @Test
+    void sessionsClosedBetweenRangesEndByTheEndOfTheirInput() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("input-ends"));
+        Path exits = dir.resolve("exits");
+        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; echo \"$rc\" >> " + quote(exits) + "; exit \"$rc\"");
+        try (JujuCliTransport transport = transport(spool("input-ends"), juju)) {
+            try (FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+                assertThat(read(ranges, 0, RANGE)).isEqualTo(slice(0, RANGE));
+                assertThat(read(ranges, RANGE, RANGE)).isEqualTo(slice(RANGE, RANGE));
+            }
+            // The transport stays open: it would kill what still runs when closed.
+            awaitTrue(() -> Files.exists(exits) && !Files.readString(exits).isEmpty(), Duration.ofSeconds(30));
+            assertThat(Files.readAllLines(exits)).as("one session, which ended by itself").containsExactly("0");
+        }
+    }
+
+    /**
+     * A session that retired (four ranges' worth) but does not end when its input does (here a child of its
+     * {@code juju} holds the script's input open) is killed a few seconds later, with what it started, though the
+     * transport and the ranges stay open: a long-lived transport does not keep it, nor its spool file's space.
+     */
+    @Test
+    void aRetiredSessionThatDoesNotEndByItselfIsKilled() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("held-input"));
+        Path pids = dir.resolve("pids");
+        Path juju = wrapper(dir, "echo $$ >> " + quote(pids) + "; exec \"$real\" \"$@\" < <(cat; exec sleep 600)");
+        try (JujuCliTransport transport = transport(spool("held-input"), juju);
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            for (long offset = 0; offset < 4L * RANGE; offset += RANGE) {
+                assertThat(read(ranges, offset, RANGE)).isEqualTo(slice(offset, RANGE));
+            }
+            long pid = Long.parseLong(Files.readAllLines(pids).get(0).strip());
+            ProcessHandle session = ProcessHandle.of(pid).orElseThrow();
+            List<ProcessHandle> started = session.descendants().toList();
+            assertThat(started).as("the child that holds the input").isNotEmpty();
+
+            awaitTrue(() -> !session.isAlive() && started.stream().noneMatch(ProcessHandle::isAlive),
+                    Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * A {@code juju} that runs the simulator's for every call; for {@code juju ssh}, {@code sshBody} instead (bash,
+     * the simulator's executable in {@code $real}).
+     */
+    private static Path wrapper(Path dir, String sshBody) throws IOException {
+        Path juju = dir.resolve("juju");
+        Files.writeString(juju, "#!/bin/bash\nreal=" + quote(sim.jujuExecutable()) + "\n"
+                + "if [ \"$1\" = ssh ]; then " + sshBody + "; fi\nexec \"$real\" \"$@\"\n");
+        assertThat(juju.toFile().setExecutable(true)).isTrue();
+        return juju;
+    }
+
+    private static String quote(Path path) {
+        return "'" + path.toString().replace("'", "'\\''") + "'";
+    }
+
+    private static JujuCliTransport transport(Path spool, Path executable) {
+        return JujuCliTransport.builder().executable(executable).model("k8s")
+                .fileTransfer(FileTransfer.SSH_CAT).parallelReads(4, RANGE).spoolDirectory(spool)
+                .environment(FakeOpenSsh.environment(work.resolve("openssh"), FakeOpenSsh.OPENSSH_9)).build();
+    }
+
+    private interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void awaitTrue(Condition condition, Duration within) throws Exception {
+        long end = System.nanoTime() + within.toNanos();
+        while (!condition.holds()) {
+            assertThat(System.nanoTime()).as("still not so after %s", within).isLessThan(end);
+            Thread.sleep(50);
         }
     }
 
