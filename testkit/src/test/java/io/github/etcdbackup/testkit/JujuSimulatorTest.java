@@ -308,9 +308,12 @@ class JujuSimulatorTest {
 
     @Test
     void sshStreamFaults() throws Exception {
-        Path file = sim.unit("etcd/1").dataDir().resolve("member/snap/db");
-        byte[] db = Files.readAllBytes(file);
-        String unitPath = "/var/snap/etcd/current/member/snap/db";
+        // Not etcd's live db: etcd may write it between reading it here and through juju ssh (it grew when this test
+        // ran alone, before the others' writes had settled).
+        byte[] db = new byte[256 * 1024 + 3];
+        new java.util.Random(310).nextBytes(db);
+        String unitPath = "/var/snap/etcd/common/faults-test.bin";
+        Files.write(sim.unit("etcd/1").hostPath(unitPath), db);
 
         sim.cutSshStreamAfter(1000, 1);
         CommandResult cut = Juju.run(sim, "ssh", "etcd/1", "--", "sudo", "cat", unitPath);
