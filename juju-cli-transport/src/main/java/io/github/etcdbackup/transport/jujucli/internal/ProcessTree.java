@@ -131,7 +131,10 @@ final class ProcessTree {
      */
     void kill() {
         ProcessHandle root = process.toHandle();
-        List<ProcessHandle> descendants = root.descendants().toList();
+        // The JDK finds descendants by the parent's pid: once juju was reaped, another process may bear it, and its
+        // children are not ours (juju's own, orphaned, are found as members of its session below).
+        boolean rootLives = ProcessHandle.of(root.pid()).map(root::equals).orElse(false);
+        List<ProcessHandle> descendants = rootLives ? root.descendants().toList() : List.of();
         root.destroyForcibly();
         descendants.forEach(ProcessHandle::destroyForcibly);
         if (SETSID.isPresent()) {

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -66,6 +67,8 @@ final class RangeSession {
     private boolean retired;
     private boolean ended;
     private boolean fileClosed;
+    /** Whether {@link #endInput()} ran: it does once. */
+    private boolean inputEnded;
     /** The process's exit status once it {@link #ended}. */
     private int exitCode;
     /** Why the session can read no more; its ranges that did not end fail with it. */
@@ -89,7 +92,7 @@ final class RangeSession {
             if (reader.isAlive()) {
                 tree.kill();
             }
-        }, CompletableFuture.delayedExecutor(STDERR_END_WAIT_SECONDS, TimeUnit.SECONDS));
+        }, after(STDERR_END_WAIT_SECONDS));
     }
 
     /**
@@ -155,7 +158,7 @@ final class RangeSession {
     void close() {
         boolean sending;
         synchronized (this) {
-            sending = current != null;
+            sending = current != null && !ended;
             if (sending && current.failure() == null) {
                 current.fail(new IOException("the stream of " + current.description() + " was closed"));
             }
@@ -358,23 +361,64 @@ final class RangeSession {
     }
 
     /**
-     * Ends the session's input, between ranges: the script ends at the end of its input, and with it {@code ssh}
-     * and {@code juju} (no kill, no noise on the unit, no {@code /proc} scan on the caller's thread). One that has
-     * not ended {@value #INPUT_END_WAIT_SECONDS} s later (a link gone quiet, a child that holds its input) is killed
-     * with its process tree: its spool file's space is only freed once the process let go of it, and a transport may
-     * live long after its downloads.
+     * Ends the session's input, between ranges, once: the script ends at the end of its input, and with it
+     * {@code ssh} and {@code juju} (no kill, no noise on the unit, no {@code /proc} scan on the caller's thread).
+     * {@value #INPUT_END_WAIT_SECONDS} s later its process tree is killed, which ends one that has not ended (a link
+     * gone quiet, a child that holds its input) and any child it left in its session: its spool file's space is only
+     * freed once every process let go of it, and a transport may live long after its downloads.
      */
     private void endInput() {
+        synchronized (this) {
+            if (inputEnded) {
+                return;
+            }
+            inputEnded = true;
+        }
         try {
             requests.close();
         } catch (IOException ignored) {
             // It ended already: nothing more to ask it.
         }
-        CompletableFuture.delayedExecutor(INPUT_END_WAIT_SECONDS, TimeUnit.SECONDS).execute(() -> {
-            if (process.isAlive()) {
+        killLater();
+    }
+
+    /**
+     * Kills the process tree {@value #INPUT_END_WAIT_SECONDS} s from now, unless the file still lacks bytes whose end
+     * the script said (stderr can overtake stdout, by far on a slow link): then it looks again later, and the range's
+     * own deadline bounds the wait. On a thread of its own: the kill scans {@code /proc}.
+     */
+    private void killLater() {
+        after(INPUT_END_WAIT_SECONDS).execute(() -> {
+            if (bytesStillComing()) {
+                killLater();
+            } else {
                 tree.kill();
             }
         });
+    }
+
+    /**
+     * Runs a task {@code seconds} from now on a daemon thread of its own, not the common pool: a kill scans
+     * {@code /proc}, which would hold up the pool's other users.
+     */
+    private static Executor after(long seconds) {
+        return CompletableFuture.delayedExecutor(seconds, TimeUnit.SECONDS, task -> {
+            Thread thread = new Thread(task, "juju-ssh-range-session-end");
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    /** Whether a running session still writes a range whose end it said, and a reader still has the file open. */
+    private synchronized boolean bytesStillComing() {
+        if (fileClosed || failure != null || ended) {
+            return false;
+        }
+        try {
+            return file.size() < written;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** The file's size as the script found it on starting: every session of a download must find the same. */

@@ -338,12 +338,59 @@ class RangeSessionsOnSimulatorTest {
                 assertThat(read(ranges, offset, RANGE)).isEqualTo(slice(offset, RANGE));
             }
             long pid = Long.parseLong(Files.readAllLines(pids).get(0).strip());
-            ProcessHandle session = ProcessHandle.of(pid).orElseThrow();
+            ProcessHandle session = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("ended at once"));
             List<ProcessHandle> started = session.descendants().toList();
             assertThat(started).as("the child that holds the input").isNotEmpty();
+            Thread.sleep(1000);
+            assertThat(session.isAlive()).as("given a few seconds to end by itself").isTrue();
 
             awaitTrue(() -> !session.isAlive() && started.stream().noneMatch(ProcessHandle::isAlive),
                     Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * A {@code juju ssh} that ends by its input but leaves a child behind, holding its stdout (the session's spool
+     * file) and not stderr, does not keep it: the child is killed a few seconds later with the rest of the session.
+     */
+    @Test
+    void aChildLeftBehindBySessionThatEndedIsKilled() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("left-behind"));
+        Path pids = dir.resolve("pids");
+        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; sleep 600 2>/dev/null & echo $! >> " + quote(pids)
+                + "; exit \"$rc\"");
+        try (JujuCliTransport transport = transport(spool("left-behind"), juju)) {
+            try (FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+                assertThat(read(ranges, 0, RANGE)).isEqualTo(slice(0, RANGE));
+            }
+            awaitTrue(() -> Files.exists(pids) && !Files.readString(pids).isEmpty(), Duration.ofSeconds(30));
+            ProcessHandle child = ProcessHandle.of(Long.parseLong(Files.readAllLines(pids).get(0).strip()))
+                    .orElseThrow(() -> new AssertionError("no child left behind"));
+
+            awaitTrue(() -> !child.isAlive(), Duration.ofSeconds(30));
+        }
+    }
+
+    /**
+     * The script says where a range ends on stderr, which can come long before the range's last bytes on stdout: a
+     * session that retired on its last range's end is not killed while those bytes still come, however long after
+     * the few seconds a session is given to end.
+     */
+    @Test
+    void aRetiredSessionsLastRangeArrivesWhateverTimeItsBytesTakeAfterItsEnd() throws Exception {
+        Path dir = Files.createDirectories(work.resolve("slow-tail"));
+        // stdout through a relay that holds what comes after the first three ranges for 6 s (stderr goes straight).
+        String relay = "perl -e '$| = 1; my $n = 0; my $held = 0; while (my $got = sysread(STDIN, my $b, 65536)) {"
+                + " if (!$held && $n + $got > " + 3 * RANGE + ") { sleep 6; $held = 1 }"
+                + " syswrite(STDOUT, $b); $n += $got }'";
+        Path juju = wrapper(dir, "\"$real\" \"$@\" | " + relay);
+        try (JujuCliTransport transport = transport(spool("slow-tail"), juju);
+             FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
+            long before = sessionsStarted();
+            for (long offset = 0; offset < 4L * RANGE; offset += RANGE) {
+                assertThat(read(ranges, offset, RANGE)).as("bytes from %d", offset).isEqualTo(slice(offset, RANGE));
+            }
+            assertThat(sessionsStarted() - before).as("one session read the four").isEqualTo(1);
         }
     }
 
