@@ -162,6 +162,12 @@ final class LinkBenchmarks {
         double juju = report.rate("juju-cli verified download, "
                 + rangesUsed(new ParallelReads(JUJU_STREAMS, JUJU_RANGE_BYTES, true)) + " (vs scp)", "link.juju-cli",
                 bytes, "link.scp");
+        // Printed, not judged: each verified download against what four bare OpenSSH streams carry over the same
+        // link in the same run, connection set-up included (RESULTS.md, issue 22: the ceiling 9c is bounded by).
+        report.rate("ssh-transport verified download (vs 4 x ssh dd > /dev/null)", "link.ssh-transport", bytes,
+                "link.ssh-parallel-null");
+        report.rate("juju-cli verified download (vs 4 x ssh dd > /dev/null)", "link.juju-cli", bytes,
+                "link.ssh-parallel-null");
         double sshOfCap = bytes / report.median("link.ssh-transport") / cap;
         double jujuOfCap = bytes / report.median("link.juju-cli") / cap;
         String cause = "compare with the ranges alone and 4 x OpenSSH above (the link's ceiling with each "
