@@ -4,6 +4,8 @@ import net.schmizz.sshj.common.Message;
 import net.schmizz.sshj.common.SSHPacket;
 import net.schmizz.sshj.connection.Connection;
 import net.schmizz.sshj.connection.channel.direct.SessionChannel;
+import net.schmizz.sshj.connection.channel.direct.Signal;
+import net.schmizz.sshj.transport.TransportException;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,12 +29,23 @@ import java.nio.charset.Charset;
  * never race. A grant is counted in the local window before it is sent, since the server's data in answer may reach
  * sshj's reader thread before the write returns (counted after, sshj died with "Window consumed to below 0"). The
  * server may send stderr too, which takes from the same window; stderr is drained as it comes.
+ *
+ * <p>Nothing is sent for the channel once sshj sent its close: OpenSSH frees a channel when both sides closed it,
+ * and then ends the whole connection for any message that names it ({@code channels.c}, {@code channel_lookup};
+ * {@code serverloop.c}, {@code server_input_channel_req}: "unknown channel"), with every other channel on it. sshj
+ * answers the unit's close on its reader thread while a stopper may be signalling the command or the reader granting
+ * window, so those messages and the close are ordered under one lock: a message is written before the close, or not
+ * at all.
  */
 final class FlowingSessionChannel extends SessionChannel {
     private static final int TOP_UP_FRACTION = 8;
 
     private final long window;
     private final InputStream stdout;
+    /** Orders what this channel sends after its start against its close. */
+    private final Object sending = new Object();
+    /** Whether sshj sent, or is sending, the close. Guarded by {@link #sending}. */
+    private boolean closing;
 
     /** A channel advertising the connection's current window size. */
     FlowingSessionChannel(Connection connection, Charset remoteCharset) {
@@ -47,6 +60,25 @@ final class FlowingSessionChannel extends SessionChannel {
         return stdout;
     }
 
+    /** Asks the unit to signal the command, unless the channel is closing (see the class comment). */
+    @Override
+    public void signal(Signal signal) throws TransportException {
+        synchronized (sending) {
+            if (!closing && isOpen()) {
+                super.signal(signal);
+            }
+        }
+    }
+
+    /** Marks the channel closing before sshj writes the close, after any message being written. */
+    @Override
+    protected void sendClose() throws TransportException {
+        synchronized (sending) {
+            closing = true;
+        }
+        super.sendClose();
+    }
+
     /** Called by the stdout reader after each read: grants what was read, once it is worth a packet. */
     private void topUp(InputStream in) throws IOException {
         if (!isOpen() || isEOF()) {
@@ -58,9 +90,14 @@ final class FlowingSessionChannel extends SessionChannel {
         if (grant < window / TOP_UP_FRACTION) {
             return;
         }
-        // Counted before it is sent: the unit's answer to it may reach sshj's reader thread before the write returns.
-        lwin.expand(grant);
-        trans.write(new SSHPacket(Message.CHANNEL_WINDOW_ADJUST).putUInt32(getRecipient()).putUInt32(grant));
+        synchronized (sending) {
+            if (closing) {
+                return;
+            }
+            // Counted before it is sent: the unit's answer may reach sshj's reader thread before the write returns.
+            lwin.expand(grant);
+            trans.write(new SSHPacket(Message.CHANNEL_WINDOW_ADJUST).putUInt32(getRecipient()).putUInt32(grant));
+        }
     }
 
     private final class ToppingUp extends InputStream {
