@@ -2,6 +2,7 @@ package io.github.etcdbackup.transport.jujucli.simulator;
 
 import io.github.etcdbackup.exception.InvalidInputException;
 import io.github.etcdbackup.exception.TransportException;
+import io.github.etcdbackup.internal.common.Shell;
 import io.github.etcdbackup.spi.Deadline;
 import io.github.etcdbackup.spi.FileRanges;
 import io.github.etcdbackup.spi.SpooledRange;
@@ -310,7 +311,8 @@ class RangeSessionsOnSimulatorTest {
     void sessionsClosedBetweenRangesEndByTheEndOfTheirInput() throws Exception {
         Path dir = Files.createDirectories(work.resolve("input-ends"));
         Path exits = dir.resolve("exits");
-        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; echo \"$rc\" >> " + quote(exits) + "; exit \"$rc\"");
+        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; echo \"$rc\" >> " + Shell.quoteAlways(exits.toString())
+                + "; exit \"$rc\"");
         try (JujuCliTransport transport = transport(spool("input-ends"), juju)) {
             try (FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
                 assertThat(read(ranges, 0, RANGE)).isEqualTo(slice(0, RANGE));
@@ -331,7 +333,8 @@ class RangeSessionsOnSimulatorTest {
     void aRetiredSessionThatDoesNotEndByItselfIsKilled() throws Exception {
         Path dir = Files.createDirectories(work.resolve("held-input"));
         Path pids = dir.resolve("pids");
-        Path juju = wrapper(dir, "echo $$ >> " + quote(pids) + "; exec \"$real\" \"$@\" < <(cat; exec sleep 600)");
+        Path juju = wrapper(dir, "echo $$ >> " + Shell.quoteAlways(pids.toString())
+                + "; exec \"$real\" \"$@\" < <(cat; exec sleep 600)");
         try (JujuCliTransport transport = transport(spool("held-input"), juju);
              FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
             for (long offset = 0; offset < 4L * RANGE; offset += RANGE) {
@@ -357,8 +360,8 @@ class RangeSessionsOnSimulatorTest {
     void aChildLeftBehindBySessionThatEndedIsKilled() throws Exception {
         Path dir = Files.createDirectories(work.resolve("left-behind"));
         Path pids = dir.resolve("pids");
-        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; sleep 600 2>/dev/null & echo $! >> " + quote(pids)
-                + "; exit \"$rc\"");
+        Path juju = wrapper(dir, "\"$real\" \"$@\"; rc=$?; sleep 600 2>/dev/null & echo $! >> "
+                + Shell.quoteAlways(pids.toString()) + "; exit \"$rc\"");
         try (JujuCliTransport transport = transport(spool("left-behind"), juju)) {
             try (FileRanges ranges = transport.fileRanges("etcd/0", PATH)) {
                 assertThat(read(ranges, 0, RANGE)).isEqualTo(slice(0, RANGE));
@@ -400,14 +403,10 @@ class RangeSessionsOnSimulatorTest {
      */
     private static Path wrapper(Path dir, String sshBody) throws IOException {
         Path juju = dir.resolve("juju");
-        Files.writeString(juju, "#!/bin/bash\nreal=" + quote(sim.jujuExecutable()) + "\n"
+        Files.writeString(juju, "#!/bin/bash\nreal=" + Shell.quoteAlways(sim.jujuExecutable().toString()) + "\n"
                 + "if [ \"$1\" = ssh ]; then " + sshBody + "; fi\nexec \"$real\" \"$@\"\n");
         assertThat(juju.toFile().setExecutable(true)).isTrue();
         return juju;
-    }
-
-    private static String quote(Path path) {
-        return "'" + path.toString().replace("'", "'\\''") + "'";
     }
 
     private static JujuCliTransport transport(Path spool, Path executable) {
