@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -373,6 +374,36 @@ class SshConnectionTest {
                 assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
             }
             acceptor.interrupt();
+        }
+    }
+
+    /**
+     * Found by the cut suite (a cut 104 bytes into a connection): a server that hangs up right after its version line
+     * ends sshj's transport before the key exchange, which sshj reports as {@code IllegalStateException("Not
+     * connected")}; each attempt here must still end as a typed error. A race: about one attempt in a few hundred
+     * hits it on a 2-CPU machine, hence the many attempts (a few seconds in all).
+     */
+    @Test
+    void aServerThatHangsUpAfterItsVersionLineIsATransportError() throws IOException {
+        try (ServerSocket rude = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                while (!rude.isClosed()) {
+                    try (Socket client = rude.accept()) {
+                        client.getOutputStream().write("SSH-2.0-OpenSSH_9.2p1\r\n".getBytes(StandardCharsets.US_ASCII));
+                    } catch (IOException e) {
+                        // closed by the test, or the client left first
+                    }
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            for (int attempt = 0; attempt < 1500; attempt++) {
+                try (SshTransport transport = testbed.direct().port(rude.getLocalPort()).build()) {
+                    assertThatThrownBy(() -> health(transport)).as("attempt %d", attempt)
+                            .isInstanceOf(TransportException.class)
+                            .hasMessageContaining("127.0.0.1:" + rude.getLocalPort());
+                }
+            }
         }
     }
 

@@ -119,7 +119,9 @@ final class SshConnector {
                 } else {
                     client.connectVia(via);
                 }
-            } catch (IOException e) {
+            } catch (IOException | IllegalStateException e) {
+                // IllegalStateException ("Not connected"): sshj's doKex when the server hung up between its version
+                // line and the key exchange (as UnitConnections sees from startSession).
                 Closing.quietly(client);
                 if (check != null && check.problem().isPresent()) {
                     throw new TransportException(TransportName.SSH,
@@ -284,7 +286,7 @@ final class SshConnector {
         return settings.privateKey().map(p -> "the key " + p).orElse("the default keys in ~/.ssh");
     }
 
-    private String connectAdvice(String who, String host, int port, IOException e) {
+    private String connectAdvice(String who, String host, int port, Exception e) {
         if (e instanceof ConnectException) {
             return "Connection to " + who + " at " + host + ":" + port + " was refused: check that sshd runs there"
                     + " and listens on port " + port + " (port(...) in the builder)";
